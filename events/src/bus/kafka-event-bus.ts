@@ -1,0 +1,140 @@
+import { Kafka, logLevel, type Producer, type Consumer, type LogEntry } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { EventBus, IncomingMessage, OutgoingMessage, Subscription } from './event-bus';
+
+/** Options of {@link KafkaEventBus}. */
+export interface KafkaEventBusOptions {
+  /** `host:port` list, from `KAFKA_BROKERS` (comma separated). */
+  brokers: string[];
+  clientId: string;
+  logger: Logger;
+  /** Partitions of topics this bus creates (default 3). */
+  numPartitions?: number;
+}
+
+/**
+ * {@link EventBus} on Apache Kafka through kafkajs 2.2.4 (Kafka 3.9.x brokers; see ENVIRONMENT.md).
+ * Producer: idempotent, acks=all. Consumers: one kafkajs consumer per group, reading from the
+ * earliest offset when the group is new, committing offsets after `onMessage` resolves.
+ * Topics are created on first use (admin.createTopics, idempotent).
+ */
+export class KafkaEventBus implements EventBus {
+  readonly kind = 'kafka' as const;
+  private readonly kafka: Kafka;
+  private producer: Producer | undefined;
+  private producerReady: Promise<Producer> | undefined;
+  private readonly consumers = new Set<Consumer>();
+  private readonly knownTopics = new Set<string>();
+
+  constructor(private readonly opts: KafkaEventBusOptions) {
+    const log = opts.logger.child({ component: 'kafkajs' });
+    this.kafka = new Kafka({
+      clientId: opts.clientId,
+      brokers: opts.brokers,
+      logLevel: logLevel.WARN,
+      retry: { retries: 5, initialRetryTime: 200 },
+      logCreator:
+        () =>
+        ({ level, log: entry }: LogEntry) => {
+          const { message, ...rest } = entry;
+          if (level <= logLevel.ERROR) log.error(rest, message);
+          else log.warn(rest, message);
+        },
+    });
+  }
+
+  /** Creates `topics` if missing (no-op for topics this instance already ensured). */
+  async ensureTopics(topics: string[]): Promise<void> {
+    const missing = topics.filter((t) => !this.knownTopics.has(t));
+    if (missing.length === 0) return;
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((topic) => ({ topic, numPartitions: this.opts.numPartitions ?? 3, replicationFactor: -1 })),
+      });
+      missing.forEach((t) => this.knownTopics.add(t));
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  private async getProducer(): Promise<Producer> {
+    if (this.producer) return this.producer;
+    this.producerReady ??= (async () => {
+      const p = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      try {
+        await p.connect();
+      } catch (err) {
+        this.producerReady = undefined;
+        throw err;
+      }
+      this.producer = p;
+      return p;
+    })();
+    return this.producerReady;
+  }
+
+  async publish(messages: OutgoingMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const byTopic = new Map<string, OutgoingMessage[]>();
+    for (const m of messages) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
+    await this.ensureTopics([...byTopic.keys()]);
+    const producer = await this.getProducer();
+    await producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, ms]) => ({
+        topic,
+        messages: ms.map((m) => ({ key: m.key, value: m.value, headers: m.headers ?? {} })),
+      })),
+    });
+  }
+
+  async subscribe(args: {
+    groupId: string;
+    topics: string[];
+    onMessage: (message: IncomingMessage) => Promise<void>;
+  }): Promise<Subscription> {
+    await this.ensureTopics(args.topics);
+    const consumer = this.kafka.consumer({
+      groupId: args.groupId,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+      rebalanceTimeout: 10_000,
+      allowAutoTopicCreation: false,
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: args.topics, fromBeginning: true });
+    await consumer.run({
+      autoCommitInterval: 500,
+      eachMessage: async ({ topic, partition, message }) => {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = v.toString();
+        await args.onMessage({
+          topic,
+          partition,
+          offset: message.offset,
+          key: message.key?.toString() ?? null,
+          value: message.value?.toString() ?? '',
+          headers,
+        });
+      },
+    });
+    this.consumers.add(consumer);
+    return {
+      stop: async () => {
+        this.consumers.delete(consumer);
+        await consumer.disconnect();
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.consumers].map((c) => c.disconnect()));
+    this.consumers.clear();
+    if (this.producer) await this.producer.disconnect().catch(() => undefined);
+    this.producer = undefined;
+    this.producerReady = undefined;
+  }
+}

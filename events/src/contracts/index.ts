@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { defineEvent, TOPICS } from './define';
+
+export { TOPICS, defineEvent, type Topic, type EventContract } from './define';
+
+const uuid = z.uuid();
+const isoDate = z.iso.datetime({ offset: true });
+/** Money: integer KRW, never negative. */
+const krw = z.number().int().nonnegative();
+
+/** A customer or manager registered (user context). Consumed by rental-view (customer names). */
+export const UserRegistered = defineEvent({
+  type: 'UserRegistered',
+  version: 1,
+  topic: TOPICS.user,
+  data: z.object({ userId: uuid, name: z.string(), role: z.enum(['CUSTOMER', 'MANAGER']) }),
+});
+
+/** A book entered the catalog with its licensed copies (book-management). Consumed by rental (replica) and rental-view (titles). */
+export const BookRegistered = defineEvent({
+  type: 'BookRegistered',
+  version: 1,
+  topic: TOPICS.catalog,
+  data: z.object({
+    bookId: uuid,
+    title: z.string(),
+    author: z.string(),
+    publishedYear: z.number().int(),
+    rentalFee: krw,
+    licensedCopies: z.number().int().nonnegative(),
+  }),
+});
+
+/** A rental became RENTED after its payment was approved (rental). Consumed by rental-view. */
+export const BookRented = defineEvent({
+  type: 'BookRented',
+  version: 1,
+  topic: TOPICS.rental,
+  data: z.object({
+    rentalId: uuid,
+    bookId: uuid,
+    customerId: uuid,
+    fee: krw,
+    paymentId: uuid,
+    rentedAt: isoDate,
+    dueAt: isoDate,
+  }),
+});
+
+/** A RENTED rental was canceled by its customer (rental). Consumed by payment (refund) and rental-view. */
+export const RentalCanceled = defineEvent({
+  type: 'RentalCanceled',
+  version: 1,
+  topic: TOPICS.rental,
+  data: z.object({
+    rentalId: uuid,
+    bookId: uuid,
+    customerId: uuid,
+    paymentId: uuid.nullable(),
+    canceledAt: isoDate,
+  }),
+});
+
+/** A RENTED rental was returned (rental). Consumed by rental-view. */
+export const BookReturned = defineEvent({
+  type: 'BookReturned',
+  version: 1,
+  topic: TOPICS.rental,
+  data: z.object({ rentalId: uuid, bookId: uuid, customerId: uuid, returnedAt: isoDate }),
+});
+
+/** A rental could not be paid: declined or payment unavailable (rental). Consumed by rental-view. */
+export const RentalPaymentFailed = defineEvent({
+  type: 'RentalPaymentFailed',
+  version: 1,
+  topic: TOPICS.rental,
+  data: z.object({
+    rentalId: uuid,
+    bookId: uuid,
+    customerId: uuid,
+    fee: krw,
+    reason: z.enum(['PAYMENT_DECLINED', 'PAYMENT_UNAVAILABLE']),
+    failedAt: isoDate,
+  }),
+});
+
+/** A payment was approved for a rental (payment). Consumed by rental-view. */
+export const PaymentApproved = defineEvent({
+  type: 'PaymentApproved',
+  version: 1,
+  topic: TOPICS.payment,
+  data: z.object({ paymentId: uuid, rentalId: uuid, customerId: uuid, amount: krw, approvedAt: isoDate }),
+});
+
+/** A payment was declined by the processor (payment). Consumed by rental-view. */
+export const PaymentDeclined = defineEvent({
+  type: 'PaymentDeclined',
+  version: 1,
+  topic: TOPICS.payment,
+  data: z.object({ paymentId: uuid, rentalId: uuid, customerId: uuid, amount: krw, reason: z.string() }),
+});
+
+/** An approved payment was refunded (payment, on RentalCanceled). Consumed by rental-view. */
+export const PaymentRefunded = defineEvent({
+  type: 'PaymentRefunded',
+  version: 1,
+  topic: TOPICS.payment,
+  data: z.object({ paymentId: uuid, rentalId: uuid, customerId: uuid, amount: krw, refundedAt: isoDate }),
+});
+
+/** Every contract, by type name. */
+export const CONTRACTS = {
+  UserRegistered,
+  BookRegistered,
+  BookRented,
+  RentalCanceled,
+  BookReturned,
+  RentalPaymentFailed,
+  PaymentApproved,
+  PaymentDeclined,
+  PaymentRefunded,
+} as const;
+
+/** Name of a known event type. */
+export type EventType = keyof typeof CONTRACTS;
+
+/** The validated envelope of event type `T`. */
+export type EventOf<T extends EventType> = ReturnType<(typeof CONTRACTS)[T]['create']>;

@@ -1,0 +1,138 @@
+import type { Logger } from 'pino';
+import type { EventBus, IncomingMessage, Subscription } from '../bus/event-bus';
+import { CONTRACTS, type EventOf, type EventType } from '../contracts/index';
+import { EnvelopeSchema } from '../envelope';
+import { eventMetrics } from '../metrics';
+import type { SqlExecutor, TransactionalDb } from '../sql';
+
+/** Handlers by event type; each runs inside the transaction that records the event in the inbox. */
+export type EventHandlers<Tx> = { [T in EventType]?: (event: EventOf<T>, tx: Tx) => Promise<void> };
+
+/** Options of {@link startIdempotentConsumer}. */
+export interface IdempotentConsumerOptions<Tx extends SqlExecutor> {
+  bus: EventBus;
+  db: TransactionalDb<Tx>;
+  /** Consumer group id, also the inbox's `consumer` column (e.g. `rental-view.projection`). */
+  groupId: string;
+  handlers: EventHandlers<Tx>;
+  logger: Logger;
+  /** Attempts before dead-lettering a failing event (default 5). */
+  maxAttempts?: number;
+  /** First retry delay, ms, doubled each attempt (default 200). */
+  retryBackoffMs?: number;
+  /** Called after a handler's transaction committed (e.g. to wake this context's outbox relay). */
+  afterCommit?: () => void;
+}
+
+/** Suffix of the dead-letter topic of a topic: `rental.events` → `rental.events.dlt`. */
+export const DEAD_LETTER_SUFFIX = '.dlt';
+
+class PoisonEvent extends Error {}
+
+/**
+ * Runs an idempotent consumer (inbox pattern) on the bus.
+ *
+ * For each delivered message: validate the envelope and its contract (`data` is parsed with
+ * the contract's zod schema, unknown fields dropped); skip types without a handler; then in
+ * ONE database transaction insert `(groupId, eventId)` into `inbox_event` and run the
+ * handler — a redelivered event finds its inbox row and has no second effect.
+ * A failing handler is retried in place (keeps per-aggregate order) up to `maxAttempts`
+ * with exponential back-off; an invalid or still-failing event goes to `<topic>.dlt` with
+ * headers `x-dlt-reason`, `x-dlt-group`, `x-original-*` and the original envelope as value,
+ * and the partition moves on.
+ * Topics subscribed are those of the handled contracts.
+ */
+export async function startIdempotentConsumer<Tx extends SqlExecutor>(
+  opts: IdempotentConsumerOptions<Tx>,
+): Promise<Subscription> {
+  const types = Object.keys(opts.handlers) as EventType[];
+  const topics = [...new Set(types.map((t) => CONTRACTS[t].topic))];
+  const maxAttempts = opts.maxAttempts ?? 5;
+  const backoff = opts.retryBackoffMs ?? 200;
+  const log = opts.logger.child({ group: opts.groupId });
+
+  const deadLetter = async (m: IncomingMessage, reason: string) => {
+    eventMetrics.deadLettered.inc({ group: opts.groupId, topic: m.topic });
+    log.error({ topic: m.topic, partition: m.partition, offset: m.offset, reason }, 'event dead-lettered');
+    await opts.bus.publish([
+      {
+        topic: m.topic + DEAD_LETTER_SUFFIX,
+        key: m.key ?? '',
+        value: m.value,
+        headers: {
+          ...m.headers,
+          'x-dlt-reason': reason.slice(0, 1000),
+          'x-dlt-group': opts.groupId,
+          'x-original-topic': m.topic,
+          'x-original-partition': String(m.partition),
+          'x-original-offset': m.offset,
+        },
+      },
+    ]);
+  };
+
+  const handleOnce = async (m: IncomingMessage): Promise<'handled' | 'duplicate' | 'ignored'> => {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(m.value);
+    } catch {
+      throw new PoisonEvent('value is not JSON');
+    }
+    const env = EnvelopeSchema.safeParse(raw);
+    if (!env.success) throw new PoisonEvent(`invalid envelope: ${env.error.message}`);
+    const type = env.data.type as EventType;
+    const handler = opts.handlers[type] as ((e: unknown, tx: Tx) => Promise<void>) | undefined;
+    if (!handler) return 'ignored';
+    const contract = CONTRACTS[type];
+    if (env.data.version > contract.version) {
+      throw new PoisonEvent(`${type} v${env.data.version} is newer than the v${contract.version} this consumer knows`);
+    }
+    const data = contract.data.safeParse(env.data.data);
+    if (!data.success) throw new PoisonEvent(`invalid ${type} data: ${data.error.message}`);
+    const event = { ...env.data, data: data.data };
+    const result = await opts.db.$transaction(
+      async (tx) => {
+        const inserted = await tx.$executeRawUnsafe(
+          `INSERT INTO inbox_event (consumer, "eventId", type) VALUES ($1, $2::uuid, $3) ON CONFLICT DO NOTHING`,
+          opts.groupId,
+          event.eventId,
+          type,
+        );
+        if (inserted === 0) return 'duplicate' as const;
+        await handler(event, tx);
+        return 'handled' as const;
+      },
+      { timeout: 30_000, maxWait: 10_000 },
+    );
+    if (result === 'handled') {
+      eventMetrics.handled.inc({ group: opts.groupId, type });
+      log.debug({ type, eventId: event.eventId, correlationId: event.correlationId }, 'event handled');
+      opts.afterCommit?.();
+    } else {
+      eventMetrics.duplicates.inc({ group: opts.groupId, type });
+      log.info({ type, eventId: event.eventId, correlationId: event.correlationId }, 'duplicate event skipped');
+    }
+    return result;
+  };
+
+  return opts.bus.subscribe({
+    groupId: opts.groupId,
+    topics,
+    onMessage: async (m) => {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          await handleOnce(m);
+          return;
+        } catch (err) {
+          const reason = (err as Error).message;
+          if (err instanceof PoisonEvent || attempt >= maxAttempts) {
+            await deadLetter(m, attempt >= maxAttempts ? `failed ${attempt} times: ${reason}` : reason);
+            return;
+          }
+          log.warn({ topic: m.topic, offset: m.offset, attempt, reason }, 'event handler failed, retrying');
+          await new Promise((r) => setTimeout(r, backoff * 2 ** (attempt - 1)));
+        }
+      }
+    },
+  });
+}

@@ -1,0 +1,15 @@
+/**
+ * @ebook/events — the one events library of every context: contracts (zod), envelope,
+ * transactional outbox + relay, inbox/idempotent consumer, and the event-bus seam with its
+ * Kafka (kafkajs) and embedded (`pnpm dev` only) transports.
+ */
+export * from './envelope';
+export * from './contracts/index';
+export * from './sql';
+export * from './bus/event-bus';
+export { KafkaEventBus, type KafkaEventBusOptions } from './bus/kafka-event-bus';
+export { EmbeddedEventBus } from './bus/embedded-event-bus';
+export { appendToOutbox } from './outbox/outbox';
+export { OutboxRelay, type OutboxRelayOptions } from './outbox/relay';
+export { startIdempotentConsumer, DEAD_LETTER_SUFFIX, type EventHandlers, type IdempotentConsumerOptions } from './inbox/idempotent-consumer';
+export { eventMetrics } from './metrics';

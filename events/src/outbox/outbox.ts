@@ -1,0 +1,25 @@
+import { CONTRACTS, type EventType } from '../contracts/index';
+import type { Envelope } from '../envelope';
+import type { SqlExecutor } from '../sql';
+
+/**
+ * Appends domain events to the transactional outbox, inside the caller's transaction `tx`,
+ * so they are stored if and only if the state change commits. The relay publishes them.
+ * The topic comes from the event's contract.
+ * @throws Error for an event type without a contract.
+ */
+export async function appendToOutbox(tx: SqlExecutor, events: Envelope[]): Promise<void> {
+  if (events.length === 0) return;
+  const values: unknown[] = [];
+  const rows = events.map((e, i) => {
+    const contract = CONTRACTS[e.type as EventType];
+    if (!contract) throw new Error(`no contract for event type ${e.type}`);
+    values.push(e.eventId, contract.topic, e.type, e.aggregateId, JSON.stringify(e));
+    const b = i * 5;
+    return `($${b + 1}::uuid, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}::jsonb)`;
+  });
+  await tx.$executeRawUnsafe(
+    `INSERT INTO outbox_event ("eventId", topic, type, "aggregateId", envelope) VALUES ${rows.join(', ')}`,
+    ...values,
+  );
+}

@@ -1,0 +1,19 @@
+// Generates every context's Prisma client (pnpm postinstall). Offline: JS engine, no downloads.
+// DATABASE_URL vars only need to be set (ENVIRONMENT.md): unset, the CLI tries to download an engine.
+import { spawn } from 'node:child_process';
+const contexts = ['user', 'book-management', 'rental', 'payment', 'rental-view'];
+const env = { ...process.env, PRISMA_HIDE_UPDATE_MESSAGE: '1' };
+for (const c of contexts) {
+  const name = `${c.toUpperCase().replace(/-/g, '_')}_DATABASE_URL`;
+  env[name] ??= 'postgresql://postgres@127.0.0.1:5432/unused';
+}
+const run = (c) => new Promise((resolve, reject) => {
+  const p = spawn('pnpm', ['exec', 'prisma', 'generate', '--config', `prisma/${c}/prisma.config.ts`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  p.stdout.on('data', (d) => (out += d));
+  p.stderr.on('data', (d) => (out += d));
+  p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`prisma generate ${c} failed:\n${out}`))));
+});
+const t0 = Date.now();
+await Promise.all(contexts.map(run));
+console.log(`prisma clients generated for ${contexts.length} contexts in ${Date.now() - t0} ms`);

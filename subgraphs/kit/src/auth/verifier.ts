@@ -1,0 +1,82 @@
+import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey, type JSONWebKeySet, createLocalJWKSet, errors as joseErrors } from 'jose';
+import { appError } from '../errors';
+
+/** Roles of our users (user context). */
+export type Role = 'CUSTOMER' | 'MANAGER';
+
+/** The authenticated caller, from a verified access token. */
+export interface AuthUser {
+  /** User id (`sub`). */
+  id: string;
+  role: Role;
+  /** Display name (`name` claim), when present. */
+  name?: string;
+}
+
+/** Where and what to trust. Configured per deployment (issuer URL, audience, JWKS). */
+export interface TokenVerifierOptions {
+  /** Expected `iss` (e.g. `http://localhost:4001`), env `JWT_ISSUER`. */
+  issuer: string;
+  /** Expected `aud`, env `JWT_AUDIENCE` (default `ebook-rental`). */
+  audience: string;
+  /** JWKS URL (env `JWKS_URL`), fetched and cached by jose; or a static key set (tests, the issuer itself). */
+  jwks: URL | JSONWebKeySet;
+}
+
+/** Signature algorithms accepted: asymmetric only (no `none`, no HS* / RS confusion). */
+export const ACCEPTED_ALGORITHMS = ['ES256', 'EdDSA'];
+
+/** Allowed clock skew between issuer and verifier, seconds. */
+export const CLOCK_TOLERANCE_SECONDS = 5;
+
+/**
+ * The one access-token verifier of the platform (gateway and every subgraph use it).
+ * Checks signature against the JWKS (`kid` lookup; jose caches and refreshes remote sets),
+ * algorithm allow-list, `iss`, `aud`, `exp`, `nbf` with {@link CLOCK_TOLERANCE_SECONDS}.
+ */
+export class TokenVerifier {
+  private readonly keys: JWTVerifyGetKey;
+
+  constructor(private readonly opts: TokenVerifierOptions) {
+    this.keys =
+      opts.jwks instanceof URL
+        ? createRemoteJWKSet(opts.jwks, { cooldownDuration: 10_000, cacheMaxAge: 10 * 60_000 })
+        : createLocalJWKSet(opts.jwks);
+  }
+
+  /**
+   * Verifies a compact JWT.
+   * @throws GraphQLError `UNAUTHENTICATED` (HTTP 401) when the token is invalid, expired or untrusted.
+   */
+  async verify(token: string): Promise<AuthUser> {
+    try {
+      const { payload } = await jwtVerify(token, this.keys, {
+        issuer: this.opts.issuer,
+        audience: this.opts.audience,
+        algorithms: ACCEPTED_ALGORITHMS,
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        requiredClaims: ['sub', 'exp', 'iat'],
+      });
+      const role = payload.role;
+      if (typeof payload.sub !== 'string' || (role !== 'CUSTOMER' && role !== 'MANAGER')) {
+        throw appError('UNAUTHENTICATED', 'Access token lacks a subject or role');
+      }
+      return { id: payload.sub, role, ...(typeof payload.name === 'string' ? { name: payload.name } : {}) };
+    } catch (err) {
+      if (err instanceof joseErrors.JWTExpired) throw appError('UNAUTHENTICATED', 'Access token expired');
+      if (err instanceof joseErrors.JOSEError) throw appError('UNAUTHENTICATED', 'Invalid access token');
+      throw err;
+    }
+  }
+
+  /**
+   * Reads `Authorization: Bearer <jwt>`. @returns the caller, or null when no header is sent.
+   * @throws GraphQLError `UNAUTHENTICATED` for a malformed header or an invalid token.
+   */
+  async fromAuthorizationHeader(header: string | undefined): Promise<AuthUser | null> {
+    if (!header) return null;
+    const m = /^Bearer\s+([A-Za-z0-9\-_.]+)$/i.exec(header.trim());
+    if (!m) throw appError('UNAUTHENTICATED', 'Authorization header must be "Bearer <token>"');
+    return this.verify(m[1]!);
+  }
+}

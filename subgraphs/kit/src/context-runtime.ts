@@ -1,0 +1,80 @@
+import { OutboxRelay, type Subscription, type TransactionalDb } from '@ebook/events';
+import type { GraphQLResolverMap } from '@apollo/subgraph';
+import type express from 'express';
+import type { BaseContext } from './context';
+import type { Platform, Service } from './platform';
+import { startSubgraph } from './subgraph-server';
+
+/** A context's Prisma client as the runtime sees it. */
+export interface ContextDb extends TransactionalDb<any> {
+  $disconnect(): Promise<void>;
+}
+
+/** Options of {@link startContext}. */
+export interface ContextRuntimeOptions<TContext extends BaseContext> {
+  /** Context name: `user`, `book-management`, `rental`, `payment`, `rental-view`. */
+  name: string;
+  platform: Platform;
+  db: ContextDb;
+  /** HTTP port (0 = any free port). */
+  port: number;
+  typeDefs: string;
+  resolvers: GraphQLResolverMap<TContext>;
+  /** Adds the context's own fields (db, loaders, relay) to each request context. */
+  context: (base: BaseContext, relay: OutboxRelay) => TContext;
+  /** Starts the context's idempotent consumers; `wakeRelay` publishes events their handlers wrote. */
+  consumers?: (wakeRelay: () => void) => Promise<Subscription>[];
+  routes?: (app: express.Express, relay: OutboxRelay) => void;
+  /** Outbox poll period, ms (default 500; `wake()` after commits makes it immediate). */
+  relayPollMs?: number;
+}
+
+/** A running context; `relay` is exposed for tests and the dev runner (`flush()`). */
+export interface ContextService extends Service {
+  relay: OutboxRelay;
+}
+
+/**
+ * Starts one bounded context: its consumers, its outbox relay and its subgraph server,
+ * all sharing one database client. Stops in reverse: server, consumers, relay, pool.
+ * Readiness (`/health/ready`) checks the database.
+ */
+export async function startContext<TContext extends BaseContext>(opts: ContextRuntimeOptions<TContext>): Promise<ContextService> {
+  const logger = opts.platform.logger.child({ context: opts.name });
+  const relay = new OutboxRelay({
+    context: opts.name,
+    db: opts.db,
+    bus: opts.platform.bus,
+    logger,
+    pollIntervalMs: opts.relayPollMs ?? 500,
+  });
+  const subscriptions = await Promise.all(opts.consumers?.(() => relay.wake()) ?? []);
+  relay.start();
+  const server = await startSubgraph<TContext>({
+    name: opts.name,
+    port: opts.port,
+    typeDefs: opts.typeDefs,
+    resolvers: opts.resolvers,
+    verifier: opts.platform.verifier,
+    logger,
+    context: (base) => opts.context(base, relay),
+    readiness: { database: async () => { await opts.db.$queryRawUnsafe('SELECT 1'); } },
+    ...(opts.routes ? { routes: (app: express.Express) => opts.routes!(app, relay) } : {}),
+  });
+  return {
+    name: opts.name,
+    url: server.url,
+    relay,
+    stop: async () => {
+      await server.stop();
+      await Promise.allSettled(subscriptions.map((s) => s.stop()));
+      await relay.stop();
+      await opts.db.$disconnect();
+    },
+  };
+}
+
+/** True for Prisma's unique-constraint violation (P2002), however the error is wrapped. */
+export function isUniqueViolation(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'P2002';
+}

@@ -1,0 +1,29 @@
+import type { Logger } from 'pino';
+import { appError } from './errors';
+import type { AuthUser, Role } from './auth/verifier';
+
+/** What every resolver receives. Subgraphs extend it with their own loaders. */
+export interface BaseContext {
+  /** The verified caller, or null for anonymous requests. */
+  auth: AuthUser | null;
+  /** Correlation id of the request (header `x-correlation-id`, generated when absent). */
+  correlationId: string;
+  /** Request-scoped logger carrying the correlation id. */
+  logger: Logger;
+}
+
+/** @returns the caller. @throws `UNAUTHENTICATED` when the request has no valid token. */
+export function requireAuth(ctx: BaseContext): AuthUser {
+  if (!ctx.auth) throw appError('UNAUTHENTICATED', 'Sign in first: send "Authorization: Bearer <accessToken>" (mutation login)');
+  return ctx.auth;
+}
+
+/**
+ * @returns the caller when it has `role`.
+ * @throws `UNAUTHENTICATED` without a token, `FORBIDDEN` with another role.
+ */
+export function requireRole(ctx: BaseContext, role: Role): AuthUser {
+  const user = requireAuth(ctx);
+  if (user.role !== role) throw appError('FORBIDDEN', `Only ${role === 'MANAGER' ? 'book managers' : 'customers'} may do this`);
+  return user;
+}

@@ -1,0 +1,39 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * Stable `extensions.code` values of our GraphQL errors — a public contract: clients branch on
+ * them, so never rename one. Source: issue #3 ("Errors carry a stable extensions.code").
+ */
+export const ErrorCode = {
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  EMAIL_TAKEN: 'EMAIL_TAKEN',
+  INVALID_CREDENTIALS: 'INVALID_CREDENTIALS',
+  BOOK_NOT_AVAILABLE: 'BOOK_NOT_AVAILABLE',
+  ALREADY_RENTED: 'ALREADY_RENTED',
+  INVALID_RENTAL_STATE: 'INVALID_RENTAL_STATE',
+  PAYMENT_DECLINED: 'PAYMENT_DECLINED',
+  PAYMENT_UNAVAILABLE: 'PAYMENT_UNAVAILABLE',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+
+/** One of {@link ErrorCode}. */
+export type ErrorCodeName = keyof typeof ErrorCode;
+
+const HTTP_STATUS: Partial<Record<ErrorCodeName, number>> = { UNAUTHENTICATED: 401 };
+
+/**
+ * A GraphQL error a client can act on: `extensions.code` is one of {@link ErrorCode};
+ * `extra` adds extensions (e.g. `retryAfter` in seconds). The message is safe to show.
+ */
+export function appError(code: ErrorCodeName, message: string, extra: Record<string, unknown> = {}): GraphQLError {
+  const status = HTTP_STATUS[code];
+  return new GraphQLError(message, { extensions: { code, ...extra, ...(status ? { http: { status } } : {}) } });
+}
+
+/** True when `err` is (or wraps) a GraphQLError carrying one of our codes. */
+export function isAppError(err: unknown): err is GraphQLError {
+  return err instanceof GraphQLError && typeof err.extensions?.code === 'string' && err.extensions.code in ErrorCode;
+}

@@ -1,0 +1,11 @@
+/** @ebook/subgraph-kit — the one bootstrap, auth verifier, error codes and logging of every context. */
+export * from './errors';
+export * from './logger';
+export * from './context';
+export * from './auth/verifier';
+export * from './prisma';
+export * from './db-url';
+export * from './subgraph-server';
+export * from './platform';
+export * from './loaders';
+export * from './context-runtime';

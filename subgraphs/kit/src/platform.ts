@@ -1,0 +1,96 @@
+import { KafkaEventBus, type EventBus } from '@ebook/events';
+import type { Logger } from 'pino';
+import { TokenVerifier } from './auth/verifier';
+import { createLogger } from './logger';
+
+/**
+ * What every context needs from the platform: the event bus, the token verifier and a logger.
+ * Production builds it from the environment ({@link platformFromEnv}); `pnpm dev` and tests
+ * build it once and share it between in-process contexts.
+ */
+export interface Platform {
+  bus: EventBus;
+  verifier: TokenVerifier;
+  logger: Logger;
+}
+
+/** Token trust settings from the environment (same names in every service). */
+export function trustFromEnv(env: NodeJS.ProcessEnv = process.env): { issuer: string; audience: string; jwksUrl: URL } {
+  const issuer = env.JWT_ISSUER ?? 'http://localhost:4001';
+  return {
+    issuer,
+    audience: env.JWT_AUDIENCE ?? 'ebook-rental',
+    jwksUrl: new URL(env.JWKS_URL ?? `${issuer}/.well-known/jwks.json`),
+  };
+}
+
+/**
+ * Reads a required environment variable.
+ * @throws Error naming the variable when it is unset or empty.
+ */
+export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const v = env[name];
+  if (!v) throw new Error(`environment variable ${name} is required`);
+  return v;
+}
+
+/** Reads an integer environment variable (default when unset). @throws Error when not an integer. */
+export function intEnv(name: string, fallback: number, env: NodeJS.ProcessEnv = process.env): number {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new Error(`environment variable ${name} must be an integer, got "${v}"`);
+  return n;
+}
+
+/** Production platform: Kafka from `KAFKA_BROKERS` (comma separated), JWKS from `JWKS_URL`. */
+export function platformFromEnv(service: string, env: NodeJS.ProcessEnv = process.env): Platform {
+  const logger = createLogger(service);
+  const trust = trustFromEnv(env);
+  return {
+    logger,
+    verifier: new TokenVerifier({ issuer: trust.issuer, audience: trust.audience, jwks: trust.jwksUrl }),
+    bus: new KafkaEventBus({ brokers: requireEnv('KAFKA_BROKERS', env).split(',').map((s) => s.trim()), clientId: service, logger }),
+  };
+}
+
+/** A started context (subgraph server + relay + consumers) or the gateway. */
+export interface Service {
+  name: string;
+  /** Base URL of its HTTP server. */
+  url: string;
+  /** Graceful stop: HTTP server, consumers, relay, database pool. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs services until SIGINT/SIGTERM, then stops them in reverse order and exits
+ * (code 0; 1 when a stop fails or takes over `graceMs`, default 10 000 ms).
+ */
+export function stopOnSignals(services: () => Service[], logger: Logger, onStopped?: () => Promise<void>, graceMs = 10_000): void {
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      logger.error('graceful shutdown timed out');
+      process.exit(1);
+    }, graceMs);
+    timer.unref();
+    let code = 0;
+    for (const s of [...services()].reverse()) {
+      try {
+        await s.stop();
+      } catch (err) {
+        code = 1;
+        logger.error({ err, service: s.name }, 'stop failed');
+      }
+    }
+    await onStopped?.().catch(() => (code = 1));
+    logger.info('stopped');
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}

@@ -1,0 +1,37 @@
+import { appendToOutbox, UserRegistered, type Causation } from '@ebook/events';
+import { appError, isUniqueViolation } from '@ebook/subgraph-kit';
+import type { User } from '../generated/prisma/client';
+import { RegistrationSchema } from '../domain/registration';
+import { hashPassword } from '../auth/passwords';
+import type { UserDb } from '../db';
+
+/**
+ * Registers an account (CUSTOMER by default) and records `UserRegistered` in the outbox,
+ * in one transaction.
+ * @throws `BAD_USER_INPUT` (fields listed in `extensions.fields`), `EMAIL_TAKEN`.
+ */
+export async function registerUser(
+  db: UserDb,
+  input: unknown,
+  cause: Causation,
+  role: 'CUSTOMER' | 'MANAGER' = 'CUSTOMER',
+): Promise<User> {
+  const parsed = RegistrationSchema.safeParse(input);
+  if (!parsed.success) {
+    throw appError('BAD_USER_INPUT', parsed.error.issues.map((i) => i.message).join('; '), {
+      fields: parsed.error.issues.map((i) => i.path.join('.')),
+    });
+  }
+  const { password, ...fields } = parsed.data;
+  const passwordHash = await hashPassword(password);
+  try {
+    return await db.$transaction(async (tx) => {
+      const user = await tx.user.create({ data: { ...fields, passwordHash, role } });
+      await appendToOutbox(tx, [UserRegistered.create(user.id, { userId: user.id, name: user.name, role }, cause)]);
+      return user;
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw appError('EMAIL_TAKEN', 'An account with this email already exists');
+    throw err;
+  }
+}

@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { SignJWT, exportJWK, generateKeyPair, importJWK, type JWK, type CryptoKey } from 'jose';
+import type { JSONWebKeySet } from 'jose';
+
+/** Claims we put in access tokens besides the registered ones. */
+export interface AccessTokenSubject {
+  id: string;
+  role: 'CUSTOMER' | 'MANAGER';
+  name: string;
+}
+
+/** Options of {@link JwtIssuer}. */
+export interface JwtIssuerOptions {
+  /** `iss`, env `JWT_ISSUER` (the user subgraph's public base URL). */
+  issuer: string;
+  /** `aud`, env `JWT_AUDIENCE`. */
+  audience: string;
+  /** Access-token lifetime, seconds (env `ACCESS_TOKEN_TTL_SECONDS`, default 3600). */
+  ttlSeconds: number;
+}
+
+/**
+ * Signs access tokens (ES256, with `kid`) and publishes the public key as a JWKS.
+ * The private key is an ES256 private JWK with a `kid`: from env `JWT_PRIVATE_JWK`
+ * (production, a k8s Secret), from a file (`pnpm dev`: `.data/keys/jwt-private.json`,
+ * created on first run), or generated in memory (tests).
+ */
+export class JwtIssuer {
+  private constructor(
+    private readonly opts: JwtIssuerOptions,
+    private readonly privateKey: CryptoKey,
+    private readonly publicJwk: JWK,
+  ) {}
+
+  /** @throws Error when `jwk` is not an ES256 private key with a `kid`. */
+  static async fromPrivateJwk(opts: JwtIssuerOptions, jwk: JWK): Promise<JwtIssuer> {
+    if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || !jwk.d || !jwk.kid) throw new Error('JWT_PRIVATE_JWK must be an EC P-256 private JWK with a kid');
+    const privateKey = (await importJWK(jwk, 'ES256')) as CryptoKey;
+    const { d: _d, ...pub } = jwk;
+    return new JwtIssuer(opts, privateKey, { ...pub, alg: 'ES256', use: 'sig' });
+  }
+
+  /** Generates a fresh key pair (tests, ephemeral runs). */
+  static async generate(opts: JwtIssuerOptions): Promise<JwtIssuer> {
+    return JwtIssuer.fromPrivateJwk(opts, await generatePrivateJwk());
+  }
+
+  /** Loads the key from `file`, creating it (mode 0600) on first use. */
+  static async fromFile(opts: JwtIssuerOptions, file: string): Promise<JwtIssuer> {
+    if (!existsSync(file)) {
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, JSON.stringify(await generatePrivateJwk()), { mode: 0o600 });
+    }
+    return JwtIssuer.fromPrivateJwk(opts, JSON.parse(readFileSync(file, 'utf8')) as JWK);
+  }
+
+  /** The public key set served at `/.well-known/jwks.json`. */
+  jwks(): JSONWebKeySet {
+    return { keys: [this.publicJwk] };
+  }
+
+  /** Signs an access token for `user`. @returns the JWT and its expiry. */
+  async sign(user: AccessTokenSubject): Promise<{ token: string; expiresAt: Date }> {
+    const now = Math.floor(Date.now() / 1000);
+    const exp = now + this.opts.ttlSeconds;
+    const token = await new SignJWT({ role: user.role, name: user.name })
+      .setProtectedHeader({ alg: 'ES256', kid: this.publicJwk.kid!, typ: 'at+jwt' })
+      .setIssuer(this.opts.issuer)
+      .setAudience(this.opts.audience)
+      .setSubject(user.id)
+      .setIssuedAt(now)
+      .setNotBefore(now)
+      .setExpirationTime(exp)
+      .setJti(randomUUID())
+      .sign(this.privateKey);
+    return { token, expiresAt: new Date(exp * 1000) };
+  }
+}
+
+async function generatePrivateJwk(): Promise<JWK> {
+  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+  return { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: 'ES256' };
+}

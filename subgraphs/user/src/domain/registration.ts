@@ -1,0 +1,20 @@
+import { z } from 'zod';
+
+/**
+ * Rules for a new account's fields. Email is trimmed and lower-cased (accounts are unique
+ * per email, case-insensitively). Password length 8–128 follows NIST SP 800-63B §5.1.1.
+ */
+export const RegistrationSchema = z.object({
+  name: z.string().trim().min(1, 'name is required').max(100),
+  email: z.string().trim().toLowerCase().pipe(z.email('email is not a valid address')).pipe(z.string().max(254)),
+  phone: z.string().trim().regex(/^\+?[0-9][0-9 -]{5,18}[0-9]$/, 'phone must be 7–20 digits, spaces or dashes'),
+  password: z.string().min(8, 'password must have at least 8 characters').max(128),
+});
+
+/** Validated registration input. */
+export type Registration = z.output<typeof RegistrationSchema>;
+
+/** Normalises an email for lookup (trim + lower case). */
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}

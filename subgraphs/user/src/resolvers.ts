@@ -1,0 +1,52 @@
+import { appError, batchByKey, requireAuth, type BaseContext } from '@ebook/subgraph-kit';
+import type { GraphQLResolverMap } from '@apollo/subgraph';
+import type { User } from './generated/prisma/client';
+import type { UserDb } from './db';
+import type { JwtIssuer } from './auth/jwt-issuer';
+import { registerUser } from './application/register-customer';
+import { login } from './application/login';
+
+/** Request context of the user subgraph. */
+export interface UserContext extends BaseContext {
+  db: UserDb;
+  issuer: JwtIssuer;
+  wakeRelay: () => void;
+  userById: ReturnType<typeof userLoader>;
+}
+
+/** Batches `User` lookups (reference resolver, `me`): one query per request. */
+export function userLoader(db: UserDb) {
+  return batchByKey<string, User>((ids) => db.user.findMany({ where: { id: { in: [...ids] } } }), (u) => u.id);
+}
+
+const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
+
+/** Contact fields are for the user themself and managers only. */
+function privateField(field: 'email' | 'phone') {
+  return (user: User, _args: unknown, ctx: UserContext) => {
+    const caller = requireAuth(ctx);
+    if (caller.id !== user.id && caller.role !== 'MANAGER') throw appError('FORBIDDEN', `Only the user and managers can see ${field}`);
+    return user[field];
+  };
+}
+
+export const resolvers: GraphQLResolverMap<UserContext> = {
+  Query: {
+    me: (_: unknown, __: unknown, ctx: UserContext) => (ctx.auth ? ctx.userById.load(ctx.auth.id) : null),
+  },
+  Mutation: {
+    registerCustomer: async (_: unknown, { input }: { input: unknown }, ctx: UserContext) => {
+      const user = await registerUser(ctx.db, input, { correlationId: ctx.correlationId });
+      ctx.wakeRelay();
+      ctx.logger.info({ userId: user.id }, 'customer registered');
+      return user;
+    },
+    login: (_: unknown, args: { email: string; password: string }, ctx: UserContext) =>
+      login(ctx.db, ctx.issuer, args.email, args.password),
+  },
+  User: {
+    __resolveReference: (ref: { id: string }, ctx: UserContext) => (isUuid(ref.id) ? ctx.userById.load(ref.id) : null),
+    email: privateField('email'),
+    phone: privateField('phone'),
+  },
+};
