@@ -25,6 +25,8 @@ export interface ContextRuntimeOptions<TContext extends BaseContext> {
   /** Starts the context's idempotent consumers; `wakeRelay` publishes events their handlers wrote. */
   consumers?: (wakeRelay: () => void) => Promise<Subscription>[];
   routes?: (app: express.Express, relay: OutboxRelay) => void;
+  /** Extra readiness checks (the database is always checked). */
+  readiness?: Record<string, () => Promise<unknown>>;
   /** Outbox poll period, ms (default 500; `wake()` after commits makes it immediate). */
   relayPollMs?: number;
 }
@@ -58,7 +60,7 @@ export async function startContext<TContext extends BaseContext>(opts: ContextRu
     verifier: opts.platform.verifier,
     logger,
     context: (base) => opts.context(base, relay),
-    readiness: { database: async () => { await opts.db.$queryRawUnsafe('SELECT 1'); } },
+    readiness: { database: async () => { await opts.db.$queryRawUnsafe('SELECT 1'); }, ...opts.readiness },
     ...(opts.routes ? { routes: (app: express.Express) => opts.routes!(app, relay) } : {}),
   });
   return {

@@ -10,6 +10,8 @@ export interface BaseContext {
   correlationId: string;
   /** Request-scoped logger carrying the correlation id. */
   logger: Logger;
+  /** The raw `Authorization` header, to forward on internal calls. A secret: never log it. */
+  authorization?: string;
 }
 
 /** @returns the caller. @throws `UNAUTHENTICATED` when the request has no valid token. */

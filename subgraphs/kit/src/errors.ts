@@ -37,3 +37,19 @@ export function appError(code: ErrorCodeName, message: string, extra: Record<str
 export function isAppError(err: unknown): err is GraphQLError {
   return err instanceof GraphQLError && typeof err.extensions?.code === 'string' && err.extensions.code in ErrorCode;
 }
+
+/**
+ * A business-rule violation raised by domain or application code (which must not depend on
+ * GraphQL). The subgraph bootstrap turns it into a GraphQL error with `extensions.code` =
+ * `code` plus `extensions`.
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCodeName,
+    message: string,
+    readonly extensions: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}

@@ -14,7 +14,8 @@ import { register } from 'prom-client';
 import type { Logger } from 'pino';
 import type { TokenVerifier } from './auth/verifier';
 import type { BaseContext } from './context';
-import { ErrorCode } from './errors';
+import { DomainError, ErrorCode } from './errors';
+import { unwrapResolverError } from '@apollo/server/errors';
 
 /** Header carrying the correlation id between gateway, subgraphs and events. */
 export const CORRELATION_HEADER = 'x-correlation-id';
@@ -39,7 +40,7 @@ export interface SubgraphOptions<TContext extends BaseContext> {
   logger: Logger;
   /** Builds the request context from the base one (add DataLoaders, db, ...). */
   context: (base: BaseContext) => TContext | Promise<TContext>;
-  /** Readiness checks by name; `/health/ready` answers 503 when one throws. */
+  /** Readiness checks by name; `/health/ready` answers 503 when one throws. A check may resolve to a detail string (shown instead of `ok`). */
   readiness?: Record<string, () => Promise<unknown>>;
   /** Extra HTTP routes mounted before `/graphql` (JWKS, internal endpoints). */
   routes?: (app: express.Express) => void;
@@ -62,6 +63,10 @@ export interface RunningServer {
  */
 export function maskError(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    if (original instanceof DomainError) {
+      return { message: original.message, ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: original.code, ...original.extensions } };
+    }
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && (code in ErrorCode || code.startsWith('GRAPHQL_') || code === 'BAD_REQUEST' || code === 'PERSISTED_QUERY_NOT_FOUND')) {
       const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
@@ -106,8 +111,8 @@ export async function startSubgraph<TContext extends BaseContext>(opts: Subgraph
     let ok = true;
     for (const [name, check] of Object.entries(opts.readiness ?? {})) {
       try {
-        await check();
-        checks[name] = 'ok';
+        const detail = await check();
+        checks[name] = typeof detail === 'string' ? detail : 'ok';
       } catch (err) {
         ok = false;
         checks[name] = `failing: ${(err as Error).message}`;
@@ -129,7 +134,7 @@ export async function startSubgraph<TContext extends BaseContext>(opts: Subgraph
         const correlationId = typeof header === 'string' && /^[\w-]{1,100}$/.test(header) ? header : randomUUID();
         const logger = log.child({ correlationId });
         const auth = await opts.verifier.fromAuthorizationHeader(req.headers.authorization);
-        return opts.context({ auth, correlationId, logger });
+        return opts.context({ auth, correlationId, logger, ...(auth && req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
       },
     }),
   );

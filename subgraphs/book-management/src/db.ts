@@ -1,0 +1,10 @@
+import { pgAdapter } from '@ebook/subgraph-kit';
+import { PrismaClient } from './generated/prisma/client';
+
+/** The book-management context's Prisma client (`BOOK_MANAGEMENT_DATABASE_URL`). */
+export type CatalogDb = PrismaClient;
+
+/** Connects the catalog's Prisma client. */
+export function createCatalogDb(url: string, poolSize?: number): CatalogDb {
+  return new PrismaClient({ adapter: pgAdapter(url, poolSize) });
+}

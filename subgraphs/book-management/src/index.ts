@@ -1,0 +1,31 @@
+import { loadSchemaFile, startContext, type ContextService, type Platform } from '@ebook/subgraph-kit';
+import { createCatalogDb } from './db';
+import { bookLoader, resolvers, type CatalogContext } from './resolvers';
+import { seedCatalog } from './application/seed-catalog';
+
+/** Settings of the book-management context. */
+export interface CatalogServiceOptions {
+  platform: Platform;
+  /** `BOOK_MANAGEMENT_DATABASE_URL`. */
+  databaseUrl: string;
+  /** HTTP port (`PORT`, default 4002; 0 = any). */
+  port: number;
+  /** Seed an empty catalog with public-domain books (`SEED_CATALOG=true`; on in `pnpm dev`). */
+  seed?: boolean;
+  dbPoolSize?: number;
+}
+
+/** Starts the book-management context (the catalog). Publishes `BookRegistered`. */
+export async function startCatalogService(opts: CatalogServiceOptions): Promise<ContextService> {
+  const db = createCatalogDb(opts.databaseUrl, opts.dbPoolSize);
+  if (opts.seed) await seedCatalog(db, opts.platform.logger);
+  return startContext<CatalogContext>({
+    name: 'book-management',
+    platform: opts.platform,
+    db,
+    port: opts.port,
+    typeDefs: loadSchemaFile(import.meta.url, '../schema.graphql'),
+    resolvers,
+    context: (base, relay) => ({ ...base, db, wakeRelay: () => relay.wake(), bookById: bookLoader(db) }),
+  });
+}

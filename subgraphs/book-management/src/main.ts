@@ -1,0 +1,12 @@
+/** Production entry of the book-management context. */
+import { intEnv, platformFromEnv, requireEnv, stopOnSignals } from '@ebook/subgraph-kit';
+import { startCatalogService } from './index';
+
+const platform = platformFromEnv('book-management');
+const service = await startCatalogService({
+  platform,
+  databaseUrl: requireEnv('BOOK_MANAGEMENT_DATABASE_URL'),
+  port: intEnv('PORT', 4002),
+  seed: process.env.SEED_CATALOG === 'true',
+});
+stopOnSignals(() => [service], platform.logger, () => platform.bus.close());

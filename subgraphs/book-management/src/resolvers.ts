@@ -1,0 +1,62 @@
+import { appError, batchByKey, requireRole, type BaseContext } from '@ebook/subgraph-kit';
+import type { GraphQLResolverMap } from '@apollo/subgraph';
+import type { Book } from './generated/prisma/client';
+import type { CatalogDb } from './db';
+import { decodeCursor, encodeCursor } from './domain/book';
+import { registerBooks } from './application/register-book';
+
+/** Request context of the book-management subgraph. */
+export interface CatalogContext extends BaseContext {
+  db: CatalogDb;
+  wakeRelay: () => void;
+  bookById: ReturnType<typeof bookLoader>;
+}
+
+/** Batches `Book` lookups (reference resolver, `book`): one query per request. */
+export function bookLoader(db: CatalogDb) {
+  return batchByKey<string, Book>((ids) => db.book.findMany({ where: { id: { in: [...ids] } } }), (b) => b.id);
+}
+
+const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
+
+export const resolvers: GraphQLResolverMap<CatalogContext> = {
+  Query: {
+    book: (_: unknown, { id }: { id: string }, ctx: CatalogContext) => (isUuid(id) ? ctx.bookById.load(id) : null),
+    books: async (_: unknown, args: { search?: string | null; first?: number | null; after?: string | null }, ctx: CatalogContext) => {
+      const first = args.first ?? 20;
+      if (!Number.isInteger(first) || first < 1 || first > 100) throw appError('BAD_USER_INPUT', 'first must be between 1 and 100');
+      const after = args.after ? decodeCursor(args.after) : null;
+      if (args.after && after === null) throw appError('BAD_USER_INPUT', 'after is not a valid cursor');
+      const search = args.search?.trim();
+      if (search && search.length > 200) throw appError('BAD_USER_INPUT', 'search is at most 200 characters');
+      const rows = await ctx.db.book.findMany({
+        where: {
+          ...(after !== null ? { seq: { gt: after } } : {}),
+          ...(search
+            ? { OR: [{ title: { contains: search, mode: 'insensitive' } }, { author: { contains: search, mode: 'insensitive' } }] }
+            : {}),
+        },
+        orderBy: { seq: 'asc' },
+        take: first + 1,
+      });
+      const page = rows.slice(0, first);
+      for (const b of page) ctx.bookById.prime(b.id, b);
+      return {
+        edges: page.map((node) => ({ cursor: encodeCursor(node.seq), node })),
+        pageInfo: { endCursor: page.length ? encodeCursor(page[page.length - 1]!.seq) : null, hasNextPage: rows.length > first },
+      };
+    },
+  },
+  Mutation: {
+    registerBook: async (_: unknown, { input }: { input: unknown }, ctx: CatalogContext) => {
+      requireRole(ctx, 'MANAGER');
+      const [book] = await registerBooks(ctx.db, [input], { correlationId: ctx.correlationId });
+      ctx.wakeRelay();
+      ctx.logger.info({ bookId: book!.id }, 'book registered');
+      return book;
+    },
+  },
+  Book: {
+    __resolveReference: (ref: { id: string }, ctx: CatalogContext) => (isUuid(ref.id) ? ctx.bookById.load(ref.id) : null),
+  },
+};

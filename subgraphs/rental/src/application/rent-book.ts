@@ -1,0 +1,151 @@
+import { appendToOutbox, BookRented, RentalPaymentFailed, type Causation } from '@ebook/events';
+import { DomainError, isUniqueViolation } from '@ebook/subgraph-kit';
+import type { Rental } from '../generated/prisma/client';
+import { activeKeyOf, dueAtFor } from '../domain/rental';
+import type { RentalDb, RentalTx } from '../db';
+import type { PaymentGateway } from '../sagaparticipants/payment-proxy';
+
+/** What the rent saga needs. */
+export interface RentBookDeps {
+  db: RentalDb;
+  payments: PaymentGateway;
+  /** Loan period, days (`LOAN_PERIOD_DAYS`, default 14). */
+  loanDays: number;
+  /** Called after a commit that wrote outbox rows. */
+  wakeRelay: () => void;
+}
+
+/** The caller of `rentBook`. */
+export interface RentingCustomer {
+  id: string;
+  /** Forwarded to payment. */
+  authorization: string;
+}
+
+const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
+
+/**
+ * The rent saga, as named steps with their compensations:
+ * 1. `reserveCopy` — in one transaction: a PENDING_PAYMENT rental (its `activeKey` enforces one
+ *    active rental per customer per book) and `activeRentals + 1` on the replica, guarded by
+ *    `activeRentals < licensedCopies` in the UPDATE itself, so two customers can never take the
+ *    last copy together. Availability is decided here only (book-management may be down).
+ * 2. `approvePayment` — synchronous call through the cockatiel policy (idempotent on rental id).
+ * 3. `confirmRental` (approved) → RENTED with due date, `BookRented` in the outbox; or
+ *    `releaseCopy` (declined / unavailable) → PAYMENT_DECLINED / PAYMENT_FAILED, copy freed,
+ *    `RentalPaymentFailed` in the outbox — payment refunds a late approval on it.
+ * When the circuit is open the saga fails fast before step 1 and writes nothing.
+ * @throws DomainError NOT_FOUND, BOOK_NOT_AVAILABLE, ALREADY_RENTED, PAYMENT_DECLINED,
+ *   PAYMENT_UNAVAILABLE (`retryAfter`, seconds).
+ */
+export async function rentBook(deps: RentBookDeps, customer: RentingCustomer, bookId: string, cause: Causation): Promise<Rental> {
+  if (!isUuid(bookId)) throw new DomainError('NOT_FOUND', 'No such book');
+  const openFor = deps.payments.openForSeconds();
+  if (openFor !== null) {
+    throw new DomainError('PAYMENT_UNAVAILABLE', 'Payments are unavailable right now; please try again later', { retryAfter: openFor });
+  }
+
+  const pending = await reserveCopy(deps.db, customer.id, bookId, cause);
+
+  const outcome = await deps.payments.approve({
+    rentalId: pending.id,
+    customerId: customer.id,
+    amount: pending.fee,
+    correlationId: cause.correlationId,
+    authorization: customer.authorization,
+  });
+
+  if (outcome.kind === 'approved') {
+    const rented = await confirmRental(deps, pending, outcome.paymentId, cause);
+    deps.wakeRelay();
+    return rented;
+  }
+  const failed = outcome.kind === 'declined' ? 'PAYMENT_DECLINED' : 'PAYMENT_FAILED';
+  await releaseCopy(deps.db, pending, failed, cause);
+  deps.wakeRelay();
+  if (outcome.kind === 'declined') throw new DomainError('PAYMENT_DECLINED', `Payment was declined: ${outcome.reason}`);
+  throw new DomainError('PAYMENT_UNAVAILABLE', 'Payments are unavailable right now; please try again later', {
+    retryAfter: outcome.retryAfterSeconds,
+  });
+}
+
+async function reserveCopy(db: RentalDb, customerId: string, bookId: string, cause: Causation): Promise<Rental> {
+  try {
+    return await db.$transaction(async (tx) => {
+      const book = await tx.bookReplica.findUnique({ where: { bookId } });
+      if (!book) throw new DomainError('NOT_FOUND', 'No such book');
+      const rental = await tx.rental.create({
+        data: {
+          bookId,
+          customerId,
+          status: 'PENDING_PAYMENT',
+          fee: book.rentalFee,
+          activeKey: activeKeyOf(customerId, bookId),
+          correlationId: cause.correlationId,
+        },
+      });
+      const taken = await tx.bookReplica.updateMany({
+        where: { bookId, activeRentals: { lt: tx.bookReplica.fields.licensedCopies } },
+        data: { activeRentals: { increment: 1 } },
+      });
+      if (taken.count === 0) throw new DomainError('BOOK_NOT_AVAILABLE', 'All licensed copies of this book are rented; try again later');
+      return rental;
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new DomainError('ALREADY_RENTED', 'You already have an active rental of this book');
+    throw err;
+  }
+}
+
+async function confirmRental(deps: RentBookDeps, pending: Rental, paymentId: string, cause: Causation): Promise<Rental> {
+  return deps.db.$transaction(async (tx) => {
+    const rentedAt = new Date();
+    const rental = await tx.rental.update({
+      where: { id: pending.id },
+      data: { status: 'RENTED', paymentId, rentedAt, dueAt: dueAtFor(rentedAt, deps.loanDays) },
+    });
+    await appendToOutbox(tx, [
+      BookRented.create(
+        rental.id,
+        {
+          rentalId: rental.id,
+          bookId: rental.bookId,
+          customerId: rental.customerId,
+          fee: rental.fee,
+          paymentId,
+          rentedAt: rentedAt.toISOString(),
+          dueAt: rental.dueAt!.toISOString(),
+        },
+        cause,
+      ),
+    ]);
+    return rental;
+  });
+}
+
+/** Frees the copy held by a rental that ends (shared by payment failure, cancel, return). */
+export async function freeCopy(tx: RentalTx, bookId: string): Promise<void> {
+  await tx.bookReplica.updateMany({ where: { bookId, activeRentals: { gt: 0 } }, data: { activeRentals: { decrement: 1 } } });
+}
+
+async function releaseCopy(db: RentalDb, pending: Rental, status: 'PAYMENT_DECLINED' | 'PAYMENT_FAILED', cause: Causation): Promise<void> {
+  await db.$transaction(async (tx) => {
+    const failedAt = new Date();
+    await tx.rental.update({ where: { id: pending.id }, data: { status, activeKey: null } });
+    await freeCopy(tx, pending.bookId);
+    await appendToOutbox(tx, [
+      RentalPaymentFailed.create(
+        pending.id,
+        {
+          rentalId: pending.id,
+          bookId: pending.bookId,
+          customerId: pending.customerId,
+          fee: pending.fee,
+          reason: status === 'PAYMENT_DECLINED' ? 'PAYMENT_DECLINED' : 'PAYMENT_UNAVAILABLE',
+          failedAt: failedAt.toISOString(),
+        },
+        cause,
+      ),
+    ]);
+  });
+}

@@ -1,0 +1,74 @@
+import { startIdempotentConsumer } from '@ebook/events';
+import { intEnv, loadSchemaFile, startContext, type ContextService, type Platform } from '@ebook/subgraph-kit';
+import { createRentalDb } from './db';
+import { loaders, resolvers, type RentalContext } from './resolvers';
+import { DEFAULT_PAYMENT_POLICY, HttpPaymentGateway, type PaymentGateway, type PaymentPolicyOptions } from './sagaparticipants/payment-proxy';
+import { onBookRegistered } from './handlers/on-book-registered';
+import { DEFAULT_LOAN_DAYS } from './domain/rental';
+
+export { DEFAULT_PAYMENT_POLICY, type PaymentPolicyOptions } from './sagaparticipants/payment-proxy';
+
+/** Settings of the rental context. */
+export interface RentalServiceOptions {
+  platform: Platform;
+  /** `RENTAL_DATABASE_URL`. */
+  databaseUrl: string;
+  /** HTTP port (`PORT`, default 4003; 0 = any). */
+  port: number;
+  /** Base URL of the payment service (`PAYMENT_URL`, e.g. `http://payment:4004`). */
+  paymentUrl: string;
+  /** Resilience of the payment call (defaults: {@link DEFAULT_PAYMENT_POLICY}). */
+  paymentPolicy?: Partial<PaymentPolicyOptions>;
+  /** Loan period, days (`LOAN_PERIOD_DAYS`, default 14). */
+  loanDays?: number;
+  dbPoolSize?: number;
+}
+
+/** Consumer group of rental's catalog replica. */
+export const RENTAL_CATALOG_GROUP = 'rental.catalog-replica';
+
+/**
+ * Starts the rental context: rent/cancel/return, availability from its own replica of the
+ * catalog (consumes `BookRegistered`), publishes `BookRented`, `RentalCanceled`,
+ * `BookReturned`, `RentalPaymentFailed`.
+ */
+export async function startRentalService(opts: RentalServiceOptions): Promise<ContextService & { payments: PaymentGateway }> {
+  const db = createRentalDb(opts.databaseUrl, opts.dbPoolSize);
+  const logger = opts.platform.logger.child({ context: 'rental' });
+  const payments = new HttpPaymentGateway(opts.paymentUrl, { ...DEFAULT_PAYMENT_POLICY, ...opts.paymentPolicy }, logger);
+  const loanDays = opts.loanDays ?? DEFAULT_LOAN_DAYS;
+  const service = await startContext<RentalContext>({
+    name: 'rental',
+    platform: opts.platform,
+    db,
+    port: opts.port,
+    typeDefs: loadSchemaFile(import.meta.url, '../schema.graphql'),
+    resolvers,
+    consumers: (wakeRelay) => [
+      startIdempotentConsumer({
+        bus: opts.platform.bus,
+        db,
+        groupId: RENTAL_CATALOG_GROUP,
+        logger,
+        afterCommit: wakeRelay,
+        handlers: { BookRegistered: onBookRegistered },
+      }),
+    ],
+    context: (base, relay) => ({ ...base, deps: { db, payments, loanDays, wakeRelay: () => relay.wake() }, ...loaders(db) }),
+    readiness: { paymentCircuit: async () => `circuit ${payments.circuitState()}` },
+  });
+  return { ...service, payments };
+}
+
+/** The payment-call policy from the environment (names in {@link PaymentPolicyOptions}). */
+export function paymentPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): PaymentPolicyOptions {
+  const d = DEFAULT_PAYMENT_POLICY;
+  return {
+    timeoutMs: intEnv('PAYMENT_TIMEOUT_MS', d.timeoutMs, env),
+    retries: intEnv('PAYMENT_RETRIES', d.retries, env),
+    breakerThreshold: intEnv('PAYMENT_BREAKER_THRESHOLD', d.breakerThreshold, env),
+    halfOpenAfterMs: intEnv('PAYMENT_BREAKER_HALF_OPEN_MS', d.halfOpenAfterMs, env),
+    maxConcurrent: intEnv('PAYMENT_MAX_CONCURRENT', d.maxConcurrent, env),
+    maxQueued: intEnv('PAYMENT_MAX_QUEUED', d.maxQueued, env),
+  };
+}

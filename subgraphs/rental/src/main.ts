@@ -1,0 +1,14 @@
+/** Production entry of the rental context. */
+import { intEnv, platformFromEnv, requireEnv, stopOnSignals } from '@ebook/subgraph-kit';
+import { paymentPolicyFromEnv, startRentalService } from './index';
+
+const platform = platformFromEnv('rental');
+const service = await startRentalService({
+  platform,
+  databaseUrl: requireEnv('RENTAL_DATABASE_URL'),
+  port: intEnv('PORT', 4003),
+  paymentUrl: requireEnv('PAYMENT_URL'),
+  loanDays: intEnv('LOAN_PERIOD_DAYS', 14),
+  paymentPolicy: paymentPolicyFromEnv(),
+});
+stopOnSignals(() => [service], platform.logger, () => platform.bus.close());

@@ -1,0 +1,91 @@
+import { appError, batchByKey, batchGroupByKey, requireAuth, requireRole, type BaseContext } from '@ebook/subgraph-kit';
+import type { GraphQLResolverMap } from '@apollo/subgraph';
+import type { BookReplica, Rental } from './generated/prisma/client';
+import type { RentalDb } from './db';
+import { availableCopies } from './domain/rental';
+import { rentBook, type RentBookDeps } from './application/rent-book';
+import { endRental } from './application/end-rental';
+
+/** Request context of the rental subgraph. */
+export interface RentalContext extends BaseContext {
+  deps: RentBookDeps;
+  rentalById: ReturnType<typeof loaders>['rentalById'];
+  rentalsByCustomer: ReturnType<typeof loaders>['rentalsByCustomer'];
+  replicaByBook: ReturnType<typeof loaders>['replicaByBook'];
+}
+
+/** Request-scoped batch loaders: one query per entity list. */
+export function loaders(db: RentalDb) {
+  return {
+    rentalById: batchByKey<string, Rental>((ids) => db.rental.findMany({ where: { id: { in: [...ids] } } }), (r) => r.id),
+    rentalsByCustomer: batchGroupByKey<string, Rental>(
+      (ids) => db.rental.findMany({ where: { customerId: { in: [...ids] } }, orderBy: { rentedAt: 'desc' } }),
+      (r) => r.customerId,
+    ),
+    replicaByBook: batchByKey<string, BookReplica>((ids) => db.bookReplica.findMany({ where: { bookId: { in: [...ids] } } }), (b) => b.bookId),
+  };
+}
+
+const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/** A rental is visible to its customer and to managers. */
+function visible(rental: Rental | null, ctx: RentalContext): Rental | null {
+  if (!rental || !ctx.auth) return null;
+  return ctx.auth.role === 'MANAGER' || ctx.auth.id === rental.customerId ? rental : null;
+}
+
+export const resolvers: GraphQLResolverMap<RentalContext> = {
+  Query: {
+    rental: async (_: unknown, { id }: { id: string }, ctx: RentalContext) => {
+      requireAuth(ctx);
+      return isUuid(id) ? visible(await ctx.rentalById.load(id), ctx) : null;
+    },
+  },
+  Mutation: {
+    rentBook: async (_: unknown, { bookId }: { bookId: string }, ctx: RentalContext) => {
+      const customer = requireRole(ctx, 'CUSTOMER');
+      const rental = await rentBook(ctx.deps, { id: customer.id, authorization: ctx.authorization! }, bookId, { correlationId: ctx.correlationId });
+      ctx.logger.info({ rentalId: rental.id, bookId }, 'book rented');
+      return rental;
+    },
+    cancelRental: async (_: unknown, { rentalId }: { rentalId: string }, ctx: RentalContext) => {
+      const customer = requireRole(ctx, 'CUSTOMER');
+      const rental = await endRental(ctx.deps.db, customer.id, rentalId, 'cancel', { correlationId: ctx.correlationId });
+      ctx.deps.wakeRelay();
+      ctx.logger.info({ rentalId }, 'rental canceled');
+      return rental;
+    },
+    returnBook: async (_: unknown, { rentalId }: { rentalId: string }, ctx: RentalContext) => {
+      const customer = requireRole(ctx, 'CUSTOMER');
+      const rental = await endRental(ctx.deps.db, customer.id, rentalId, 'return', { correlationId: ctx.correlationId });
+      ctx.deps.wakeRelay();
+      ctx.logger.info({ rentalId }, 'book returned');
+      return rental;
+    },
+  },
+  Rental: {
+    __resolveReference: async (ref: { id: string }, ctx: RentalContext) => (isUuid(ref.id) ? visible(await ctx.rentalById.load(ref.id), ctx) : null),
+    book: (r: Rental) => ({ __typename: 'Book', id: r.bookId }),
+    user: (r: Rental) => ({ __typename: 'User', id: r.customerId }),
+    rentedAt: (r: Rental) => r.rentedAt.toISOString(),
+    dueAt: (r: Rental) => iso(r.dueAt),
+    returnedAt: (r: Rental) => iso(r.returnedAt),
+    canceledAt: (r: Rental) => iso(r.canceledAt),
+  },
+  Book: {
+    __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
+    availableCopies: async (book: { id: string }, _: unknown, ctx: RentalContext) => {
+      const replica = isUuid(book.id) ? await ctx.replicaByBook.load(book.id) : null;
+      return replica ? availableCopies(replica.licensedCopies, replica.activeRentals) : 0;
+    },
+  },
+  User: {
+    __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
+    rentals: (user: { id: string }, _: unknown, ctx: RentalContext) => {
+      const caller = requireAuth(ctx);
+      if (caller.id !== user.id && caller.role !== 'MANAGER') throw appError('FORBIDDEN', "Only the user and managers can see a user's rentals");
+      return isUuid(user.id) ? ctx.rentalsByCustomer.load(user.id) : [];
+    },
+  },
+};

@@ -1,0 +1,173 @@
+import {
+  BrokenCircuitError,
+  BulkheadRejectedError,
+  CircuitState,
+  ConsecutiveBreaker,
+  ExponentialBackoff,
+  TaskCancelledError,
+  TimeoutStrategy,
+  bulkhead,
+  circuitBreaker,
+  handleWhen,
+  retry,
+  timeout,
+  wrap,
+} from 'cockatiel';
+import { Gauge, register } from 'prom-client';
+import type { Logger } from '@ebook/subgraph-kit';
+
+/** What the rent saga asks payment for. */
+export interface ApprovePaymentRequest {
+  rentalId: string;
+  customerId: string;
+  /** Integer KRW. */
+  amount: number;
+  correlationId: string;
+  /** The customer's `Authorization` header, forwarded (payment checks the caller is the customer). */
+  authorization: string;
+}
+
+/** Outcome of a payment approval, after the resilience policy. */
+export type PaymentOutcome =
+  | { kind: 'approved'; paymentId: string }
+  | { kind: 'declined'; paymentId: string; reason: string }
+  /** Payment did not answer in time, failed, or the breaker/bulkhead refused the call. */
+  | { kind: 'unavailable'; reason: string; retryAfterSeconds: number };
+
+/** The payment saga participant as the rental context sees it. */
+export interface PaymentGateway {
+  /** Never throws: failures come back as `unavailable` (the fallback). */
+  approve(req: ApprovePaymentRequest): Promise<PaymentOutcome>;
+  /** When the circuit is open: seconds until it half-opens (≥ 1); otherwise null. */
+  openForSeconds(): number | null;
+  /** `closed` | `open` | `half-open` | `isolated`. */
+  circuitState(): string;
+}
+
+/** Resilience settings of the payment call (env names in parentheses). */
+export interface PaymentPolicyOptions {
+  /** Per-attempt timeout, ms (`PAYMENT_TIMEOUT_MS`, default 2000, issue #4). */
+  timeoutMs: number;
+  /** Retries after a transient failure (`PAYMENT_RETRIES`, default 1; safe: approval is idempotent on the rental id). */
+  retries: number;
+  /** Consecutive failures that open the circuit (`PAYMENT_BREAKER_THRESHOLD`, default 5, issue #4). */
+  breakerThreshold: number;
+  /** Time the circuit stays open before a half-open probe, ms (`PAYMENT_BREAKER_HALF_OPEN_MS`, default 10000). */
+  halfOpenAfterMs: number;
+  /** Concurrent calls (`PAYMENT_MAX_CONCURRENT`, default 20) and queued calls (`PAYMENT_MAX_QUEUED`, default 20). */
+  maxConcurrent: number;
+  maxQueued: number;
+}
+
+/** Defaults of {@link PaymentPolicyOptions}. */
+export const DEFAULT_PAYMENT_POLICY: PaymentPolicyOptions = {
+  timeoutMs: 2000,
+  retries: 1,
+  breakerThreshold: 5,
+  halfOpenAfterMs: 10_000,
+  maxConcurrent: 20,
+  maxQueued: 20,
+};
+
+class PaymentHttpError extends Error {
+  constructor(readonly status: number) {
+    super(`payment answered HTTP ${status}`);
+  }
+}
+
+/** Failures worth retrying and counting against the breaker: timeouts, network errors, 5xx. */
+function isTransient(err: Error): boolean {
+  if (err instanceof BrokenCircuitError || err instanceof BulkheadRejectedError) return false;
+  if (err instanceof PaymentHttpError) return err.status >= 500;
+  return true;
+}
+
+const circuitGauge =
+  (register.getSingleMetric('payment_circuit_state') as Gauge<string> | undefined) ??
+  new Gauge({ name: 'payment_circuit_state', help: 'Payment circuit breaker: 0 closed, 1 open, 2 half-open, 3 isolated' });
+
+const STATE_NAMES: Record<CircuitState, string> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.Open]: 'open',
+  [CircuitState.HalfOpen]: 'half-open',
+  [CircuitState.Isolated]: 'isolated',
+};
+
+/**
+ * Calls payment's internal approve endpoint (`POST {baseUrl}/internal/payments/approve`)
+ * behind cockatiel: bulkhead → retry → circuit breaker → timeout, with a fallback that maps
+ * every failure to `unavailable` (and `retryAfterSeconds` while the circuit is open).
+ */
+export class HttpPaymentGateway implements PaymentGateway {
+  private readonly breaker;
+  private readonly policy;
+  private openedAt = 0;
+
+  constructor(
+    private readonly baseUrl: string,
+    private readonly opts: PaymentPolicyOptions,
+    private readonly logger: Logger,
+  ) {
+    this.breaker = circuitBreaker(handleWhen(isTransient), {
+      halfOpenAfter: opts.halfOpenAfterMs,
+      breaker: new ConsecutiveBreaker(opts.breakerThreshold),
+    });
+    this.breaker.onStateChange((state) => {
+      if (state === CircuitState.Open) this.openedAt = Date.now();
+      circuitGauge.set(state);
+      this.logger.warn({ circuit: STATE_NAMES[state] }, 'payment circuit state changed');
+    });
+    const retryPolicy = retry(handleWhen(isTransient), {
+      maxAttempts: opts.retries,
+      backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 500 }),
+    });
+    this.policy = wrap(
+      bulkhead(opts.maxConcurrent, opts.maxQueued),
+      retryPolicy,
+      this.breaker,
+      timeout(opts.timeoutMs, TimeoutStrategy.Aggressive),
+    );
+    circuitGauge.set(CircuitState.Closed);
+  }
+
+  circuitState(): string {
+    return STATE_NAMES[this.breaker.state];
+  }
+
+  openForSeconds(): number | null {
+    if (this.breaker.state !== CircuitState.Open) return null;
+    return Math.max(1, Math.ceil((this.openedAt + this.opts.halfOpenAfterMs - Date.now()) / 1000));
+  }
+
+  async approve(req: ApprovePaymentRequest): Promise<PaymentOutcome> {
+    try {
+      const body = await this.policy.execute(async ({ signal }) => {
+        const res = await fetch(`${this.baseUrl}/internal/payments/approve`, {
+          method: 'POST',
+          signal,
+          headers: {
+            'content-type': 'application/json',
+            authorization: req.authorization,
+            'x-correlation-id': req.correlationId,
+          },
+          body: JSON.stringify({ rentalId: req.rentalId, customerId: req.customerId, amount: req.amount }),
+        });
+        if (!res.ok) throw new PaymentHttpError(res.status);
+        return (await res.json()) as { paymentId: string; status: 'APPROVED' | 'DECLINED' | 'REFUNDED'; declineReason?: string | null };
+      });
+      if (body.status === 'APPROVED') return { kind: 'approved', paymentId: body.paymentId };
+      return { kind: 'declined', paymentId: body.paymentId, reason: body.declineReason ?? body.status };
+    } catch (err) {
+      const reason =
+        err instanceof BrokenCircuitError
+          ? 'circuit open'
+          : err instanceof BulkheadRejectedError
+            ? 'too many concurrent payments'
+            : err instanceof TaskCancelledError
+              ? `timed out after ${this.opts.timeoutMs} ms`
+              : (err as Error).message;
+      this.logger.warn({ rentalId: req.rentalId, reason, correlationId: req.correlationId }, 'payment unavailable');
+      return { kind: 'unavailable', reason, retryAfterSeconds: this.openForSeconds() ?? Math.ceil(this.opts.halfOpenAfterMs / 1000) };
+    }
+  }
+}
