@@ -1,0 +1,54 @@
+import { startIdempotentConsumer } from '@ebook/events';
+import { loadSchemaFile, startContext, type ContextService, type Platform } from '@ebook/subgraph-kit';
+import { createPaymentDb } from './db';
+import { paymentLoader, resolvers, type PaymentContext } from './resolvers';
+import { internalPaymentRoutes } from './internal-api';
+import { refundHandlers } from './handlers/refund';
+import type { PaymentProcessor } from './domain/payment-processor';
+
+export { SimulatedPaymentProcessor, simulatedProcessorFromEnv, type PaymentProcessor } from './domain/payment-processor';
+
+/** Settings of the payment context. */
+export interface PaymentServiceOptions {
+  platform: Platform;
+  /** `PAYMENT_DATABASE_URL`. */
+  databaseUrl: string;
+  /** HTTP port (`PORT`, default 4004; 0 = any). */
+  port: number;
+  processor: PaymentProcessor;
+  dbPoolSize?: number;
+}
+
+/** Consumer group of payment's refunds and saga compensations. */
+export const PAYMENT_REFUNDS_GROUP = 'payment.refunds';
+
+/**
+ * Starts the payment context: the internal approve route, refunds on `RentalCanceled`,
+ * compensation on `RentalPaymentFailed`; publishes `PaymentApproved`, `PaymentDeclined`,
+ * `PaymentRefunded`; extends `Rental` with `payment`.
+ */
+export async function startPaymentService(opts: PaymentServiceOptions): Promise<ContextService> {
+  const db = createPaymentDb(opts.databaseUrl, opts.dbPoolSize);
+  const logger = opts.platform.logger.child({ context: 'payment' });
+  return startContext<PaymentContext>({
+    name: 'payment',
+    platform: opts.platform,
+    db,
+    port: opts.port,
+    typeDefs: loadSchemaFile(import.meta.url, '../schema.graphql'),
+    resolvers,
+    consumers: (wakeRelay) => [
+      startIdempotentConsumer({
+        bus: opts.platform.bus,
+        db,
+        groupId: PAYMENT_REFUNDS_GROUP,
+        logger,
+        afterCommit: wakeRelay,
+        handlers: refundHandlers(opts.processor),
+      }),
+    ],
+    context: (base) => ({ ...base, paymentByRental: paymentLoader(db) }),
+    routes: (app, relay) =>
+      internalPaymentRoutes(app, { db, processor: opts.processor, verifier: opts.platform.verifier, logger, wakeRelay: () => relay.wake() }),
+  });
+}

@@ -1,0 +1,41 @@
+import { randomUUID } from 'node:crypto';
+import express from 'express';
+import { CORRELATION_HEADER, DomainError, type Logger, type TokenVerifier } from '@ebook/subgraph-kit';
+import type { PaymentDb } from './db';
+import type { PaymentProcessor } from './domain/payment-processor';
+import { approvePayment, ApprovePaymentSchema } from './application/approve-payment';
+
+/**
+ * The internal, non-GraphQL route rental's saga calls: `POST /internal/payments/approve`
+ * with `{ rentalId, customerId, amount }` (amount: integer KRW) → 200
+ * `{ paymentId, status: APPROVED|DECLINED|REFUNDED, declineReason }`. Not in the supergraph.
+ * Authorization: the paying customer's bearer token (`sub` must equal `customerId`);
+ * 401 without a valid token, 403 for another subject, 400 for a bad body.
+ */
+export function internalPaymentRoutes(app: express.Express, deps: { db: PaymentDb; processor: PaymentProcessor; verifier: TokenVerifier; logger: Logger; wakeRelay: () => void }): void {
+  app.post('/internal/payments/approve', express.json({ limit: '4kb' }), async (req, res) => {
+    const header = req.headers[CORRELATION_HEADER];
+    const correlationId = typeof header === 'string' && /^[\w-]{1,100}$/.test(header) ? header : randomUUID();
+    const log = deps.logger.child({ correlationId });
+    let caller;
+    try {
+      caller = await deps.verifier.fromAuthorizationHeader(req.headers.authorization);
+    } catch {
+      caller = null;
+    }
+    if (!caller) return void res.status(401).json({ code: 'UNAUTHENTICATED' });
+    const body = ApprovePaymentSchema.safeParse(req.body);
+    if (!body.success) return void res.status(400).json({ code: 'BAD_USER_INPUT', message: body.error.message });
+    if (caller.role !== 'CUSTOMER' || caller.id !== body.data.customerId) return void res.status(403).json({ code: 'FORBIDDEN' });
+    try {
+      const p = await approvePayment(deps.db, deps.processor, body.data, { correlationId });
+      deps.wakeRelay();
+      log.info({ rentalId: p.rentalId, status: p.status }, 'payment decided');
+      res.json({ paymentId: p.id, status: p.status, declineReason: p.declineReason });
+    } catch (err) {
+      if (err instanceof DomainError) return void res.status(409).json({ code: err.code, message: err.message });
+      log.error({ err }, 'approve failed');
+      res.status(500).json({ code: 'INTERNAL_SERVER_ERROR' });
+    }
+  });
+}

@@ -1,0 +1,32 @@
+import { batchByKey, type BaseContext } from '@ebook/subgraph-kit';
+import type { GraphQLResolverMap } from '@apollo/subgraph';
+import type { Payment } from './generated/prisma/client';
+import type { PaymentDb } from './db';
+
+/** Request context of the payment subgraph. */
+export interface PaymentContext extends BaseContext {
+  paymentByRental: ReturnType<typeof paymentLoader>;
+}
+
+/** Batches payment lookups by rental id: one query per request. */
+export function paymentLoader(db: PaymentDb) {
+  return batchByKey<string, Payment>((ids) => db.payment.findMany({ where: { rentalId: { in: [...ids] } } }), (p) => p.rentalId);
+}
+
+const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
+
+export const resolvers: GraphQLResolverMap<PaymentContext> = {
+  Rental: {
+    __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
+    payment: async (rental: { id: string }, _: unknown, ctx: PaymentContext) => {
+      if (!ctx.auth || !isUuid(rental.id)) return null;
+      const p = await ctx.paymentByRental.load(rental.id);
+      if (!p || (ctx.auth.role !== 'MANAGER' && p.customerId !== ctx.auth.id)) return null;
+      return p;
+    },
+  },
+  Payment: {
+    approvedAt: (p: Payment) => p.approvedAt?.toISOString() ?? null,
+    refundedAt: (p: Payment) => p.refundedAt?.toISOString() ?? null,
+  },
+};

@@ -1,0 +1,39 @@
+import { startIdempotentConsumer } from '@ebook/events';
+import { loadSchemaFile, startContext, type ContextService, type Platform } from '@ebook/subgraph-kit';
+import { createViewDb } from './db';
+import { resolvers, type ViewContext } from './resolvers';
+import { projectionHandlers } from './handlers/projection';
+
+/** Settings of the rental-view context. */
+export interface ViewServiceOptions {
+  platform: Platform;
+  /** `RENTAL_VIEW_DATABASE_URL`. */
+  databaseUrl: string;
+  /** HTTP port (`PORT`, default 4005; 0 = any). */
+  port: number;
+  dbPoolSize?: number;
+}
+
+/** Consumer group of the projection. */
+export const VIEW_PROJECTION_GROUP = 'rental-view.projection';
+
+/**
+ * Starts rental-view: the CQRS read model of rental status, built only from events of the
+ * user, book-management, rental and payment topics (no calls, no other database).
+ */
+export async function startRentalViewService(opts: ViewServiceOptions): Promise<ContextService> {
+  const db = createViewDb(opts.databaseUrl, opts.dbPoolSize);
+  const logger = opts.platform.logger.child({ context: 'rental-view' });
+  return startContext<ViewContext>({
+    name: 'rental-view',
+    platform: opts.platform,
+    db,
+    port: opts.port,
+    typeDefs: loadSchemaFile(import.meta.url, '../schema.graphql'),
+    resolvers,
+    consumers: () => [
+      startIdempotentConsumer({ bus: opts.platform.bus, db, groupId: VIEW_PROJECTION_GROUP, logger, handlers: projectionHandlers }),
+    ],
+    context: (base) => ({ ...base, db }),
+  });
+}
