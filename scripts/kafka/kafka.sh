@@ -138,6 +138,11 @@ transaction.state.log.num.partitions=3
 group.initial.rebalance.delay.ms=0
 group.min.session.timeout.ms=1000
 
+# after an unclean stop (SIGKILL) the restarted broker cannot re-register until the old
+# registration's session expires (default 9 s): shorten it
+broker.heartbeat.interval.ms=1000
+broker.session.timeout.ms=4000
+
 # small machine
 num.network.threads=2
 num.io.threads=4
@@ -157,6 +162,8 @@ log4j.logger.kafka.request.logger=WARN
 log4j.logger.state.change.logger=WARN
 log4j.logger.kafka.log.LogCleaner=WARN
 log4j.logger.org.apache.kafka.common.utils.AppInfoParser=WARN
+# the full config dump; the effective settings are in server.properties next to this file
+log4j.logger.kafka.server.KafkaConfig=WARN
 EOF
 }
 
@@ -188,8 +195,7 @@ do_start() {
   for p in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; do
     port_open "$p" && die "port $KAFKA_HOST:$p is in use by another process (not our broker; pid file $PIDFILE)"
   done
-  cmd_install
-  mkdir -p "$KAFKA_DATA_DIR"
+  installed || cmd_install
   write_config
 
   if [[ ! -f "$LOGDIRS/meta.properties" ]]; then

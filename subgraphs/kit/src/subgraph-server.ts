@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
@@ -94,6 +94,7 @@ export async function startSubgraph<TContext extends BaseContext>(opts: Subgraph
   const plugins: ApolloServerPlugin<TContext>[] = [
     ApolloServerPluginDrainHttpServer({ httpServer }),
     ApolloServerPluginLandingPageDisabled(),
+    ApolloServerPluginInlineTraceDisabled(),
   ];
   const server = new ApolloServer<TContext>({
     schema: buildSubgraphSchema([{ typeDefs: parse(opts.typeDefs), resolvers: opts.resolvers as GraphQLResolverMap<unknown> }]),

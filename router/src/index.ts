@@ -1,0 +1,4 @@
+export { startGateway, type GatewayOptions, type GatewayContext } from './gateway';
+export { composeSupergraph } from './compose';
+export { SUBGRAPHS, SUPERGRAPH_FILE, REPO_ROOT, type SubgraphEntry } from './subgraphs';
+export { startStack, type StackOptions, type Stack } from './stack';

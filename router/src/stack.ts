@@ -1,0 +1,98 @@
+import type { EventBus } from '@ebook/events';
+import { TokenVerifier, type Logger, type Platform, type Service, type ContextService } from '@ebook/subgraph-kit';
+import { JwtIssuer, startUserService } from '@ebook/user';
+import { startCatalogService } from '@ebook/book-management';
+import { startRentalService, type PaymentPolicyOptions } from '@ebook/rental';
+import { startPaymentService, type PaymentProcessor } from '@ebook/payment';
+import { startRentalViewService } from '@ebook/rental-view';
+import { readFileSync } from 'node:fs';
+import { startGateway } from './gateway';
+import { SUPERGRAPH_FILE } from './subgraphs';
+
+/** Everything needed to run all contexts + the gateway in ONE process (`pnpm dev`, e2e tests). */
+export interface StackOptions {
+  bus: EventBus;
+  logger: Logger;
+  /** Database URL per context. */
+  databaseUrls: { user: string; 'book-management': string; rental: string; payment: string; 'rental-view': string };
+  /** Ports (0 = any free port). */
+  ports: { gateway: number; user: number; 'book-management': number; rental: number; payment: number; 'rental-view': number };
+  /** JWT settings: `iss`, `aud`, access-token lifetime (s) and the signing key (file, or generated when absent). */
+  jwt: { issuer: string; audience: string; ttlSeconds: number; privateKeyFile?: string };
+  seedManager?: { email: string; password: string };
+  seedCatalog?: boolean;
+  paymentProcessor: PaymentProcessor;
+  paymentPolicy?: Partial<PaymentPolicyOptions>;
+  loanDays?: number;
+  /** DB pool size of each context (PGlite counts every connection). */
+  dbPoolSize?: number;
+  playground?: boolean;
+}
+
+/** A running stack. */
+export interface Stack {
+  gatewayUrl: string;
+  contexts: Record<'user' | 'book-management' | 'rental' | 'payment' | 'rental-view', ContextService>;
+  /** Stops the gateway, then every context (reverse start order). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts user first (it issues tokens and serves the JWKS), then the other contexts and the
+ * gateway, which verify tokens against the user context's JWKS URL like separate processes would.
+ */
+export async function startStack(o: StackOptions): Promise<Stack> {
+  const issuerOpts = { issuer: o.jwt.issuer, audience: o.jwt.audience, ttlSeconds: o.jwt.ttlSeconds };
+  const issuer = o.jwt.privateKeyFile ? await JwtIssuer.fromFile(issuerOpts, o.jwt.privateKeyFile) : await JwtIssuer.generate(issuerOpts);
+  const started: Service[] = [];
+  try {
+    const userPlatform: Platform = { bus: o.bus, logger: o.logger, verifier: new TokenVerifier({ ...issuerOpts, jwks: issuer.jwks() }) };
+    const user = await startUserService({
+      platform: userPlatform,
+      databaseUrl: o.databaseUrls.user,
+      port: o.ports.user,
+      issuer,
+      ...(o.seedManager ? { seedManager: o.seedManager } : {}),
+      ...(o.dbPoolSize ? { dbPoolSize: o.dbPoolSize } : {}),
+    });
+    started.push(user);
+    const verifier = new TokenVerifier({ ...issuerOpts, jwks: new URL(`${user.url}/.well-known/jwks.json`) });
+    const platform: Platform = { bus: o.bus, logger: o.logger, verifier };
+    const pool = o.dbPoolSize ? { dbPoolSize: o.dbPoolSize } : {};
+    const payment = await startPaymentService({ platform, databaseUrl: o.databaseUrls.payment, port: o.ports.payment, processor: o.paymentProcessor, ...pool });
+    started.push(payment);
+    const catalog = await startCatalogService({ platform, databaseUrl: o.databaseUrls['book-management'], port: o.ports['book-management'], seed: o.seedCatalog ?? false, ...pool });
+    started.push(catalog);
+    const view = await startRentalViewService({ platform, databaseUrl: o.databaseUrls['rental-view'], port: o.ports['rental-view'], ...pool });
+    started.push(view);
+    const rental = await startRentalService({
+      platform,
+      databaseUrl: o.databaseUrls.rental,
+      port: o.ports.rental,
+      paymentUrl: payment.url,
+      ...(o.paymentPolicy ? { paymentPolicy: o.paymentPolicy } : {}),
+      ...(o.loanDays ? { loanDays: o.loanDays } : {}),
+      ...pool,
+    });
+    started.push(rental);
+    const gateway = await startGateway({
+      port: o.ports.gateway,
+      supergraphSdl: readFileSync(SUPERGRAPH_FILE, 'utf8'),
+      subgraphUrls: { user: user.url, 'book-management': catalog.url, rental: rental.url, payment: payment.url, 'rental-view': view.url },
+      verifier,
+      logger: o.logger,
+      playground: o.playground ?? true,
+    });
+    started.push(gateway);
+    return {
+      gatewayUrl: gateway.url,
+      contexts: { user, 'book-management': catalog, rental, payment, 'rental-view': view },
+      stop: async () => {
+        for (const s of [...started].reverse()) await s.stop().catch((err) => o.logger.error({ err, service: s.name }, 'stop failed'));
+      },
+    };
+  } catch (err) {
+    for (const s of [...started].reverse()) await s.stop().catch(() => undefined);
+    throw err;
+  }
+}
