@@ -15,7 +15,7 @@
 #   KAFKA_HOST=127.0.0.1          listen/advertise address
 #   KAFKA_DATA_DIR=/tmp/ebook-rental-kafka-$KAFKA_PORT   log dirs, server.properties, kafka.log, kafka.pid
 #   KAFKA_HOME_CACHE=$HOME/.cache/ebook-rental/kafka-<version>   jars in ./libs (cache this dir in CI)
-#   KAFKA_HEAP_OPTS="-Xmx512m -Xms256m"   KAFKA_JVM_OPTS (GC etc.)   KAFKA_OPTS (extra, appended)
+#   KAFKA_HEAP_OPTS="-Xmx512m -Xms256m"   KAFKA_JVM_OPTS (GC, C1-only JIT: ~1 s faster start on 2 cores)   KAFKA_OPTS (extra, appended)
 #   KAFKA_START_TIMEOUT=60  KAFKA_STOP_TIMEOUT=30 (seconds)
 #   JAVA_HOME / JAVA, MVN (default mvn)
 set -euo pipefail
@@ -31,7 +31,7 @@ KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-19093}"
 KAFKA_HOME_CACHE="${KAFKA_HOME_CACHE:-$HOME/.cache/ebook-rental/kafka-$KAFKA_VERSION}"
 KAFKA_DATA_DIR="${KAFKA_DATA_DIR:-/tmp/ebook-rental-kafka-$KAFKA_PORT}"
 KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xmx512m -Xms256m}"
-KAFKA_JVM_OPTS="${KAFKA_JVM_OPTS:--XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExplicitGCInvokesConcurrent -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true}"
+KAFKA_JVM_OPTS="${KAFKA_JVM_OPTS:--XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:TieredStopAtLevel=1 -XX:+ExplicitGCInvokesConcurrent -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true}"
 KAFKA_OPTS="${KAFKA_OPTS:-}"
 KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-60}"
 KAFKA_STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-30}"

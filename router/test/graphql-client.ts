@@ -1,0 +1,46 @@
+import { ApolloClient, ApolloError, HttpLink, InMemoryCache, gql, type DocumentNode } from '@apollo/client/core';
+
+/**
+ * A real GraphQL client (Apollo Client, default POST JSON requests) for the e2e tests,
+ * with helpers that return data or the error's `extensions.code`.
+ */
+export class GatewayClient {
+  private readonly client: ApolloClient<unknown>;
+
+  constructor(gatewayUrl: string) {
+    this.client = new ApolloClient({
+      link: new HttpLink({ uri: `${gatewayUrl}/graphql`, fetch }),
+      cache: new InMemoryCache(),
+      defaultOptions: { query: { fetchPolicy: 'no-cache' }, mutate: { fetchPolicy: 'no-cache' } },
+    });
+  }
+
+  /** Runs a query or mutation. @throws ApolloError on GraphQL or network errors. */
+  async run<T = any>(doc: DocumentNode, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
+    const context = token ? { headers: { authorization: `Bearer ${token}` } } : {};
+    const isMutation = doc.definitions.some((d) => d.kind === 'OperationDefinition' && d.operation === 'mutation');
+    const result = isMutation
+      ? await this.client.mutate({ mutation: doc, variables, context })
+      : await this.client.query({ query: doc, variables, context });
+    return result.data as T;
+  }
+
+  /** Runs an operation that must fail. @returns the first error's `extensions.code`. */
+  async errorCode(doc: DocumentNode, variables: Record<string, unknown> = {}, token?: string): Promise<string> {
+    try {
+      await this.run(doc, variables, token);
+    } catch (err) {
+      if (err instanceof ApolloError) {
+        const gqlCode = err.graphQLErrors[0]?.extensions?.code;
+        if (typeof gqlCode === 'string') return gqlCode;
+        const net = err.networkError as { result?: { errors?: { extensions?: { code?: string } }[] } } | null;
+        const netCode = net?.result?.errors?.[0]?.extensions?.code;
+        if (typeof netCode === 'string') return netCode;
+      }
+      throw err;
+    }
+    throw new Error('expected the operation to fail, it succeeded');
+  }
+}
+
+export { gql };
