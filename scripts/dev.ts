@@ -40,7 +40,11 @@ const databases = await Promise.all(
   }),
 );
 const urls = Object.fromEntries(databases.map((d) => [d.context, d.url])) as Record<ContextName, string>;
+console.log(`embedded PostgreSQL ready (${CONTEXTS.length} databases) in ${Date.now() - t0} ms`);
+const tMigrate = Date.now();
 await migrateAll(urls);
+console.log(`migrations applied in ${Date.now() - tMigrate} ms`);
+const tStack = Date.now();
 
 const stack = await startStack({
   bus: new EmbeddedEventBus(),
@@ -71,6 +75,7 @@ const stack = await startStack({
   dbPoolSize: 4,
 });
 
+console.log(`contexts and gateway started in ${Date.now() - tStack} ms`);
 const gw = `http://localhost:${gatewayPort}`;
 console.log(`
 E-book rental is running (started in ${((Date.now() - t0) / 1000).toFixed(1)} s; data in ${dataDir})

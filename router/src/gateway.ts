@@ -66,6 +66,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Service> {
     gateway,
     introspection: playground,
     includeStacktraceInErrorResponses: false,
+    stopOnTerminationSignals: false,
     formatError: maskError(opts.logger),
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
   });

@@ -88,7 +88,11 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       gatewayUrl: gateway.url,
       contexts: { user, 'book-management': catalog, rental, payment, 'rental-view': view },
       stop: async () => {
-        for (const s of [...started].reverse()) await s.stop().catch((err) => o.logger.error({ err, service: s.name }, 'stop failed'));
+        for (const s of [...started].reverse()) {
+          o.logger.info({ service: s.name }, 'stopping');
+          await s.stop().catch((err) => o.logger.error({ err, service: s.name }, 'stop failed'));
+          o.logger.info({ service: s.name }, 'stopped');
+        }
       },
     };
   } catch (err) {

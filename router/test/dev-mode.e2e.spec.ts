@@ -30,7 +30,8 @@ describe('pnpm dev (embedded PostgreSQL + embedded bus)', () => {
         LOG_LEVEL: 'warn',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
-      detached: false,
+      // Own process group: Ctrl-C in a terminal signals the whole group (pnpm, tsx, node).
+      detached: true,
     });
     dev.stdout!.on('data', (d) => (output += d));
     dev.stderr!.on('data', (d) => (output += d));
@@ -49,7 +50,7 @@ describe('pnpm dev (embedded PostgreSQL + embedded bus)', () => {
   });
 
   afterAll(() => {
-    if (dev && dev.exitCode === null) dev.kill('SIGKILL');
+    if (dev && dev.exitCode === null) process.kill(-dev.pid!, 'SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -94,7 +95,7 @@ describe('pnpm dev (embedded PostgreSQL + embedded bus)', () => {
   it('stops cleanly on Ctrl-C (SIGINT)', async () => {
     const code = await new Promise<number | null>((resolve) => {
       dev.once('exit', (c) => resolve(c));
-      dev.kill('SIGINT');
+      process.kill(-dev.pid!, 'SIGINT');
     });
     expect(output).toContain('stopped');
     expect(code).toBe(0);

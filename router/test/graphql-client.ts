@@ -19,10 +19,20 @@ export class GatewayClient {
   async run<T = any>(doc: DocumentNode, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
     const context = token ? { headers: { authorization: `Bearer ${token}` } } : {};
     const isMutation = doc.definitions.some((d) => d.kind === 'OperationDefinition' && d.operation === 'mutation');
-    const result = isMutation
-      ? await this.client.mutate({ mutation: doc, variables, context })
-      : await this.client.query({ query: doc, variables, context });
-    return result.data as T;
+    try {
+      const result = isMutation
+        ? await this.client.mutate({ mutation: doc, variables, context })
+        : await this.client.query({ query: doc, variables, context });
+      return result.data as T;
+    } catch (err) {
+      if (err instanceof ApolloError) {
+        const op = doc.definitions.find((d) => d.kind === 'OperationDefinition');
+        const name = op && 'name' in op ? op.name?.value : 'anonymous';
+        const net = err.networkError as { result?: unknown } | null;
+        err.message = `${name}: ${err.message} ${JSON.stringify(net?.result ?? err.graphQLErrors.map((e) => e.extensions))}`;
+      }
+      throw err;
+    }
   }
 
   /** Runs an operation that must fail. @returns the first error's `extensions.code`. */

@@ -68,9 +68,13 @@ export async function startContext<TContext extends BaseContext>(opts: ContextRu
     url: server.url,
     relay,
     stop: async () => {
+      logger.debug('stopping server');
       await server.stop();
+      logger.debug('stopping consumers');
       await Promise.allSettled(subscriptions.map((s) => s.stop()));
+      logger.debug('stopping relay');
       await relay.stop();
+      logger.debug('closing database pool');
       await opts.db.$disconnect();
     },
   };

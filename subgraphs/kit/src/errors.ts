@@ -22,15 +22,20 @@ export const ErrorCode = {
 /** One of {@link ErrorCode}. */
 export type ErrorCodeName = keyof typeof ErrorCode;
 
-const HTTP_STATUS: Partial<Record<ErrorCodeName, number>> = { UNAUTHENTICATED: 401 };
-
 /**
  * A GraphQL error a client can act on: `extensions.code` is one of {@link ErrorCode};
  * `extra` adds extensions (e.g. `retryAfter` in seconds). The message is safe to show.
  */
 export function appError(code: ErrorCodeName, message: string, extra: Record<string, unknown> = {}): GraphQLError {
-  const status = HTTP_STATUS[code];
-  return new GraphQLError(message, { extensions: { code, ...extra, ...(status ? { http: { status } } : {}) } });
+  return new GraphQLError(message, { extensions: { code, ...extra } });
+}
+
+/**
+ * The request-level refusal of a bad token: `UNAUTHENTICATED` with HTTP status 401 (thrown
+ * while building the context, before any field runs). Field-level checks use {@link appError}.
+ */
+export function invalidTokenError(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
 }
 
 /** True when `err` is (or wraps) a GraphQLError carrying one of our codes. */

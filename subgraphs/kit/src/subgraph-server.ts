@@ -100,6 +100,7 @@ export async function startSubgraph<TContext extends BaseContext>(opts: Subgraph
     schema: buildSubgraphSchema([{ typeDefs: parse(opts.typeDefs), resolvers: opts.resolvers as GraphQLResolverMap<unknown> }]),
     plugins,
     includeStacktraceInErrorResponses: false,
+    stopOnTerminationSignals: false,
     formatError: maskError(log),
   });
   await server.start();

@@ -33,7 +33,7 @@ export async function startUserService(opts: UserServiceOptions): Promise<Contex
     port: opts.port,
     typeDefs: loadSchemaFile(import.meta.url, '../schema.graphql'),
     resolvers,
-    context: (base, relay) => ({ ...base, db, issuer: opts.issuer, wakeRelay: () => relay.wake(), userById: userLoader(db) }),
+    context: (base, relay) => ({ ...base, db, issuer: opts.issuer, wakeRelay: () => relay.wake(), userById: userLoader(db), ownUserIds: new Set<string>() }),
     routes: (app) => {
       app.get('/.well-known/jwks.json', (_req, res) => {
         res.set('cache-control', 'public, max-age=300').json(opts.issuer.jwks());

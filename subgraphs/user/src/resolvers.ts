@@ -12,6 +12,8 @@ export interface UserContext extends BaseContext {
   issuer: JwtIssuer;
   wakeRelay: () => void;
   userById: ReturnType<typeof userLoader>;
+  /** Ids of users this request just registered or logged in: they may see their own contact fields. */
+  ownUserIds: Set<string>;
 }
 
 /** Batches `User` lookups (reference resolver, `me`): one query per request. */
@@ -24,6 +26,7 @@ const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-
 /** Contact fields are for the user themself and managers only. */
 function privateField(field: 'email' | 'phone') {
   return (user: User, _args: unknown, ctx: UserContext) => {
+    if (ctx.ownUserIds.has(user.id)) return user[field];
     const caller = requireAuth(ctx);
     if (caller.id !== user.id && caller.role !== 'MANAGER') throw appError('FORBIDDEN', `Only the user and managers can see ${field}`);
     return user[field];
@@ -37,12 +40,16 @@ export const resolvers: GraphQLResolverMap<UserContext> = {
   Mutation: {
     registerCustomer: async (_: unknown, { input }: { input: unknown }, ctx: UserContext) => {
       const user = await registerUser(ctx.db, input, { correlationId: ctx.correlationId });
+      ctx.ownUserIds.add(user.id);
       ctx.wakeRelay();
       ctx.logger.info({ userId: user.id }, 'customer registered');
       return user;
     },
-    login: (_: unknown, args: { email: string; password: string }, ctx: UserContext) =>
-      login(ctx.db, ctx.issuer, args.email, args.password),
+    login: async (_: unknown, args: { email: string; password: string }, ctx: UserContext) => {
+      const result = await login(ctx.db, ctx.issuer, args.email, args.password);
+      ctx.ownUserIds.add(result.user.id);
+      return result;
+    },
   },
   User: {
     __resolveReference: (ref: { id: string }, ctx: UserContext) => (isUuid(ref.id) ? ctx.userById.load(ref.id) : null),

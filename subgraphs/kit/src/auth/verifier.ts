@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey, type JSONWebKeySet, createLocalJWKSet, errors as joseErrors } from 'jose';
-import { appError } from '../errors';
+import { invalidTokenError } from '../errors';
 
 /** Roles of our users (user context). */
 export type Role = 'CUSTOMER' | 'MANAGER';
@@ -59,12 +59,12 @@ export class TokenVerifier {
       });
       const role = payload.role;
       if (typeof payload.sub !== 'string' || (role !== 'CUSTOMER' && role !== 'MANAGER')) {
-        throw appError('UNAUTHENTICATED', 'Access token lacks a subject or role');
+        throw invalidTokenError('Access token lacks a subject or role');
       }
       return { id: payload.sub, role, ...(typeof payload.name === 'string' ? { name: payload.name } : {}) };
     } catch (err) {
-      if (err instanceof joseErrors.JWTExpired) throw appError('UNAUTHENTICATED', 'Access token expired');
-      if (err instanceof joseErrors.JOSEError) throw appError('UNAUTHENTICATED', 'Invalid access token');
+      if (err instanceof joseErrors.JWTExpired) throw invalidTokenError('Access token expired');
+      if (err instanceof joseErrors.JOSEError) throw invalidTokenError('Invalid access token');
       throw err;
     }
   }
@@ -76,7 +76,7 @@ export class TokenVerifier {
   async fromAuthorizationHeader(header: string | undefined): Promise<AuthUser | null> {
     if (!header) return null;
     const m = /^Bearer\s+([A-Za-z0-9\-_.]+)$/i.exec(header.trim());
-    if (!m) throw appError('UNAUTHENTICATED', 'Authorization header must be "Bearer <token>"');
+    if (!m) throw invalidTokenError('Authorization header must be "Bearer <token>"');
     return this.verify(m[1]!);
   }
 }
