@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, runRentalScenario } from './rental-scenario';
+import { GatewayClient, gql } from './graphql-client';
+import { startTestStack, TEST_MANAGER, type PaymentKnobs } from './test-stack';
+
+const knobs: PaymentKnobs = { declineRate: 0 };
+let stack: Awaited<ReturnType<typeof startTestStack>>;
+let api: GatewayClient;
+let manager: string;
+
+async function customer(name: string): Promise<{ id: string; token: string }> {
+  const email = `${name}.${randomUUID().slice(0, 8)}@example.com`;
+  const reg = await api.run(gql`mutation R($input: RegisterCustomerInput!) { registerCustomer(input: $input) { id } }`, {
+    input: { name, email, phone: '010-5555-0000', password: 'a-long-password' },
+  });
+  const { login } = await api.run(gql`mutation L($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }`, { e: email, p: 'a-long-password' });
+  return { id: reg.registerCustomer.id, token: login.accessToken };
+}
+
+async function bookWithCopies(copies: number): Promise<string> {
+  const { registerBook } = await api.run(
+    gql`mutation B($input: RegisterBookInput!) { registerBook(input: $input) { id } }`,
+    { input: { title: `Race ${randomUUID().slice(0, 6)}`, author: 'Test', publishedYear: 1900, rentalFee: 1000, licensedCopies: copies } },
+    manager,
+  );
+  await eventually(async () =>
+    expect((await api.run(gql`query A($id: ID!) { book(id: $id) { availableCopies } }`, { id: registerBook.id })).book.availableCopies).toBe(copies),
+  );
+  return registerBook.id;
+}
+
+const RENT = gql`mutation Rent($bookId: ID!) { rentBook(bookId: $bookId) { id status } }`;
+
+describe('the rental business through the gateway, on PostgreSQL and Kafka', () => {
+  beforeAll(async () => {
+    stack = await startTestStack(knobs);
+    api = new GatewayClient(stack.gatewayUrl);
+    manager = (await api.run(gql`mutation L($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }`, { e: TEST_MANAGER.email, p: TEST_MANAGER.password })).login.accessToken;
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('runs the acceptance scenario: rent, not available, cancel + refund, rent again, return, refusals', async () => {
+    await runRentalScenario(stack.gatewayUrl, { managerEmail: TEST_MANAGER.email, managerPassword: TEST_MANAGER.password });
+  });
+
+  it('never lets two customers take the last copy together (8 concurrent rents, 2 copies)', async () => {
+    const bookId = await bookWithCopies(2);
+    const racers = await Promise.all(Array.from({ length: 8 }, (_, i) => customer(`racer${i}`)));
+    const outcomes = await Promise.all(
+      racers.map((c) =>
+        api.run(RENT, { bookId }, c.token).then(
+          () => 'RENTED',
+          (err: Error) => (/BOOK_NOT_AVAILABLE/.test(err.message) ? 'BOOK_NOT_AVAILABLE' : err.message),
+        ),
+      ),
+    );
+    expect(outcomes.filter((o) => o === 'RENTED')).toHaveLength(2);
+    expect(outcomes.filter((o) => o === 'BOOK_NOT_AVAILABLE')).toHaveLength(6);
+    expect((await api.run(gql`query A($id: ID!) { book(id: $id) { availableCopies } }`, { id: bookId })).book.availableCopies).toBe(0);
+  });
+
+  it('a declined payment gives PAYMENT_DECLINED, no rental holds the copy, and the view shows it', async () => {
+    const bookId = await bookWithCopies(1);
+    const c = await customer('declined');
+    knobs.declineRate = 1;
+    try {
+      expect(await api.errorCode(RENT, { bookId }, c.token)).toBe('PAYMENT_DECLINED');
+    } finally {
+      knobs.declineRate = 0;
+    }
+    expect((await api.run(gql`query A($id: ID!) { book(id: $id) { availableCopies } }`, { id: bookId })).book.availableCopies).toBe(1);
+    const me = await api.run(gql`query { me { rentals { id status payment { status } } } }`, {}, c.token);
+    expect(me.me.rentals).toEqual([expect.objectContaining({ status: 'PAYMENT_DECLINED', payment: { status: 'DECLINED', __typename: 'Payment' } })]);
+    await eventually(async () =>
+      expect((await api.run(gql`query { myRentals { status paymentStatus } }`, {}, c.token)).myRentals).toEqual([
+        expect.objectContaining({ status: 'PAYMENT_DECLINED', paymentStatus: 'DECLINED' }),
+      ]),
+    );
+    // The copy is free: the same customer can rent once payment works again.
+    expect((await api.run(RENT, { bookId }, c.token)).rentBook.status).toBe('RENTED');
+  });
+});

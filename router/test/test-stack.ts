@@ -1,0 +1,48 @@
+import { KafkaEventBus } from '@ebook/events';
+import { createLogger, requireEnv } from '@ebook/subgraph-kit';
+import { SimulatedPaymentProcessor } from '@ebook/payment';
+import type { PaymentPolicyOptions } from '@ebook/rental';
+import { startStack, type Stack } from '../src/stack';
+
+/** Manager seeded into the e2e stacks. */
+export const TEST_MANAGER = { email: 'manager@ebook.test', password: 'manager-test-password' };
+
+/** Switches of the simulated processor that a test can flip while the stack runs. */
+export interface PaymentKnobs {
+  /** 0..1, share of declined charges. */
+  declineRate: number;
+}
+
+/**
+ * The whole product in this process on REAL PostgreSQL (test databases from scripts/test-env.sh)
+ * and the REAL Kafka broker (`KAFKA_BROKERS`), every context on its own free port.
+ */
+export async function startTestStack(knobs: PaymentKnobs = { declineRate: 0 }, paymentPolicy?: Partial<PaymentPolicyOptions>): Promise<Stack & { bus: KafkaEventBus }> {
+  const logger = createLogger('e2e', process.env.LOG_LEVEL ?? 'silent');
+  const bus = new KafkaEventBus({ brokers: requireEnv('KAFKA_BROKERS').split(','), clientId: 'e2e', logger });
+  const processor = new SimulatedPaymentProcessor({ latencyMs: 0, declineRate: 0.5, random: () => (Math.random() < knobs.declineRate ? 0 : 0.999) });
+  const stack = await startStack({
+    bus,
+    logger,
+    databaseUrls: {
+      user: requireEnv('USER_DATABASE_URL'),
+      'book-management': requireEnv('BOOK_MANAGEMENT_DATABASE_URL'),
+      rental: requireEnv('RENTAL_DATABASE_URL'),
+      payment: requireEnv('PAYMENT_DATABASE_URL'),
+      'rental-view': requireEnv('RENTAL_VIEW_DATABASE_URL'),
+    },
+    ports: { gateway: 0, user: 0, 'book-management': 0, rental: 0, payment: 0, 'rental-view': 0 },
+    jwt: { issuer: 'http://localhost:4001', audience: 'ebook-rental', ttlSeconds: 900 },
+    seedManager: TEST_MANAGER,
+    paymentProcessor: processor,
+    ...(paymentPolicy ? { paymentPolicy } : {}),
+  });
+  return {
+    ...stack,
+    bus,
+    stop: async () => {
+      await stack.stop();
+      await bus.close();
+    },
+  };
+}

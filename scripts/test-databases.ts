@@ -1,0 +1,20 @@
+/**
+ * Recreates the test database of every context on the local PostgreSQL (fresh state per run)
+ * from the `<CONTEXT>_DATABASE_URL` variables set by scripts/test-env.sh.
+ */
+import pg from 'pg';
+import { CONTEXTS, databaseUrlEnv } from '../prisma/contexts';
+import { parseDatabaseUrl } from '../subgraphs/kit/src/db-url';
+
+for (const context of CONTEXTS) {
+  const url = process.env[databaseUrlEnv(context)];
+  if (!url) throw new Error(`${databaseUrlEnv(context)} is not set`);
+  const { database, ...server } = parseDatabaseUrl(url);
+  if (!/^[a-z0-9_]+$/.test(database)) throw new Error(`unexpected database name ${database}`);
+  const admin = new pg.Client({ ...server, database: 'postgres' });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${database}`);
+  await admin.end();
+}
+console.log(`recreated ${CONTEXTS.length} test databases`);

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# `pnpm test`: every test on real infrastructure, then one summary line "N passed, N failed".
+#  1. PostgreSQL: recreate one test database per context (starts the local server if down);
+#  2. Kafka: a fresh single-node Apache Kafka 3.9.x (KRaft) from Maven Central jars (cached);
+#  3. type check + supergraph composition check + migrations;
+#  4. vitest: unit, integration (PostgreSQL, Kafka) and e2e (whole stack; `pnpm dev` too).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+source scripts/test-env.sh
+mkdir -p .cache
+results=.cache/vitest-results.json
+rm -f "$results"
+
+fail_setup() {
+  echo "test setup failed: $1" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+}
+
+if ! pg_isready -q -h "$PGHOST" -p "$PGPORT" 2>/dev/null; then
+  echo "PostgreSQL is down; starting it"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || fail_setup "cannot start PostgreSQL"
+fi
+
+stop_kafka() { bash scripts/kafka/kafka.sh stop >/dev/null 2>&1 || true; }
+trap stop_kafka EXIT
+( bash scripts/kafka/kafka.sh reset >/dev/null && bash scripts/kafka/kafka.sh start ) > .cache/kafka-start.log 2>&1 &
+kafka_pid=$!
+
+t0=$(date +%s)
+pnpm exec tsc -p tsconfig.json --noEmit || fail_setup "type check"
+pnpm exec tsx scripts/test-databases.ts || fail_setup "test databases"
+pnpm exec tsx prisma/migrate.ts || fail_setup "migrations"
+wait "$kafka_pid" || { cat .cache/kafka-start.log >&2; fail_setup "kafka broker"; }
+echo "setup done in $(( $(date +%s) - t0 )) s (type check, databases, migrations, Kafka)"
+
+pnpm exec vitest run --reporter=default --reporter=json --outputFile="$results" "$@"
+status=$?
+
+if [ -f "$results" ]; then
+  node -e '
+    const r = require(process.argv[1]);
+    const failed = r.numFailedTests + (r.numRuntimeErrorTests ?? 0) + r.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
+    console.log(`${r.numPassedTests} passed, ${failed} failed`);
+    process.exit(failed > 0 ? 1 : 0);
+  ' "$PWD/$results" || status=1
+else
+  echo "0 passed, 1 failed"
+  status=1
+fi
+exit $status

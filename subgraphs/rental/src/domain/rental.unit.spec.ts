@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { DomainError } from '@ebook/subgraph-kit';
+import { activeKeyOf, assertCanEnd, availableCopies, dueAtFor, type RentalEnding, type RentalStatus } from './rental';
+
+const DAY_MS = 86_400_000;
+
+/** Runs `fn` and returns the DomainError it throws (fails the test when it throws nothing or something else). */
+function domainErrorOf(fn: () => void): DomainError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(DomainError);
+    return err as DomainError;
+  }
+  throw new Error('expected a DomainError, nothing was thrown');
+}
+
+describe('dueAtFor', () => {
+  it('is exactly 14 days (in ms) after the rent time', () => {
+    const rentedAt = new Date('2025-03-01T10:15:30.123Z');
+    expect(dueAtFor(rentedAt, 14).getTime() - rentedAt.getTime()).toBe(14 * DAY_MS);
+    expect(dueAtFor(rentedAt, 14).toISOString()).toBe('2025-03-15T10:15:30.123Z');
+  });
+
+  it('counts whole UTC days across a DST change and a leap day', () => {
+    expect(dueAtFor(new Date('2024-02-28T23:00:00.000Z'), 1).toISOString()).toBe('2024-02-29T23:00:00.000Z');
+    expect(dueAtFor(new Date('2025-03-29T12:00:00.000Z'), 2).toISOString()).toBe('2025-03-31T12:00:00.000Z');
+  });
+
+  it('does not mutate the rent time', () => {
+    const rentedAt = new Date('2025-01-01T00:00:00.000Z');
+    dueAtFor(rentedAt, 14);
+    expect(rentedAt.toISOString()).toBe('2025-01-01T00:00:00.000Z');
+  });
+
+  it.each([0, -1, -14, 1.5, Number.NaN, Number.POSITIVE_INFINITY])('rejects loanDays = %s', (loanDays) => {
+    expect(() => dueAtFor(new Date(), loanDays)).toThrow(RangeError);
+  });
+});
+
+describe('activeKeyOf', () => {
+  it('is the same for the same customer and book, different otherwise', () => {
+    expect(activeKeyOf('c1', 'b1')).toBe(activeKeyOf('c1', 'b1'));
+    expect(activeKeyOf('c1', 'b1')).not.toBe(activeKeyOf('c1', 'b2'));
+    expect(activeKeyOf('c1', 'b1')).not.toBe(activeKeyOf('c2', 'b1'));
+    expect(activeKeyOf('c1', 'b1')).not.toBe(activeKeyOf('b1', 'c1'));
+  });
+});
+
+describe('assertCanEnd', () => {
+  const endings: RentalEnding[] = ['cancel', 'return'];
+  const notRented: RentalStatus[] = ['PENDING_PAYMENT', 'CANCELED', 'RETURNED', 'PAYMENT_DECLINED', 'PAYMENT_FAILED'];
+
+  it.each(endings)('lets the owner %s a RENTED rental', (ending) => {
+    expect(() => assertCanEnd({ customerId: 'alice', status: 'RENTED' }, 'alice', ending)).not.toThrow();
+  });
+
+  it.each(endings)('refuses to %s another customer\'s rental with FORBIDDEN', (ending) => {
+    const err = domainErrorOf(() => assertCanEnd({ customerId: 'alice', status: 'RENTED' }, 'mallory', ending));
+    expect(err.code).toBe('FORBIDDEN');
+  });
+
+  it('checks ownership before state (no state leak to another customer)', () => {
+    const err = domainErrorOf(() => assertCanEnd({ customerId: 'alice', status: 'RETURNED' }, 'mallory', 'cancel'));
+    expect(err.code).toBe('FORBIDDEN');
+  });
+
+  describe.each(endings)('%s', (ending) => {
+    it.each(notRented)('is INVALID_RENTAL_STATE when the rental is %s', (status) => {
+      const err = domainErrorOf(() => assertCanEnd({ customerId: 'alice', status }, 'alice', ending));
+      expect(err.code).toBe('INVALID_RENTAL_STATE');
+      expect(err.message).toContain(ending);
+      expect(err.extensions).toEqual({ status });
+    });
+  });
+});
+
+describe('availableCopies', () => {
+  it('is licensed minus held copies', () => {
+    expect(availableCopies(5, 0)).toBe(5);
+    expect(availableCopies(5, 2)).toBe(3);
+    expect(availableCopies(5, 5)).toBe(0);
+  });
+
+  it('is never negative, even when more copies are held than licensed', () => {
+    expect(availableCopies(2, 3)).toBe(0);
+    expect(availableCopies(0, 10)).toBe(0);
+  });
+});
