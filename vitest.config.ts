@@ -7,9 +7,12 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
+    // Integration and e2e files share the broker and the test databases: one file at a time.
+    fileParallelism: false,
     projects: [
-      { test: { name: 'unit', include: ['**/*.unit.spec.ts'], exclude: ['**/node_modules/**'] } },
+      { extends: true, test: { name: 'unit', include: ['**/*.unit.spec.ts'], exclude: ['**/node_modules/**'] } },
       {
+        extends: true,
         test: {
           name: 'int',
           include: ['**/*.int.spec.ts'],
@@ -20,6 +23,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'e2e',
           include: ['**/*.e2e.spec.ts'],

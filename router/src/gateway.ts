@@ -10,6 +10,10 @@ import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOp
 import { CORRELATION_HEADER, maskError, type AuthUser, type Logger, type Service, type TokenVerifier } from '@ebook/subgraph-kit';
 import { mountPlayground } from './playground';
 
+// @apollo/gateway's OpenTelemetry GCP resource detector probes the GCE metadata server at
+// start-up and warns when it is absent; we never run on GCE metadata, so skip the probe.
+process.env.METADATA_SERVER_DETECTION ??= 'none';
+
 /** Per-request context of the gateway. */
 export interface GatewayContext {
   auth: AuthUser | null;

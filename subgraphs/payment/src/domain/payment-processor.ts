@@ -35,13 +35,13 @@ export class SimulatedPaymentProcessor implements PaymentProcessor {
     if (!(opts.latencyMs >= 0)) throw new RangeError('PAYMENT_SIM_LATENCY_MS must be >= 0');
   }
 
-  async charge(): Promise<ChargeResult> {
+  async charge(_req: ChargeRequest): Promise<ChargeResult> {
     if (this.opts.latencyMs > 0) await new Promise((r) => setTimeout(r, this.opts.latencyMs));
     const roll = (this.opts.random ?? Math.random)();
     return roll < this.opts.declineRate ? { approved: false, reason: 'card declined (simulated)' } : { approved: true };
   }
 
-  async refund(): Promise<void> {}
+  async refund(_req: ChargeRequest & { paymentId: string }): Promise<void> {}
 }
 
 /** Reads {@link SimulatedProcessorOptions} from the environment. @throws RangeError for out-of-range values. */

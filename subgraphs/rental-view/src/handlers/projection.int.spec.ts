@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  BookRegistered,
+  BookRented,
+  BookReturned,
+  CONTRACTS,
+  DEAD_LETTER_SUFFIX,
+  KafkaEventBus,
+  PaymentRefunded,
+  RentalCanceled,
+  TOPICS,
+  UserRegistered,
+  eventMetrics,
+  startIdempotentConsumer,
+  type Envelope,
+  type EventType,
+  type IncomingMessage,
+  type Subscription,
+} from '@ebook/events';
+import { createLogger, requireEnv } from '@ebook/subgraph-kit';
+import { createViewDb } from '../db';
+import { projectionHandlers } from './projection';
+
+const logger = createLogger('projection-int', 'silent');
+const bus = new KafkaEventBus({ brokers: requireEnv('KAFKA_BROKERS').split(','), clientId: 'projection-int', logger });
+const db = createViewDb(requireEnv('RENTAL_VIEW_DATABASE_URL'));
+const group = `rental-view.projection-test-${randomUUID().slice(0, 8)}`;
+const subs: Subscription[] = [];
+const deadLetters: IncomingMessage[] = [];
+const cause = { correlationId: `corr-${randomUUID()}` };
+
+/** Publishes envelopes exactly as the outbox relay does (topic from the contract, keyed by aggregate id). */
+async function publish(...events: Envelope[]) {
+  await bus.publish(events.map((e) => ({ topic: CONTRACTS[e.type as EventType].topic, key: e.aggregateId, value: JSON.stringify(e) })));
+}
+
+async function eventually<T>(check: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+beforeAll(async () => {
+  subs.push(await startIdempotentConsumer({ bus, db, groupId: group, logger, handlers: projectionHandlers, retryBackoffMs: 50, maxAttempts: 3 }));
+  subs.push(
+    await bus.subscribe({
+      groupId: `dlt-reader-${randomUUID().slice(0, 8)}`,
+      topics: [TOPICS.rental + DEAD_LETTER_SUFFIX],
+      onMessage: async (m) => {
+        deadLetters.push(m);
+      },
+    }),
+  );
+});
+
+afterAll(async () => {
+  await Promise.all(subs.map((s) => s.stop()));
+  await bus.close();
+  await db.$disconnect();
+});
+
+describe('rental-view projection on Kafka and PostgreSQL', () => {
+  it('converges to the same row whatever order the topics deliver in, and names arrive late', async () => {
+    const [customerId, bookId, rentalId, paymentId] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const now = new Date().toISOString();
+    // Payment's refund overtakes the rental's own events (different topics); names come last.
+    await publish(PaymentRefunded.create(rentalId, { paymentId, rentalId, customerId, amount: 1500, refundedAt: now }, cause));
+    await publish(
+      BookRented.create(rentalId, { rentalId, bookId, customerId, fee: 1500, paymentId, rentedAt: now, dueAt: now }, cause),
+      RentalCanceled.create(rentalId, { rentalId, bookId, customerId, paymentId, canceledAt: now }, cause),
+    );
+    await publish(UserRegistered.create(customerId, { userId: customerId, name: 'Late Name', role: 'CUSTOMER' }, cause));
+    await publish(BookRegistered.create(bookId, { bookId, title: 'Late Title', author: 'A', publishedYear: 1900, rentalFee: 1500, licensedCopies: 1 }, cause));
+
+    const row = await eventually(async () => {
+      const r = await db.rentalStatus.findUniqueOrThrow({ where: { rentalId } });
+      expect(r).toMatchObject({ status: 'CANCELED', paymentStatus: 'REFUNDED', customerName: 'Late Name', bookTitle: 'Late Title', fee: 1500 });
+      return r;
+    });
+    expect(row.correlationId).toBe(cause.correlationId);
+  });
+
+  it('a redelivered event has no second effect (inbox)', async () => {
+    const [customerId, bookId, rentalId] = [randomUUID(), randomUUID(), randomUUID()];
+    const returned = BookReturned.create(rentalId, { rentalId, bookId, customerId, returnedAt: new Date().toISOString() }, cause);
+    const before = (await eventMetrics.duplicates.get()).values.filter((v) => v.labels.group === group).reduce((n, v) => n + v.value, 0);
+    await publish(returned);
+    await publish(returned); // the same envelope again, as after a consumer crash before its offset commit
+    await eventually(async () => expect((await db.rentalStatus.findUniqueOrThrow({ where: { rentalId } })).status).toBe('RETURNED'));
+    await eventually(async () => {
+      const after = (await eventMetrics.duplicates.get()).values.filter((v) => v.labels.group === group).reduce((n, v) => n + v.value, 0);
+      expect(after - before).toBe(1);
+    });
+    expect(await db.inboxEvent.count({ where: { consumer: group, eventId: returned.eventId } })).toBe(1);
+  });
+
+  it('a poison message goes to the dead-letter topic and the partition keeps flowing', async () => {
+    const rentalId = randomUUID();
+    await bus.publish([{ topic: TOPICS.rental, key: rentalId, value: '{"not": "an envelope"' }]);
+    const now = new Date().toISOString();
+    await publish(BookRented.create(rentalId, { rentalId, bookId: randomUUID(), customerId: randomUUID(), fee: 900, paymentId: randomUUID(), rentedAt: now, dueAt: now }, cause));
+    await eventually(async () => expect((await db.rentalStatus.findUniqueOrThrow({ where: { rentalId } })).status).toBe('RENTED'));
+    const dead = await eventually(async () => {
+      const m = deadLetters.find((d) => d.key === rentalId && d.headers['x-dlt-group'] === group);
+      expect(m).toBeDefined();
+      return m!;
+    });
+    expect(dead.value).toBe('{"not": "an envelope"');
+    expect(dead.headers['x-dlt-reason']).toMatch(/not JSON/);
+    expect(dead.headers['x-original-topic']).toBe(TOPICS.rental);
+  });
+
+  it('a handler that keeps failing is retried, then dead-lettered with its reason, writing nothing', async () => {
+    const failingGroup = `always-failing-${randomUUID().slice(0, 8)}`;
+    const rentalId = randomUUID();
+    let attempts = 0;
+    const sub = await startIdempotentConsumer({
+      bus,
+      db,
+      groupId: failingGroup,
+      logger,
+      retryBackoffMs: 20,
+      maxAttempts: 3,
+      handlers: {
+        BookReturned: async (e) => {
+          if (e.aggregateId === rentalId) {
+            attempts += 1;
+            throw new Error('projection store rejected the row');
+          }
+        },
+      },
+    });
+    try {
+      const event = BookReturned.create(rentalId, { rentalId, bookId: randomUUID(), customerId: randomUUID(), returnedAt: new Date().toISOString() }, cause);
+      await publish(event);
+      const dead = await eventually(async () => {
+        const m = deadLetters.find((d) => d.key === rentalId && d.headers['x-dlt-group'] === failingGroup);
+        expect(m).toBeDefined();
+        return m!;
+      }, 60_000);
+      expect(attempts).toBe(3);
+      expect(dead.headers['x-dlt-reason']).toMatch(/failed 3 times: projection store rejected the row/);
+      expect(JSON.parse(dead.value).eventId).toBe(event.eventId);
+      expect(await db.inboxEvent.count({ where: { consumer: failingGroup, eventId: event.eventId } })).toBe(0);
+    } finally {
+      await sub.stop();
+    }
+  });
+});
