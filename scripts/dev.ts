@@ -42,8 +42,8 @@ const databases = await Promise.all(
 const urls = Object.fromEntries(databases.map((d) => [d.context, d.url])) as Record<ContextName, string>;
 console.log(`embedded PostgreSQL ready (${CONTEXTS.length} databases) in ${Date.now() - t0} ms`);
 const tMigrate = Date.now();
-await migrateAll(urls);
-console.log(`migrations applied in ${Date.now() - tMigrate} ms`);
+const migrated = await migrateAll(urls);
+console.log(`migrations: ${migrated.applied.length} databases migrated, ${migrated.upToDate.length} up to date (${Date.now() - tMigrate} ms)`);
 const tStack = Date.now();
 
 const stack = await startStack({

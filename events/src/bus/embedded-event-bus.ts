@@ -70,7 +70,7 @@ export class EmbeddedEventBus implements EventBus {
     return {
       stop: async () => {
         group.stopped = true;
-        this.groups.delete(args.groupId);
+        if (this.groups.get(args.groupId) === group) this.groups.delete(args.groupId);
       },
     };
   }

@@ -68,7 +68,9 @@ export function maskError(logger: Logger) {
       return { message: original.message, ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: original.code, ...original.extensions } };
     }
     const code = formatted.extensions?.code;
-    if (typeof code === 'string' && (code in ErrorCode || code.startsWith('GRAPHQL_') || code === 'BAD_REQUEST' || code === 'PERSISTED_QUERY_NOT_FOUND')) {
+    // Apollo stamps INTERNAL_SERVER_ERROR on every uncoded error: those are exactly the ones to hide.
+    const safe = typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR;
+    if (safe && (code in ErrorCode || code.startsWith('GRAPHQL_') || code === 'BAD_REQUEST' || code === 'PERSISTED_QUERY_NOT_FOUND')) {
       const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }

@@ -7,7 +7,11 @@ import { z } from 'zod';
 export const RegistrationSchema = z.object({
   name: z.string().trim().min(1, 'name is required').max(100),
   email: z.string().trim().toLowerCase().pipe(z.email('email is not a valid address')).pipe(z.string().max(254)),
-  phone: z.string().trim().regex(/^\+?[0-9][0-9 -]{5,18}[0-9]$/, 'phone must be 7–20 digits, spaces or dashes'),
+  phone: z
+    .string()
+    .trim()
+    .regex(/^\+?[0-9][0-9 -]{5,18}[0-9]$/, { message: 'phone must be 7–20 digits, spaces or dashes', abort: true })
+    .refine((p) => (p.match(/\d/g) ?? []).length >= 7, 'phone must have at least 7 digits'),
   password: z.string().min(8, 'password must have at least 8 characters').max(128),
 });
 

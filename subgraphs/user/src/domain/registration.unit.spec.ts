@@ -40,7 +40,7 @@ describe('RegistrationSchema', () => {
     expect(RegistrationSchema.parse({ ...valid, phone }).phone).toBe(phone);
   });
 
-  it.each(['12345', 'call me', '010-1234-567a', '+82-', '010-1234-5678-', '++82 10 1234 5678'])('rejects the phone %j', (phone) => {
+  it.each(['12345', 'call me', '010-1234-567a', '+82-', '010-1234-5678-', '++82 10 1234 5678', '1------2', '0 - - - 0'])('rejects the phone %j', (phone) => {
     expect(rejectedPaths({ ...valid, phone })).toEqual([['phone']]);
   });
 
