@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,7 +51,13 @@ describe('pnpm dev (embedded PostgreSQL + embedded bus)', () => {
   });
 
   afterAll(() => {
-    if (dev && dev.exitCode === null) process.kill(-dev.pid!, 'SIGKILL');
+    if (dev && dev.exitCode === null && dev.signalCode === null) {
+      try {
+        process.kill(-dev.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -92,12 +99,24 @@ describe('pnpm dev (embedded PostgreSQL + embedded bus)', () => {
     await runRentalScenario(`http://localhost:${GATEWAY_PORT}`, { managerEmail: 'manager@ebook.local', managerPassword: 'manager-dev-password' });
   });
 
-  it('stops cleanly on Ctrl-C (SIGINT)', async () => {
-    const code = await new Promise<number | null>((resolve) => {
-      dev.once('exit', (c) => resolve(c));
+  it('stops cleanly on Ctrl-C (SIGINT): everything shut down, nothing left listening', async () => {
+    await new Promise<void>((resolve) => {
+      dev.once('exit', () => resolve());
       process.kill(-dev.pid!, 'SIGINT');
     });
-    expect(output).toContain('stopped');
-    expect(code).toBe(0);
+    expect(output).toContain('stopping');
+    expect(output).toMatch(/^stopped$/m);
+    expect(output).not.toMatch(/timed out|Error:/);
+    for (const port of [GATEWAY_PORT, GATEWAY_PORT + 1, GATEWAY_PORT + 3, 54400]) {
+      const refused = await new Promise<boolean>((resolve) => {
+        const socket = net.connect(port, '127.0.0.1');
+        socket.once('connect', () => {
+          socket.destroy();
+          resolve(false);
+        });
+        socket.once('error', () => resolve(true));
+      });
+      expect(refused, `port ${port} still open`).toBe(true);
+    }
   });
 });
