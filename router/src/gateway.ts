@@ -1,13 +1,11 @@
 import http from 'node:http';
-import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { CORRELATION_HEADER, maskError, type AuthUser, type Logger, type Service, type TokenVerifier } from '@ebook/subgraph-kit';
+import { CORRELATION_HEADER, correlationIdOf, listen, maskError, type AuthUser, type Logger, type Service, type TokenVerifier } from '@ebook/subgraph-kit';
 import { mountPlayground } from './playground';
 
 // @apollo/gateway's OpenTelemetry GCP resource detector probes the GCE metadata server at
@@ -87,19 +85,14 @@ export async function startGateway(opts: GatewayOptions): Promise<Service> {
     express.json({ limit: opts.bodyLimit ?? '100kb' }),
     expressMiddleware(server, {
       context: async ({ req }) => {
-        const header = req.headers[CORRELATION_HEADER];
-        const correlationId = typeof header === 'string' && /^[\w-]{1,100}$/.test(header) ? header : randomUUID();
+        const correlationId = correlationIdOf(req.headers);
         const auth = await opts.verifier.fromAuthorizationHeader(req.headers.authorization);
         return { auth, correlationId, ...(auth && req.headers.authorization ? { authorization: req.headers.authorization } : {}) };
       },
     }),
   );
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(opts.port, process.env.HOST ?? '0.0.0.0', () => resolve());
-  });
-  const url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
+  const url = `http://127.0.0.1:${await listen(httpServer, opts.port)}`;
   opts.logger.info({ url: `${url}/graphql` }, 'gateway listening');
   return {
     name: 'gateway',

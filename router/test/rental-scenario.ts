@@ -1,18 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
 import { GatewayClient, gql } from './graphql-client';
 
-/** Retries `check` until it stops throwing (eventual consistency of events), up to `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000, everyMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, everyMs));
-    }
-  }
+/** Retries `check` until it stops throwing (eventual consistency of events), up to `timeoutMs` (vitest's `vi.waitFor`). */
+export function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
+  return vi.waitFor(check, { timeout: timeoutMs, interval: 200 });
 }
 
 const LOGIN = gql`

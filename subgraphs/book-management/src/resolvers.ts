@@ -1,4 +1,4 @@
-import { appError, batchByKey, requireRole, type BaseContext } from '@ebook/subgraph-kit';
+import { appError, batchByKey, requireRole, type BaseContext, isUuid } from '@ebook/subgraph-kit';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
 import type { Book } from './generated/prisma/client';
 import type { CatalogDb } from './db';
@@ -17,7 +17,6 @@ export function bookLoader(db: CatalogDb) {
   return batchByKey<string, Book>((ids) => db.book.findMany({ where: { id: { in: [...ids] } } }), (b) => b.id);
 }
 
-const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
 
 export const resolvers: GraphQLResolverMap<CatalogContext> = {
   Query: {

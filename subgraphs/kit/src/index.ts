@@ -9,3 +9,4 @@ export * from './subgraph-server';
 export * from './platform';
 export * from './loaders';
 export * from './context-runtime';
+export * from './ids';

@@ -20,6 +20,21 @@ import { unwrapResolverError } from '@apollo/server/errors';
 /** Header carrying the correlation id between gateway, subgraphs and events. */
 export const CORRELATION_HEADER = 'x-correlation-id';
 
+/** The request's correlation id: a well-formed `x-correlation-id` header, or a fresh uuid. */
+export function correlationIdOf(headers: http.IncomingHttpHeaders): string {
+  const header = headers[CORRELATION_HEADER];
+  return typeof header === 'string' && /^[\w-]{1,100}$/.test(header) ? header : randomUUID();
+}
+
+/** Starts `server` on `port` (0 = any free port). @returns the port bound. @throws when the port is taken. */
+export async function listen(server: http.Server, port: number, host = process.env.HOST ?? '0.0.0.0'): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return (server.address() as AddressInfo).port;
+}
+
 /** Reads a subgraph's SDL file (e.g. `schema.graphql` next to `src/`) relative to `moduleUrl`. */
 export function loadSchemaFile(moduleUrl: string, relativePath: string): string {
   return readFileSync(new URL(relativePath, moduleUrl), 'utf8');
@@ -134,8 +149,7 @@ export async function startSubgraph<TContext extends BaseContext>(opts: Subgraph
     express.json({ limit: opts.bodyLimit ?? '100kb' }),
     expressMiddleware(server, {
       context: async ({ req }) => {
-        const header = req.headers[CORRELATION_HEADER];
-        const correlationId = typeof header === 'string' && /^[\w-]{1,100}$/.test(header) ? header : randomUUID();
+        const correlationId = correlationIdOf(req.headers);
         const logger = log.child({ correlationId });
         const auth = await opts.verifier.fromAuthorizationHeader(req.headers.authorization);
         return opts.context({ auth, correlationId, logger, ...(auth && req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
@@ -143,11 +157,7 @@ export async function startSubgraph<TContext extends BaseContext>(opts: Subgraph
     }),
   );
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(opts.port, opts.host ?? process.env.HOST ?? '0.0.0.0', () => resolve());
-  });
-  const port = (httpServer.address() as AddressInfo).port;
+  const port = await listen(httpServer, opts.port, opts.host);
   const url = `http://127.0.0.1:${port}`;
   log.info({ url: `${url}/graphql` }, `${opts.name} subgraph listening`);
   return {

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import express from 'express';
-import { CORRELATION_HEADER, DomainError, type Logger, type TokenVerifier } from '@ebook/subgraph-kit';
+import { correlationIdOf, DomainError, type Logger, type TokenVerifier } from '@ebook/subgraph-kit';
 import type { PaymentDb } from './db';
 import type { PaymentProcessor } from './domain/payment-processor';
 import { approvePayment, ApprovePaymentSchema } from './application/approve-payment';
@@ -14,8 +13,7 @@ import { approvePayment, ApprovePaymentSchema } from './application/approve-paym
  */
 export function internalPaymentRoutes(app: express.Express, deps: { db: PaymentDb; processor: PaymentProcessor; verifier: TokenVerifier; logger: Logger; wakeRelay: () => void }): void {
   app.post('/internal/payments/approve', express.json({ limit: '4kb' }), async (req, res) => {
-    const header = req.headers[CORRELATION_HEADER];
-    const correlationId = typeof header === 'string' && /^[\w-]{1,100}$/.test(header) ? header : randomUUID();
+    const correlationId = correlationIdOf(req.headers);
     const log = deps.logger.child({ correlationId });
     let caller;
     try {

@@ -1,4 +1,4 @@
-import { batchByKey, type BaseContext } from '@ebook/subgraph-kit';
+import { batchByKey, type BaseContext, isUuid } from '@ebook/subgraph-kit';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
 import type { Payment } from './generated/prisma/client';
 import type { PaymentDb } from './db';
@@ -13,7 +13,6 @@ export function paymentLoader(db: PaymentDb) {
   return batchByKey<string, Payment>((ids) => db.payment.findMany({ where: { rentalId: { in: [...ids] } } }), (p) => p.rentalId);
 }
 
-const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
 
 export const resolvers: GraphQLResolverMap<PaymentContext> = {
   Rental: {

@@ -1,4 +1,4 @@
-import { appError, requireAuth, requireRole, type BaseContext } from '@ebook/subgraph-kit';
+import { appError, requireAuth, requireRole, type BaseContext, isUuid } from '@ebook/subgraph-kit';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
 import type { RentalStatus } from './generated/prisma/client';
 import type { ViewDb } from './db';
@@ -8,7 +8,6 @@ export interface ViewContext extends BaseContext {
   db: ViewDb;
 }
 
-const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 const newestFirst = [{ rentedAt: { sort: 'desc', nulls: 'last' } }, { updatedAt: 'desc' }] as const;
 

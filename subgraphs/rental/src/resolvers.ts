@@ -1,4 +1,4 @@
-import { appError, batchByKey, batchGroupByKey, requireAuth, requireRole, type BaseContext } from '@ebook/subgraph-kit';
+import { appError, batchByKey, batchGroupByKey, requireAuth, requireRole, type BaseContext, isUuid } from '@ebook/subgraph-kit';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
 import type { BookReplica, Rental } from './generated/prisma/client';
 import type { RentalDb } from './db';
@@ -26,7 +26,6 @@ export function loaders(db: RentalDb) {
   };
 }
 
-const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 /** A rental is visible to its customer and to managers. */

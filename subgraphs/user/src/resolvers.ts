@@ -1,4 +1,4 @@
-import { appError, batchByKey, requireAuth, type BaseContext } from '@ebook/subgraph-kit';
+import { appError, batchByKey, requireAuth, type BaseContext, isUuid } from '@ebook/subgraph-kit';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
 import type { User } from './generated/prisma/client';
 import type { UserDb } from './db';
@@ -21,7 +21,6 @@ export function userLoader(db: UserDb) {
   return batchByKey<string, User>((ids) => db.user.findMany({ where: { id: { in: [...ids] } } }), (u) => u.id);
 }
 
-const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
 
 /** Contact fields are for the user themself and managers only. */
 function privateField(field: 'email' | 'phone') {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   BookRegistered,
   BookRented,
@@ -35,17 +35,7 @@ async function publish(...events: Envelope[]) {
   await bus.publish(events.map((e) => ({ topic: CONTRACTS[e.type as EventType].topic, key: e.aggregateId, value: JSON.stringify(e) })));
 }
 
-async function eventually<T>(check: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
+const eventually = <T>(check: () => Promise<T>, timeoutMs = 30_000) => vi.waitFor(check, { timeout: timeoutMs, interval: 200 });
 
 beforeAll(async () => {
   subs.push(await startIdempotentConsumer({ bus, db, groupId: group, logger, handlers: projectionHandlers, retryBackoffMs: 50, maxAttempts: 3 }));

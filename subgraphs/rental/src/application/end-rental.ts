@@ -1,11 +1,10 @@
 import { appendToOutbox, BookReturned, RentalCanceled, type Causation } from '@ebook/events';
-import { DomainError } from '@ebook/subgraph-kit';
+import { DomainError, isUuid } from '@ebook/subgraph-kit';
 import type { Rental } from '../generated/prisma/client';
 import { assertCanEnd, type RentalEnding } from '../domain/rental';
 import type { RentalDb } from '../db';
 import { freeCopy } from './rent-book';
 
-const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
 
 /**
  * `cancelRental` / `returnBook`: ends the customer's RENTED rental, frees its copy and

@@ -1,5 +1,5 @@
 import { appendToOutbox, BookRented, RentalPaymentFailed, type Causation } from '@ebook/events';
-import { DomainError, isUniqueViolation } from '@ebook/subgraph-kit';
+import { DomainError, isUniqueViolation, isUuid } from '@ebook/subgraph-kit';
 import type { Rental } from '../generated/prisma/client';
 import { activeKeyOf, dueAtFor } from '../domain/rental';
 import type { RentalDb, RentalTx } from '../db';
@@ -22,7 +22,6 @@ export interface RentingCustomer {
   authorization: string;
 }
 
-const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
 
 /**
  * The rent saga, as named steps with their compensations:
