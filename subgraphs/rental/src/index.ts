@@ -5,6 +5,7 @@ import { loaders, resolvers, type RentalContext } from './resolvers';
 import { DEFAULT_PAYMENT_POLICY, HttpPaymentGateway, type PaymentGateway, type PaymentPolicyOptions } from './sagaparticipants/payment-proxy';
 import { onBookRegistered } from './handlers/on-book-registered';
 import { DEFAULT_LOAN_DAYS } from './domain/rental';
+import { startPendingSweeper } from './application/sweep-pending';
 
 export { DEFAULT_PAYMENT_POLICY, type PaymentPolicyOptions } from './sagaparticipants/payment-proxy';
 
@@ -21,6 +22,12 @@ export interface RentalServiceOptions {
   paymentPolicy?: Partial<PaymentPolicyOptions>;
   /** Loan period, days (`LOAN_PERIOD_DAYS`, default 14). */
   loanDays?: number;
+  /**
+   * Age after which a PENDING_PAYMENT rental is failed by the sweeper, ms
+   * (`PENDING_PAYMENT_STALE_MS`, default 60 000 — far above the longest saga:
+   * timeout × (retries + 1) + back-off + queueing).
+   */
+  pendingStaleMs?: number;
   dbPoolSize?: number;
 }
 
@@ -57,7 +64,20 @@ export async function startRentalService(opts: RentalServiceOptions): Promise<Co
     context: (base, relay) => ({ ...base, deps: { db, payments, loanDays, wakeRelay: () => relay.wake() }, ...loaders(db) }),
     readiness: { paymentCircuit: async () => `circuit ${payments.circuitState()}` },
   });
-  return { ...service, payments };
+  const sweeper = startPendingSweeper(db, {
+    staleAfterMs: opts.pendingStaleMs ?? 60_000,
+    everyMs: Math.max(1_000, Math.min(15_000, Math.floor((opts.pendingStaleMs ?? 60_000) / 4))),
+    logger,
+    afterSweep: () => service.relay.wake(),
+  });
+  return {
+    ...service,
+    payments,
+    stop: async () => {
+      sweeper.stop();
+      await service.stop();
+    },
+  };
 }
 
 /** The payment-call policy from the environment (names in {@link PaymentPolicyOptions}). */

@@ -10,5 +10,6 @@ const service = await startRentalService({
   paymentUrl: requireEnv('PAYMENT_URL'),
   loanDays: intEnv('LOAN_PERIOD_DAYS', 14),
   paymentPolicy: paymentPolicyFromEnv(),
+  pendingStaleMs: intEnv('PENDING_PAYMENT_STALE_MS', 60_000),
 });
 stopOnSignals(() => [service], platform.logger, () => platform.bus.close());

@@ -57,7 +57,11 @@ export async function rentBook(deps: RentBookDeps, customer: RentingCustomer, bo
   if (outcome.kind === 'approved') {
     const rented = await confirmRental(deps, pending, outcome.paymentId, cause);
     deps.wakeRelay();
-    return rented;
+    if (rented) return rented;
+    // The sweeper gave up on this rental while payment was slow; its compensation refunds.
+    throw new DomainError('PAYMENT_UNAVAILABLE', 'Payment took too long; any charge is refunded. Please try again', {
+      retryAfter: 1,
+    });
   }
   const failed = outcome.kind === 'declined' ? 'PAYMENT_DECLINED' : 'PAYMENT_FAILED';
   await releaseCopy(deps.db, pending, failed, cause);
@@ -96,13 +100,17 @@ async function reserveCopy(db: RentalDb, customerId: string, bookId: string, cau
   }
 }
 
-async function confirmRental(deps: RentBookDeps, pending: Rental, paymentId: string, cause: Causation): Promise<Rental> {
+async function confirmRental(deps: RentBookDeps, pending: Rental, paymentId: string, cause: Causation): Promise<Rental | null> {
   return deps.db.$transaction(async (tx) => {
     const rentedAt = new Date();
-    const rental = await tx.rental.update({
-      where: { id: pending.id },
-      data: { status: 'RENTED', paymentId, rentedAt, dueAt: dueAtFor(rentedAt, deps.loanDays) },
+    const dueAt = dueAtFor(rentedAt, deps.loanDays);
+    // Conditional: the sweeper may have failed this rental meanwhile (then its compensation refunds).
+    const confirmed = await tx.rental.updateMany({
+      where: { id: pending.id, status: 'PENDING_PAYMENT' },
+      data: { status: 'RENTED', paymentId, rentedAt, dueAt },
     });
+    if (confirmed.count === 0) return null;
+    const rental = await tx.rental.findUniqueOrThrow({ where: { id: pending.id } });
     await appendToOutbox(tx, [
       BookRented.create(
         rental.id,
@@ -113,7 +121,7 @@ async function confirmRental(deps: RentBookDeps, pending: Rental, paymentId: str
           fee: rental.fee,
           paymentId,
           rentedAt: rentedAt.toISOString(),
-          dueAt: rental.dueAt!.toISOString(),
+          dueAt: dueAt.toISOString(),
         },
         cause,
       ),
@@ -127,10 +135,17 @@ export async function freeCopy(tx: RentalTx, bookId: string): Promise<void> {
   await tx.bookReplica.updateMany({ where: { bookId, activeRentals: { gt: 0 } }, data: { activeRentals: { decrement: 1 } } });
 }
 
-async function releaseCopy(db: RentalDb, pending: Rental, status: 'PAYMENT_DECLINED' | 'PAYMENT_FAILED', cause: Causation): Promise<void> {
-  await db.$transaction(async (tx) => {
+/**
+ * Ends a PENDING_PAYMENT rental that could not be paid: PAYMENT_DECLINED / PAYMENT_FAILED, copy
+ * freed, `RentalPaymentFailed` in the outbox (payment refunds or voids on it). Conditional on the
+ * rental still being pending, so the saga and the sweeper never both end it.
+ * @returns false when the rental was no longer pending (nothing written).
+ */
+export async function releaseCopy(db: RentalDb, pending: Rental, status: 'PAYMENT_DECLINED' | 'PAYMENT_FAILED', cause: Causation): Promise<boolean> {
+  return db.$transaction(async (tx) => {
     const failedAt = new Date();
-    await tx.rental.update({ where: { id: pending.id }, data: { status, activeKey: null } });
+    const released = await tx.rental.updateMany({ where: { id: pending.id, status: 'PENDING_PAYMENT' }, data: { status, activeKey: null } });
+    if (released.count === 0) return false;
     await freeCopy(tx, pending.bookId);
     await appendToOutbox(tx, [
       RentalPaymentFailed.create(
@@ -146,5 +161,6 @@ async function releaseCopy(db: RentalDb, pending: Rental, status: 'PAYMENT_DECLI
         cause,
       ),
     ]);
+    return true;
   });
 }

@@ -1,0 +1,45 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createLogger, requireEnv } from '@ebook/subgraph-kit';
+import { createRentalDb } from '../db';
+import { activeKeyOf } from '../domain/rental';
+import { sweepStalePending } from './sweep-pending';
+
+const db = createRentalDb(requireEnv('RENTAL_DATABASE_URL'));
+const logger = createLogger('sweeper-int', 'silent');
+afterAll(() => db.$disconnect());
+
+/** A rental whose saga died after reserving the copy: PENDING_PAYMENT, holding one of 1 copies. */
+async function abandonedRental(ageMs: number) {
+  const bookId = randomUUID();
+  const customerId = randomUUID();
+  await db.bookReplica.create({ data: { bookId, title: 'Sweeper', rentalFee: 700, licensedCopies: 1, activeRentals: 1 } });
+  const rental = await db.rental.create({
+    data: { bookId, customerId, status: 'PENDING_PAYMENT', fee: 700, activeKey: activeKeyOf(customerId, bookId), correlationId: `corr-${randomUUID()}` },
+  });
+  await db.$executeRawUnsafe(`UPDATE rental SET "updatedAt" = now() - ($1 || ' milliseconds')::interval WHERE id = $2::uuid`, String(ageMs), rental.id);
+  return rental;
+}
+
+describe('pending-payment sweeper on PostgreSQL', () => {
+  it('fails a stale pending rental, frees its copy and asks payment to compensate', async () => {
+    const rental = await abandonedRental(120_000);
+    expect(await sweepStalePending(db, 60_000, logger)).toBeGreaterThanOrEqual(1);
+    const after = await db.rental.findUniqueOrThrow({ where: { id: rental.id } });
+    expect(after).toMatchObject({ status: 'PAYMENT_FAILED', activeKey: null });
+    expect((await db.bookReplica.findUniqueOrThrow({ where: { bookId: rental.bookId } })).activeRentals).toBe(0);
+    const events = await db.outboxEvent.findMany({ where: { aggregateId: rental.id } });
+    expect(events.map((e) => e.type)).toEqual(['RentalPaymentFailed']);
+    expect((events[0]!.envelope as { correlationId: string }).correlationId).toBe(rental.correlationId);
+    // A second sweep finds nothing more to do for it.
+    await sweepStalePending(db, 60_000, logger);
+    expect(await db.outboxEvent.count({ where: { aggregateId: rental.id } })).toBe(1);
+  });
+
+  it('leaves a rental whose saga may still be running alone', async () => {
+    const rental = await abandonedRental(1_000);
+    await sweepStalePending(db, 60_000, logger);
+    expect((await db.rental.findUniqueOrThrow({ where: { id: rental.id } })).status).toBe('PENDING_PAYMENT');
+    expect(await db.outboxEvent.count({ where: { aggregateId: rental.id } })).toBe(0);
+  });
+});
