@@ -10,6 +10,13 @@ export interface KafkaEventBusOptions {
   logger: Logger;
   /** Partitions of topics this bus creates (default 3). */
   numPartitions?: number;
+  /** How often consumers commit handled offsets, ms (env `KAFKA_COMMIT_INTERVAL_MS`, default 500). */
+  commitIntervalMs?: number;
+  /**
+   * Prefix added to every consumer group id (env `KAFKA_GROUP_PREFIX`, default none): lets two
+   * deployments share a broker (e.g. parallel test stacks) without joining each other's groups.
+   */
+  groupIdPrefix?: string;
 }
 
 /**
@@ -98,7 +105,7 @@ export class KafkaEventBus implements EventBus {
   }): Promise<Subscription> {
     await this.ensureTopics(args.topics);
     const consumer = this.kafka.consumer({
-      groupId: args.groupId,
+      groupId: (this.opts.groupIdPrefix ?? '') + args.groupId,
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
       rebalanceTimeout: 10_000,
@@ -107,7 +114,7 @@ export class KafkaEventBus implements EventBus {
     await consumer.connect();
     await consumer.subscribe({ topics: args.topics, fromBeginning: true });
     await consumer.run({
-      autoCommitInterval: 500,
+      autoCommitInterval: this.opts.commitIntervalMs ?? 500,
       eachMessage: async ({ topic, partition, message }) => {
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = v.toString();

@@ -50,7 +50,13 @@ export function platformFromEnv(service: string, env: NodeJS.ProcessEnv = proces
   return {
     logger,
     verifier: new TokenVerifier({ issuer: trust.issuer, audience: trust.audience, jwks: trust.jwksUrl }),
-    bus: new KafkaEventBus({ brokers: requireEnv('KAFKA_BROKERS', env).split(',').map((s) => s.trim()), clientId: service, logger }),
+    bus: new KafkaEventBus({
+      brokers: requireEnv('KAFKA_BROKERS', env).split(',').map((s) => s.trim()),
+      clientId: service,
+      logger,
+      commitIntervalMs: intEnv('KAFKA_COMMIT_INTERVAL_MS', 500, env),
+      ...(env.KAFKA_GROUP_PREFIX ? { groupIdPrefix: env.KAFKA_GROUP_PREFIX } : {}),
+    }),
   };
 }
 

@@ -62,7 +62,7 @@ describe('approvePayment on PostgreSQL', () => {
     const late = await approvePayment(db, approving, { rentalId, customerId, amount: 1000 }, cause);
     expect(late.status).toBe('DECLINED');
     expect(late.declineReason).toMatch(/voided/);
-    expect(await outboxTypes(rentalId)).toEqual([]);
+    expect(await outboxTypes(rentalId)).toEqual(["PaymentDeclined"]);
   });
 
   it('compensation: a payment approved after its rental failed is refunded', async () => {

@@ -51,8 +51,10 @@ export async function approvePayment(db: PaymentDb, processor: PaymentProcessor,
     });
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
-    // A concurrent call (retry) or a void won the race: answer with what was recorded.
+    // A concurrent call (retry) or a void won the race: answer with what was recorded, and
+    // give back the charge this call made at the processor — it is not the recorded one.
     const winner = await db.payment.findUniqueOrThrow({ where: { rentalId: cmd.rentalId } });
+    if (result.approved) await processor.refund({ ...cmd, paymentId: winner.id });
     return sameRequestOrThrow(winner, cmd);
   }
 }

@@ -1,4 +1,4 @@
-import { appendToOutbox, causedBy, PaymentRefunded, type EventOf } from '@ebook/events';
+import { appendToOutbox, causedBy, PaymentDeclined, PaymentRefunded, type EventOf } from '@ebook/events';
 import type { PaymentTx } from '../db';
 import type { PaymentProcessor } from '../domain/payment-processor';
 
@@ -34,16 +34,24 @@ export function refundHandlers(processor: PaymentProcessor) {
     RentalPaymentFailed: async (event: EventOf<'RentalPaymentFailed'>, tx: PaymentTx) => {
       const existing = await refund(tx, event.data.rentalId, event);
       if (!existing) {
-        await tx.payment.create({
+        const reason = 'voided: the rental could not be completed';
+        const voided = await tx.payment.create({
           data: {
             rentalId: event.data.rentalId,
             customerId: event.data.customerId,
             amount: event.data.fee,
             status: 'DECLINED',
-            declineReason: 'voided: the rental could not be completed',
+            declineReason: reason,
             correlationId: event.correlationId,
           },
         });
+        await appendToOutbox(tx, [
+          PaymentDeclined.create(
+            voided.rentalId,
+            { paymentId: voided.id, rentalId: voided.rentalId, customerId: voided.customerId, amount: voided.amount, reason },
+            causedBy(event),
+          ),
+        ]);
       }
     },
   };
