@@ -15,5 +15,10 @@ const run = (c) => new Promise((resolve, reject) => {
   p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`prisma generate ${c} failed:\n${out}`))));
 });
 const t0 = Date.now();
-await Promise.all(contexts.map(run));
+// One retry per context: a concurrent install (or an editor holding the output folder) can make
+// a generate fail spuriously; a second failure is real and fails the install.
+await Promise.all(contexts.map((c) => run(c).catch((err) => {
+  console.warn(`retrying prisma generate for ${c}: ${err.message.split('\n').slice(0, 3).join(' ')}`);
+  return run(c);
+})));
 console.log(`prisma clients generated for ${contexts.length} contexts in ${Date.now() - t0} ms`);

@@ -6,7 +6,9 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { CORRELATION_HEADER, correlationIdOf, listen, maskError, type AuthUser, type Logger, type Service, type TokenVerifier } from '@ebook/subgraph-kit';
+import { register } from 'prom-client';
 import { mountPlayground } from './playground';
+import { GatewayRateLimiter, hardeningFromEnv, jsonErrorHandler, playgroundFromEnv, queryLimits, type GatewayHardening } from './hardening';
 
 // @apollo/gateway's OpenTelemetry GCP resource detector probes the GCE metadata server at
 // start-up and warns when it is absent; we never run on GCE metadata, so skip the probe.
@@ -40,10 +42,15 @@ export interface GatewayOptions {
   subgraphUrls: Record<string, string>;
   verifier: TokenVerifier;
   logger: Logger;
-  /** Serve the offline GraphiQL playground at `/playground` and allow introspection (default true; off in production). */
+  /**
+   * Serve the offline GraphiQL playground at `/playground` and allow introspection (default:
+   * {@link playgroundFromEnv} — off when `NODE_ENV=production` unless `PLAYGROUND=true`).
+   */
   playground?: boolean;
-  /** Largest accepted request body (default `100kb`; larger gets 413). */
+  /** Largest accepted request body (default `GATEWAY_BODY_LIMIT` or `100kb`; larger gets 413). Same as `hardening.bodyLimit`, which wins. */
   bodyLimit?: string;
+  /** Query, body and rate limits; unset fields come from {@link hardeningFromEnv} (the `GATEWAY_*` variables). */
+  hardening?: Partial<GatewayHardening>;
 }
 
 /**
@@ -51,6 +58,17 @@ export interface GatewayOptions {
  * Apollo Server 5 on Express at `/graphql`. Verifies the caller's JWT (jose, remote JWKS) —
  * an invalid token is refused with `UNAUTHENTICATED` (401) before any subgraph is called —
  * and forwards it; subgraphs verify it again. Apollo's CSRF prevention stays on.
+ *
+ * Hardening (issue #5; limits in {@link GatewayHardening}, from `GATEWAY_*` variables):
+ * - per-IP rate limit before the body is read, per-user (`sub`) rate limit once the token is
+ *   verified: 429 `RATE_LIMITED`, `extensions.retryAfter`, `Retry-After` (in-memory counters:
+ *   one set per replica — see {@link GatewayRateLimiter});
+ * - body limit: 413 `PAYLOAD_TOO_LARGE`; malformed JSON: 400 `BAD_REQUEST` (clean JSON, no stack);
+ * - batched requests refused (400 `BAD_REQUEST`, Apollo's `allowBatchedHttpRequests: false`);
+ * - depth, cost, alias, directive limits: 400 `GRAPHQL_VALIDATION_FAILED`; token limit: 400
+ *   `GRAPHQL_PARSE_FAILED` ({@link queryLimits}, graphql-armor + graphql-js);
+ * - introspection, the playground and field suggestions only when `playground` is on;
+ * - errors masked (`maskError`): no stack traces, SQL or internal URLs reach a client.
  */
 export async function startGateway(opts: GatewayOptions): Promise<Service> {
   const app = express();
@@ -63,34 +81,48 @@ export async function startGateway(opts: GatewayOptions): Promise<Service> {
       return new ForwardingDataSource({ url: base ? `${base.replace(/\/$/, '')}/graphql` : url });
     },
   });
-  const playground = opts.playground ?? true;
+  const playground = opts.playground ?? playgroundFromEnv();
+  const limits: GatewayHardening = { ...hardeningFromEnv(), ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}), ...opts.hardening };
+  app.set('trust proxy', limits.trustProxy);
+  const rateLimiter = new GatewayRateLimiter({ perIp: limits.rateLimitPerIp, perUser: limits.rateLimitPerUser, windowSeconds: limits.rateLimitWindowSeconds });
+  const armor = queryLimits(limits, playground);
   const server = new ApolloServer<GatewayContext>({
     gateway,
     introspection: playground,
     includeStacktraceInErrorResponses: false,
     stopOnTerminationSignals: false,
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
+    parseOptions: armor.parseOptions,
+    validationRules: armor.validationRules,
     formatError: maskError(opts.logger),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), ...armor.plugins],
   });
   await server.start();
 
   app.get('/health/live', (_req, res) => void res.json({ status: 'ok', service: 'gateway' }));
   app.get('/health/ready', (_req, res) => void res.json({ status: 'ok', service: 'gateway' }));
+  app.get('/metrics', async (_req, res) => {
+    res.type(register.contentType).send(await register.metrics());
+  });
   if (playground) {
     mountPlayground(app, { graphqlPath: '/graphql', mountPath: '/playground' });
     app.get('/', (_req, res) => res.redirect('/playground'));
   }
   app.use(
     '/graphql',
-    express.json({ limit: opts.bodyLimit ?? '100kb' }),
+    rateLimiter.ipMiddleware(),
+    express.json({ limit: limits.bodyLimit }),
     expressMiddleware(server, {
       context: async ({ req }) => {
         const correlationId = correlationIdOf(req.headers);
         const auth = await opts.verifier.fromAuthorizationHeader(req.headers.authorization);
+        if (auth) await rateLimiter.checkUser(auth.id);
         return { auth, correlationId, ...(auth && req.headers.authorization ? { authorization: req.headers.authorization } : {}) };
       },
     }),
   );
+  app.use(jsonErrorHandler(opts.logger));
 
   const url = `http://127.0.0.1:${await listen(httpServer, opts.port)}`;
   opts.logger.info({ url: `${url}/graphql` }, 'gateway listening');

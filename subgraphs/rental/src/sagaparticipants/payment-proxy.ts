@@ -136,7 +136,10 @@ export class HttpPaymentGateway implements PaymentGateway {
 
   openForSeconds(): number | null {
     if (this.breaker.state !== CircuitState.Open) return null;
-    return Math.max(1, Math.ceil((this.openedAt + this.opts.halfOpenAfterMs - Date.now()) / 1000));
+    // Once halfOpenAfterMs has passed, let the next call through: cockatiel only half-opens
+    // (and probes payment) when a call reaches the breaker.
+    const remainingMs = this.openedAt + this.opts.halfOpenAfterMs - Date.now();
+    return remainingMs > 0 ? Math.max(1, Math.ceil(remainingMs / 1000)) : null;
   }
 
   async approve(req: ApprovePaymentRequest): Promise<PaymentOutcome> {

@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import { expect, vi } from 'vitest';
+import { GatewayClient, gql } from '../../router/test/graphql-client';
+import { FAULT_MANAGER } from './process-stack';
+
+const LOGIN = gql`mutation L($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }`;
+const RENT = gql`mutation Rent($bookId: ID!) { rentBook(bookId: $bookId) { id status } }`;
+const CANCEL = gql`mutation Cancel($rentalId: ID!) { cancelRental(rentalId: $rentalId) { id status } }`;
+const RETURN = gql`mutation Ret($rentalId: ID!) { returnBook(rentalId: $rentalId) { id status } }`;
+
+/** A signed-in customer. */
+export interface Customer {
+  id: string;
+  token: string;
+}
+
+/** What the fault tests do through the gateway, as users would. */
+export class Actors {
+  readonly api: GatewayClient;
+  private managerToken: string | undefined;
+
+  constructor(gatewayUrl: string) {
+    this.api = new GatewayClient(gatewayUrl);
+  }
+
+  async manager(): Promise<string> {
+    this.managerToken ??= (await this.api.run(LOGIN, { e: FAULT_MANAGER.email, p: FAULT_MANAGER.password })).login.accessToken as string;
+    return this.managerToken;
+  }
+
+  /** Registers a book and waits until rental's replica knows it (BookRegistered consumed). */
+  async book(copies: number, rentalFee = 1000): Promise<string> {
+    const { registerBook } = await this.api.run(
+      gql`mutation B($input: RegisterBookInput!) { registerBook(input: $input) { id } }`,
+      { input: { title: `Fault ${randomUUID().slice(0, 6)}`, author: 'Chaos Monkey', publishedYear: 1911, rentalFee, licensedCopies: copies } },
+      await this.manager(),
+    );
+    await vi.waitFor(
+      async () => expect((await this.api.run(gql`query A($id: ID!) { book(id: $id) { availableCopies } }`, { id: registerBook.id })).book.availableCopies).toBe(copies),
+      { timeout: 30_000, interval: 200 },
+    );
+    return registerBook.id as string;
+  }
+
+  async customer(): Promise<Customer> {
+    const email = `c.${randomUUID().slice(0, 10)}@fault.test`;
+    const { registerCustomer } = await this.api.run(gql`mutation R($input: RegisterCustomerInput!) { registerCustomer(input: $input) { id } }`, {
+      input: { name: `Customer ${email.slice(2, 8)}`, email, phone: '010-7777-0000', password: 'fault-password' },
+    });
+    const token = (await this.api.run(LOGIN, { e: email, p: 'fault-password' })).login.accessToken as string;
+    return { id: registerCustomer.id as string, token };
+  }
+
+  /** Rents; @returns the rental id. @throws the GraphQL error (message carries the code). */
+  async rent(c: Customer, bookId: string): Promise<string> {
+    return (await this.api.run(RENT, { bookId }, c.token)).rentBook.id as string;
+  }
+
+  async cancel(c: Customer, rentalId: string): Promise<void> {
+    await this.api.run(CANCEL, { rentalId }, c.token);
+  }
+
+  async return(c: Customer, rentalId: string): Promise<void> {
+    await this.api.run(RETURN, { rentalId }, c.token);
+  }
+
+  /** The rental's status in the read model (null until projected). */
+  async viewStatus(c: Customer, rentalId: string): Promise<{ status: string; paymentStatus: string | null } | null> {
+    return (await this.api.run(gql`query S($id: ID!) { rentalStatus(rentalId: $id) { status paymentStatus } }`, { id: rentalId }, c.token)).rentalStatus;
+  }
+}

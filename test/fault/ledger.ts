@@ -1,0 +1,78 @@
+import { appendFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import pg from 'pg';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+const pools = new Map<string, pg.Pool>();
+function pool(envName: string): pg.Pool {
+  let p = pools.get(envName);
+  if (!p) {
+    p = new pg.Pool({ connectionString: process.env[envName], max: 2 });
+    pools.set(envName, p);
+  }
+  return p;
+}
+
+/** Closes the ledger's database pools. */
+export async function closeLedger(): Promise<void> {
+  await Promise.all([...pools.values()].map((p) => p.end()));
+  pools.clear();
+}
+
+/** An event written to an outbox. */
+export interface ProducedEvent {
+  eventId: string;
+  type: string;
+  aggregateId: string;
+  published: boolean;
+}
+
+/** Events produced (outbox rows) by rental and payment for these rentals (their aggregate ids). */
+export async function producedFor(rentalIds: string[]): Promise<ProducedEvent[]> {
+  const q = `SELECT "eventId" AS "eventId", type, "aggregateId" AS "aggregateId", "publishedAt" IS NOT NULL AS published
+             FROM outbox_event WHERE "aggregateId" = ANY($1::text[]) ORDER BY seq`;
+  const [rental, payment] = await Promise.all([pool('RENTAL_DATABASE_URL').query<ProducedEvent>(q, [rentalIds]), pool('PAYMENT_DATABASE_URL').query<ProducedEvent>(q, [rentalIds])]);
+  return [...rental.rows, ...payment.rows];
+}
+
+/** How many of `eventIds` a consumer group recorded in its inbox (handled once, in effect). */
+export async function deliveredTo(dbEnv: 'RENTAL_VIEW_DATABASE_URL' | 'PAYMENT_DATABASE_URL' | 'RENTAL_DATABASE_URL', group: string, eventIds: string[]): Promise<number> {
+  const { rows } = await pool(dbEnv).query<{ n: string }>(`SELECT count(*) AS n FROM inbox_event WHERE consumer = $1 AND "eventId" = ANY($2::uuid[])`, [group, eventIds]);
+  return Number(rows[0]!.n);
+}
+
+/** Runs a SQL query on one context's test database. */
+export async function sql<T extends pg.QueryResultRow>(dbEnv: string, text: string, values: unknown[] = []): Promise<T[]> {
+  return (await pool(dbEnv).query<T>(text, values)).rows;
+}
+
+/** One row of the fault-injection report (issue #4's table). */
+export interface FaultReportRow {
+  scenario: string;
+  produced: number;
+  delivered: number;
+  duplicatedEffects: number;
+  lost: number;
+  recoveryMs: number | null;
+}
+
+/** Appends a row to `.cache/fault-report.jsonl`; scripts/test.sh prints the table at the end. */
+export function report(row: FaultReportRow): void {
+  mkdirSync(path.join(root, '.cache'), { recursive: true });
+  appendFileSync(path.join(root, '.cache', 'fault-report.jsonl'), JSON.stringify(row) + '\n');
+}
+
+/** Stops / starts the test Kafka broker (scripts/kafka/kafka.sh; data kept across stop/start). */
+export const kafkaBroker = {
+  stop(): void {
+    const r = spawnSync('bash', [path.join(root, 'scripts/kafka/kafka.sh'), 'stop'], { stdio: 'pipe', env: process.env });
+    if (r.status !== 0) throw new Error(`kafka stop failed: ${r.stderr}`);
+  },
+  start(): void {
+    const r = spawnSync('bash', [path.join(root, 'scripts/kafka/kafka.sh'), 'start'], { stdio: 'pipe', env: process.env });
+    if (r.status !== 0) throw new Error(`kafka start failed: ${r.stderr}${r.stdout}`);
+  },
+};

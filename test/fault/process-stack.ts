@@ -1,0 +1,184 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { exportJWK, generateKeyPair } from 'jose';
+import { randomUUID } from 'node:crypto';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The services, each run as its own OS process from its production entry (`main.ts`). */
+export type ServiceName = 'user' | 'book-management' | 'rental' | 'payment' | 'rental-view' | 'gateway';
+
+const ENTRY: Record<ServiceName, string> = {
+  user: 'subgraphs/user/src/main.ts',
+  'book-management': 'subgraphs/book-management/src/main.ts',
+  rental: 'subgraphs/rental/src/main.ts',
+  payment: 'subgraphs/payment/src/main.ts',
+  'rental-view': 'subgraphs/rental-view/src/main.ts',
+  gateway: 'router/src/main.ts',
+};
+const OFFSET: Record<ServiceName, number> = { gateway: 0, user: 1, 'book-management': 2, rental: 3, payment: 4, 'rental-view': 5 };
+
+/** Options of {@link ProcessStack}. */
+export interface ProcessStackOptions {
+  /** Gateway port; service i listens on basePort + i, replica r on + 10·(r−1). */
+  basePort: number;
+  /** Extra environment per service (e.g. `PAYMENT_SIM_LATENCY_MS`). */
+  env?: Partial<Record<ServiceName, Record<string, string>>>;
+}
+
+/**
+ * The product as separate processes, as in production (one `main.ts` per service, real
+ * PostgreSQL test databases and the real Kafka broker from scripts/test-env.sh), for
+ * fault-injection tests: start, SIGTERM or SIGKILL any service (or a second replica of it),
+ * read its Prometheus metrics. Logs go to `.cache/fault-logs/<service>-<replica>.log`.
+ */
+export class ProcessStack {
+  private readonly procs = new Map<string, ChildProcess>();
+  private readonly groupPrefix = `fault-${randomUUID().slice(0, 8)}.`;
+
+  private constructor(
+    private readonly opts: ProcessStackOptions,
+    private readonly privateJwk: string,
+  ) {}
+
+  /** Generates this stack's signing key (each stack gets its own consumer-group prefix too). */
+  static async create(opts: ProcessStackOptions): Promise<ProcessStack> {
+    const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const jwk = { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: 'ES256' };
+    return new ProcessStack(opts, JSON.stringify(jwk));
+  }
+
+  /** Port of a service replica. */
+  port(service: ServiceName, replica = 1): number {
+    return this.opts.basePort + OFFSET[service] + 10 * (replica - 1);
+  }
+
+  /** Base URL of a service replica. */
+  url(service: ServiceName, replica = 1): string {
+    return `http://127.0.0.1:${this.port(service, replica)}`;
+  }
+
+  get gatewayUrl(): string {
+    return this.url('gateway');
+  }
+
+  private env(service: ServiceName, replica: number, extra: Record<string, string>): NodeJS.ProcessEnv {
+    const issuer = this.url('user');
+    return {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: 'test',
+      HOST: '127.0.0.1',
+      PORT: String(this.port(service, replica)),
+      LOG_LEVEL: process.env.FAULT_LOG_LEVEL ?? 'info',
+      KAFKA_BROKERS: process.env.KAFKA_BROKERS,
+      KAFKA_GROUP_PREFIX: this.groupPrefix,
+      JWT_ISSUER: issuer,
+      JWT_AUDIENCE: 'ebook-rental',
+      JWKS_URL: `${issuer}/.well-known/jwks.json`,
+      USER_DATABASE_URL: process.env.USER_DATABASE_URL,
+      BOOK_MANAGEMENT_DATABASE_URL: process.env.BOOK_MANAGEMENT_DATABASE_URL,
+      RENTAL_DATABASE_URL: process.env.RENTAL_DATABASE_URL,
+      PAYMENT_DATABASE_URL: process.env.PAYMENT_DATABASE_URL,
+      RENTAL_VIEW_DATABASE_URL: process.env.RENTAL_VIEW_DATABASE_URL,
+      JWT_PRIVATE_JWK: this.privateJwk,
+      SEED_MANAGER_EMAIL: FAULT_MANAGER.email,
+      SEED_MANAGER_PASSWORD: FAULT_MANAGER.password,
+      PAYMENT_URL: this.url('payment'),
+      USER_URL: this.url('user'),
+      BOOK_MANAGEMENT_URL: this.url('book-management'),
+      RENTAL_URL: this.url('rental'),
+      RENTAL_VIEW_URL: this.url('rental-view'),
+      PLAYGROUND: 'false',
+      ...this.opts.env?.[service],
+      ...extra,
+    };
+  }
+
+  /** Starts a service replica and waits until `/health/ready` answers 200 (max `timeoutMs`). */
+  async start(service: ServiceName, { replica = 1, env = {}, timeoutMs = 60_000 }: { replica?: number; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<void> {
+    const key = `${service}#${replica}`;
+    const previous = this.procs.get(key);
+    if (previous && previous.exitCode === null && previous.signalCode === null) throw new Error(`${key} already running`);
+    const logDir = path.join(root, '.cache', 'fault-logs');
+    mkdirSync(logDir, { recursive: true });
+    const log = createWriteStream(path.join(logDir, `${service}-${replica}.log`), { flags: 'a' });
+    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY[service]], {
+      cwd: root,
+      env: this.env(service, replica, env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+    this.procs.set(key, child);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`${key} exited with ${child.exitCode} (see .cache/fault-logs/${service}-${replica}.log)`);
+      try {
+        const res = await fetch(`${this.url(service, replica)}/health/ready`);
+        if (res.ok) return;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`${key} not ready after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  /** Stops a replica: SIGTERM (graceful) or SIGKILL (crash). Resolves when the process is gone. */
+  async stop(service: ServiceName, { replica = 1, signal = 'SIGTERM' as NodeJS.Signals } = {}): Promise<void> {
+    const child = this.procs.get(`${service}#${replica}`);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
+  }
+
+  /** Starts every service: user first (it serves the JWKS), the others in parallel, then the gateway. */
+  async startAll(): Promise<void> {
+    await this.start('user');
+    await Promise.all((['payment', 'book-management', 'rental-view', 'rental'] as const).map((s) => this.start(s)));
+    await this.start('gateway');
+  }
+
+  /** Stops every running process (SIGTERM). */
+  async stopAll(): Promise<void> {
+    await Promise.all(
+      [...this.procs.entries()].map(async ([key, child]) => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+          child.once('exit', () => {
+            clearTimeout(t);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        });
+        this.procs.delete(key);
+      }),
+    );
+  }
+
+  /**
+   * Sum of a Prometheus counter on a replica, optionally filtered by labels
+   * (e.g. `events_duplicates_skipped_total`, `{ group: 'rental-view.projection' }`).
+   */
+  async metric(service: ServiceName, name: string, labels: Record<string, string> = {}, replica = 1): Promise<number> {
+    const text = await (await fetch(`${this.url(service, replica)}/metrics`)).text();
+    let sum = 0;
+    for (const line of text.split('\n')) {
+      if (!line.startsWith(name)) continue;
+      const m = /^([a-z_]+)(\{([^}]*)\})?\s+([0-9.eE+-]+)$/.exec(line);
+      if (!m || m[1] !== name) continue;
+      const got = Object.fromEntries([...(m[3] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+      if (Object.entries(labels).every(([k, v]) => got[k] === v)) sum += Number(m[4]);
+    }
+    return sum;
+  }
+}
+
+/** Manager seeded into fault stacks. */
+export const FAULT_MANAGER = { email: 'manager@fault.test', password: 'manager-fault-password' };
