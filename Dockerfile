@@ -1,7 +1,16 @@
-# One image for every service of the e-book rental platform; the command picks the service:
-#   pnpm start:gateway | start:user | start:book-management | start:rental | start:payment |
-#   start:rental-view | migrate
+# One image for every service of the e-book rental platform; the command picks the service.
 # TypeScript runs through tsx (no build step), so tsx and prisma (devDependencies) stay in the image.
+#
+# Long-running services are started as `node --import tsx <entry>` (what `pnpm start:<service>`
+# runs, without pnpm in front): node is then PID 1 and gets SIGTERM itself. Under `pnpm start:*`
+# as PID 1, pnpm exits as soon as it forwards SIGTERM, which kills the service mid-shutdown.
+#   gateway          node --import tsx router/src/main.ts            (default)
+#   user             node --import tsx subgraphs/user/src/main.ts
+#   book-management  node --import tsx subgraphs/book-management/src/main.ts
+#   rental           node --import tsx subgraphs/rental/src/main.ts
+#   payment          node --import tsx subgraphs/payment/src/main.ts
+#   rental-view      node --import tsx subgraphs/rental-view/src/main.ts
+#   migrations       pnpm migrate   (one-off, exit code matters, no shutdown to protect)
 #
 #   docker build -t ghcr.io/ebook-rental/platform:latest .
 FROM node:20-bookworm-slim
@@ -14,6 +23,7 @@ RUN npm install -g "pnpm@${PNPM_VERSION}" && npm cache clean --force
 WORKDIR /app
 
 # 1) Dependency manifests only, so the install layer is rebuilt only when they change.
+#    Every workspace package (pnpm-workspace.yaml) needs its package.json line here.
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
 COPY events/package.json events/
 COPY router/package.json router/
@@ -48,4 +58,4 @@ ENV NODE_ENV=production \
 USER node
 
 EXPOSE 4000 4001 4002 4003 4004 4005
-CMD ["pnpm", "start:gateway"]
+CMD ["node", "--import", "tsx", "router/src/main.ts"]

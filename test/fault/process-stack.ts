@@ -127,6 +127,12 @@ export class ProcessStack {
     }
   }
 
+  /** True while the replica's process is alive. */
+  isRunning(service: ServiceName, replica = 1): boolean {
+    const child = this.procs.get(`${service}#${replica}`);
+    return !!child && child.exitCode === null && child.signalCode === null;
+  }
+
   /** Stops a replica: SIGTERM (graceful) or SIGKILL (crash). Resolves when the process is gone. */
   async stop(service: ServiceName, { replica = 1, signal = 'SIGTERM' as NodeJS.Signals } = {}): Promise<void> {
     const child = this.procs.get(`${service}#${replica}`);

@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GraphQLError } from 'graphql';
+import { createLogger, requireEnv, TokenVerifier } from '@ebook/subgraph-kit';
+import { createUserDb } from '../db';
+import { JwtIssuer } from '../auth/jwt-issuer';
+import { registerUser } from './register-customer';
+import { login } from './login';
+import { seedManager } from './seed-manager';
+
+const db = createUserDb(requireEnv('USER_DATABASE_URL'));
+const logger = createLogger('register-customer-int', 'silent');
+const cause = { correlationId: `int-${randomUUID()}` };
+const TRUST = { issuer: 'urn:t', audience: 'ebook-rental', ttlSeconds: 60 };
+let issuer: JwtIssuer;
+
+beforeAll(async () => {
+  issuer = await JwtIssuer.generate(TRUST);
+});
+afterAll(() => db.$disconnect());
+
+/** A valid registration with a unique email and name (the database is shared with other tests). */
+function newCustomer(overrides: Record<string, unknown> = {}) {
+  const tag = randomUUID();
+  return { name: `Reader ${tag}`, email: `reader-${tag}@example.com`, phone: '010-1234-5678', password: `pw-${tag}`, ...overrides };
+}
+
+/** Outbox rows whose event data carries `name` (UserRegistered has no email; our names are unique). */
+const outboxByName = (name: string) => db.outboxEvent.findMany({ where: { envelope: { path: ['data', 'name'], equals: name } } });
+
+/** The code a client would see in `extensions.code`. */
+async function codeOf(p: Promise<unknown>): Promise<{ code: unknown; message: string; extensions: Record<string, unknown> }> {
+  const err = await p.then(
+    () => expect.fail('expected a refusal'),
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(GraphQLError);
+  const g = err as GraphQLError;
+  return { code: g.extensions.code, message: g.message, extensions: g.extensions };
+}
+
+function decodePayload(jwt: string): Record<string, unknown> {
+  const [, payload] = jwt.split('.');
+  return JSON.parse(Buffer.from(payload!, 'base64url').toString('utf8')) as Record<string, unknown>;
+}
+
+describe('registerUser on PostgreSQL', () => {
+  it('stores a CUSTOMER with an argon2id hash (never the password) and exactly one UserRegistered outbox row', async () => {
+    const tag = randomUUID();
+    const input = newCustomer({ email: `  New.Reader-${tag.toUpperCase()}@Example.COM ` });
+    const user = await registerUser(db, input, cause);
+
+    const stored = await db.user.findUniqueOrThrow({ where: { id: user.id } });
+    expect(stored.role).toBe('CUSTOMER');
+    expect(stored.email).toBe(`new.reader-${tag}@example.com`); // trimmed and lower-cased
+    expect(stored.name).toBe(input.name);
+    expect(stored.passwordHash.startsWith('$argon2id$')).toBe(true);
+    expect(stored.passwordHash).not.toContain(input.password);
+
+    const outbox = await db.outboxEvent.findMany({ where: { aggregateId: user.id } });
+    expect(outbox).toHaveLength(1);
+    expect(outbox[0]).toMatchObject({ type: 'UserRegistered', topic: 'user.events', publishedAt: null });
+    const envelope = outbox[0]!.envelope as Record<string, unknown>;
+    expect(envelope).toMatchObject({
+      type: 'UserRegistered',
+      aggregateId: user.id,
+      correlationId: cause.correlationId,
+      data: { userId: user.id, name: input.name, role: 'CUSTOMER' },
+    });
+    // The event never carries the password or its hash.
+    expect(JSON.stringify(envelope)).not.toContain(input.password);
+    expect(JSON.stringify(envelope)).not.toContain('$argon2id$');
+  });
+
+  it('refuses a duplicate email in another case and with whitespace (EMAIL_TAKEN) and writes nothing', async () => {
+    const first = newCustomer();
+    await registerUser(db, first, cause);
+    const dup = newCustomer({ email: `  ${first.email.toUpperCase()}\t` });
+
+    const refusal = await codeOf(registerUser(db, dup, cause));
+    expect(refusal.code).toBe('EMAIL_TAKEN');
+    expect(refusal.message).not.toMatch(/prisma|unique|constraint/i);
+
+    expect(await db.user.count({ where: { name: dup.name } })).toBe(0);
+    expect(await db.user.count({ where: { email: first.email } })).toBe(1);
+    expect(await outboxByName(dup.name)).toHaveLength(0);
+  });
+
+  it('refuses invalid input with BAD_USER_INPUT listing the fields, and writes nothing', async () => {
+    const bad = newCustomer({ email: 'not-an-email', password: 'short' });
+    const refusal = await codeOf(registerUser(db, bad, cause));
+    expect(refusal.code).toBe('BAD_USER_INPUT');
+    expect(refusal.extensions.fields).toEqual(expect.arrayContaining(['email', 'password']));
+    expect(await db.user.count({ where: { name: bad.name } })).toBe(0);
+    expect(await outboxByName(bad.name)).toHaveLength(0);
+  });
+
+  it('refuses a non-object input with BAD_USER_INPUT', async () => {
+    expect((await codeOf(registerUser(db, null, cause))).code).toBe('BAD_USER_INPUT');
+  });
+});
+
+describe('login on PostgreSQL', () => {
+  it('issues a token whose payload names the user (sub), role, issuer and audience, verifiable with the JWKS', async () => {
+    const input = newCustomer();
+    const user = await registerUser(db, input, cause);
+    const result = await login(db, issuer, ` ${input.email.toUpperCase()} `, input.password);
+
+    expect(result.user.id).toBe(user.id);
+    const payload = decodePayload(result.accessToken);
+    expect(payload).toMatchObject({ sub: user.id, role: 'CUSTOMER', iss: 'urn:t', aud: 'ebook-rental' });
+    const exp = payload.exp as number;
+    expect(exp - (payload.iat as number)).toBe(60);
+    expect(new Date(result.expiresAt).getTime()).toBe(exp * 1000);
+    expect(JSON.stringify(payload)).not.toContain(input.password);
+
+    const verifier = new TokenVerifier({ issuer: 'urn:t', audience: 'ebook-rental', jwks: issuer.jwks() });
+    await expect(verifier.verify(result.accessToken)).resolves.toMatchObject({ id: user.id, role: 'CUSTOMER' });
+  });
+
+  it('answers INVALID_CREDENTIALS with the same message for a wrong password and for an unknown email', async () => {
+    const input = newCustomer();
+    await registerUser(db, input, cause);
+    const wrongPassword = await codeOf(login(db, issuer, input.email, `${input.password}x`));
+    const unknownEmail = await codeOf(login(db, issuer, `nobody-${randomUUID()}@example.com`, input.password));
+    expect(wrongPassword.code).toBe('INVALID_CREDENTIALS');
+    expect(unknownEmail.code).toBe('INVALID_CREDENTIALS');
+    expect(unknownEmail.message).toBe(wrongPassword.message);
+    expect(unknownEmail.extensions).toEqual(wrongPassword.extensions);
+  });
+});
+
+describe('seedManager on PostgreSQL', () => {
+  it('creates the MANAGER account once; a second run (even with another password) changes nothing', async () => {
+    const email = `manager-${randomUUID()}@ebook.local`;
+    await seedManager(db, logger, email, 'manager-password-1');
+    const manager = await db.user.findUniqueOrThrow({ where: { email } });
+    expect(manager.role).toBe('MANAGER');
+    expect(manager.passwordHash.startsWith('$argon2id$')).toBe(true);
+    expect(await db.outboxEvent.count({ where: { aggregateId: manager.id } })).toBe(1);
+
+    await seedManager(db, logger, ` ${email.toUpperCase()} `, 'manager-password-2');
+    expect(await db.user.count({ where: { email } })).toBe(1);
+    expect(await db.user.findUniqueOrThrow({ where: { email } })).toEqual(manager);
+    expect(await db.outboxEvent.count({ where: { aggregateId: manager.id } })).toBe(1);
+
+    const session = await login(db, issuer, email, 'manager-password-1');
+    expect(decodePayload(session.accessToken)).toMatchObject({ sub: manager.id, role: 'MANAGER' });
+    expect((await codeOf(login(db, issuer, email, 'manager-password-2'))).code).toBe('INVALID_CREDENTIALS');
+  });
+});
