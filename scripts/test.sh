@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 source scripts/test-env.sh
 mkdir -p .cache
 results=.cache/vitest-results.json
-rm -f "$results"
+rm -f "$results" .cache/fault-report.jsonl
 
 fail_setup() {
   echo "test setup failed: $1" >&2
@@ -36,6 +36,18 @@ echo "setup done in $(( $(date +%s) - t0 )) s (type check, databases, migrations
 
 pnpm exec vitest run --reporter=default --reporter=json --outputFile="$results" "$@"
 status=$?
+
+if [ -f .cache/fault-report.jsonl ]; then
+  echo
+  echo "Fault-injection report (issue #4): events of the scenario's rentals"
+  node -e '
+    const rows = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    console.log("| scenario | produced | delivered | duplicated effects | lost | recovery (ms) |");
+    console.log("|---|---|---|---|---|---|");
+    for (const r of rows) console.log(`| ${r.scenario} | ${r.produced} | ${r.delivered} | ${r.duplicatedEffects} | ${r.lost} | ${r.recoveryMs ?? "-"} |`);
+  ' "$PWD/.cache/fault-report.jsonl"
+  echo
+fi
 
 if [ -f "$results" ]; then
   node -e '

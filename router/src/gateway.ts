@@ -8,7 +8,7 @@ import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOp
 import { CORRELATION_HEADER, correlationIdOf, listen, maskError, type AuthUser, type Logger, type Service, type TokenVerifier } from '@ebook/subgraph-kit';
 import { register } from 'prom-client';
 import { mountPlayground } from './playground';
-import { GatewayRateLimiter, hardeningFromEnv, jsonErrorHandler, playgroundFromEnv, queryLimits, type GatewayHardening } from './hardening';
+import { GatewayRateLimiter, hardeningFromEnv, jsonErrorHandler, playgroundFromEnv, queryLimits, verifiedAuthOf, type GatewayHardening } from './hardening';
 
 // @apollo/gateway's OpenTelemetry GCP resource detector probes the GCE metadata server at
 // start-up and warns when it is absent; we never run on GCE metadata, so skip the probe.
@@ -60,9 +60,9 @@ export interface GatewayOptions {
  * and forwards it; subgraphs verify it again. Apollo's CSRF prevention stays on.
  *
  * Hardening (issue #5; limits in {@link GatewayHardening}, from `GATEWAY_*` variables):
- * - per-IP rate limit before the body is read, per-user (`sub`) rate limit once the token is
- *   verified: 429 `RATE_LIMITED`, `extensions.retryAfter`, `Retry-After` (in-memory counters:
- *   one set per replica — see {@link GatewayRateLimiter});
+ * - per-IP and per-user (`sub` of a valid token) rate limits before the body is read: 429
+ *   `RATE_LIMITED`, `extensions.retryAfter`, `Retry-After` (in-memory counters: one set per
+ *   replica — see {@link GatewayRateLimiter});
  * - body limit: 413 `PAYLOAD_TOO_LARGE`; malformed JSON: 400 `BAD_REQUEST` (clean JSON, no stack);
  * - batched requests refused (400 `BAD_REQUEST`, Apollo's `allowBatchedHttpRequests: false`);
  * - depth, cost, alias, directive limits: 400 `GRAPHQL_VALIDATION_FAILED`; token limit: 400
@@ -111,13 +111,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Service> {
   }
   app.use(
     '/graphql',
-    rateLimiter.ipMiddleware(),
+    rateLimiter.middleware(opts.verifier),
     express.json({ limit: limits.bodyLimit }),
     expressMiddleware(server, {
-      context: async ({ req }) => {
+      context: async ({ req, res }) => {
         const correlationId = correlationIdOf(req.headers);
-        const auth = await opts.verifier.fromAuthorizationHeader(req.headers.authorization);
-        if (auth) await rateLimiter.checkUser(auth.id);
+        // Verified already by the rate limiter when it counts per user; else verify here (401 when invalid).
+        const auth = verifiedAuthOf(res) ?? (await opts.verifier.fromAuthorizationHeader(req.headers.authorization));
         return { auth, correlationId, ...(auth && req.headers.authorization ? { authorization: req.headers.authorization } : {}) };
       },
     }),

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { createLogger, intEnv, stopOnSignals, TokenVerifier, trustFromEnv } from '@ebook/subgraph-kit';
 import { startGateway } from './gateway';
+import { hardeningFromEnv, playgroundFromEnv } from './hardening';
 import { SUBGRAPHS, SUPERGRAPH_FILE } from './subgraphs';
 
 const logger = createLogger('gateway');
@@ -13,6 +14,8 @@ const gateway = await startGateway({
   subgraphUrls,
   verifier: new TokenVerifier({ issuer: trust.issuer, audience: trust.audience, jwks: trust.jwksUrl }),
   logger,
-  playground: process.env.NODE_ENV !== 'production' || process.env.PLAYGROUND === 'true',
+  // Off when NODE_ENV=production unless PLAYGROUND=true; limits from the GATEWAY_* variables.
+  playground: playgroundFromEnv(),
+  hardening: hardeningFromEnv(),
 });
 stopOnSignals(() => [gateway], logger);

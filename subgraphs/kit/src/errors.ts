@@ -16,6 +16,8 @@ export const ErrorCode = {
   INVALID_RENTAL_STATE: 'INVALID_RENTAL_STATE',
   PAYMENT_DECLINED: 'PAYMENT_DECLINED',
   PAYMENT_UNAVAILABLE: 'PAYMENT_UNAVAILABLE',
+  /** Too many requests (gateway per-IP / per-user limits; issue #5): HTTP 429, `extensions.retryAfter` (s) + `Retry-After`. */
+  RATE_LIMITED: 'RATE_LIMITED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 

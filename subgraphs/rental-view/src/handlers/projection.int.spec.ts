@@ -143,4 +143,38 @@ describe('rental-view projection on Kafka and PostgreSQL', () => {
       await sub.stop();
     }
   });
+
+  it("keeps one aggregate's events in order even when a handler fails and is retried", async () => {
+    const orderGroup = `ordering-${randomUUID().slice(0, 8)}`;
+    const rentalId = randomUUID();
+    const applied: string[] = [];
+    let failedOnce = false;
+    const sub = await startIdempotentConsumer({
+      bus,
+      db,
+      groupId: orderGroup,
+      logger,
+      retryBackoffMs: 100,
+      maxAttempts: 5,
+      handlers: {
+        BookReturned: async (e) => {
+          if (e.aggregateId !== rentalId) return;
+          if (e.data.returnedAt.startsWith('2001') && !failedOnce) {
+            failedOnce = true;
+            throw new Error('transient failure');
+          }
+          applied.push(e.data.returnedAt.slice(0, 4));
+        },
+      },
+    });
+    try {
+      const base = { rentalId, bookId: randomUUID(), customerId: randomUUID() };
+      const events = ['2000', '2001', '2002', '2003'].map((y) => BookReturned.create(rentalId, { ...base, returnedAt: `${y}-01-01T00:00:00.000Z` }, cause));
+      for (const e of events) await publish(e);
+      await eventually(async () => expect(applied).toEqual(['2000', '2001', '2002', '2003']));
+      expect(failedOnce).toBe(true);
+    } finally {
+      await sub.stop();
+    }
+  });
 });

@@ -1,0 +1,97 @@
+import type { RequestHandler, Response } from 'express';
+import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { ErrorCode, type AuthUser, type TokenVerifier } from '@ebook/subgraph-kit';
+
+/** Options of {@link GatewayRateLimiter}. */
+export interface RateLimitOptions {
+  /** Requests per window per client IP; 0 = no IP limit. */
+  perIp: number;
+  /** Requests per window per signed-in user (JWT `sub`); 0 = no user limit. */
+  perUser: number;
+  /** Fixed window, in seconds. */
+  windowSeconds: number;
+}
+
+/** Body of a refused request. */
+export interface RateLimitedBody {
+  errors: { message: string; extensions: { code: typeof ErrorCode.RATE_LIMITED; retryAfter: number } }[];
+}
+
+/** Where {@link GatewayRateLimiter.middleware} leaves the user it verified (`res.locals`), so the GraphQL context does not verify the token twice. */
+export const VERIFIED_AUTH_LOCAL = 'verifiedAuth';
+
+/** The user {@link GatewayRateLimiter.middleware} verified for this request, if it did. */
+export function verifiedAuthOf(res: Response): AuthUser | undefined {
+  return (res.locals as Record<string, AuthUser | undefined>)[VERIFIED_AUTH_LOCAL];
+}
+
+/**
+ * Rate limits of the gateway's `/graphql`, per client IP and per user (JWT `sub`), fixed
+ * window, `rate-limiter-flexible`. {@link middleware} runs before the body is read and before
+ * Apollo: a refused request gets HTTP 429, a `Retry-After` header (seconds) and one GraphQL
+ * error `RATE_LIMITED` with `extensions.retryAfter` (same seconds) — no subgraph is called,
+ * nothing is written. Every request counts against its IP (malformed ones too); a request with
+ * a valid bearer token also counts against its user, from any IP. An invalid token is not
+ * counted per user: the GraphQL context refuses it (401) anyway, and its IP is counted.
+ *
+ * The counters are in memory (`RateLimiterMemory`): each gateway replica counts alone, so
+ * with N replicas a client gets up to N × the limit. Replicas need a shared store — swap in
+ * `RateLimiterRedis` (same library, same `consume` API) backed by Redis/Valkey.
+ */
+export class GatewayRateLimiter {
+  private readonly ip: RateLimiterMemory | null;
+  private readonly user: RateLimiterMemory | null;
+
+  constructor(opts: RateLimitOptions) {
+    this.ip = opts.perIp > 0 ? new RateLimiterMemory({ keyPrefix: 'gw-ip', points: opts.perIp, duration: opts.windowSeconds }) : null;
+    this.user = opts.perUser > 0 ? new RateLimiterMemory({ keyPrefix: 'gw-user', points: opts.perUser, duration: opts.windowSeconds }) : null;
+  }
+
+  /** Counts one request from `ip`. @returns null when allowed, else the seconds to wait. */
+  consumeIp(ip: string): Promise<number | null> {
+    return consume(this.ip, ip);
+  }
+
+  /** Counts one request of user `sub`. @returns null when allowed, else the seconds to wait. */
+  consumeUser(sub: string): Promise<number | null> {
+    return consume(this.user, sub);
+  }
+
+  /**
+   * Express middleware for `/graphql` (mount before the body parser): IP limit on `req.ip`
+   * (mind Express `trust proxy`), then — when a per-user limit is set and the bearer token
+   * verifies — the user limit on `sub`; the verified user is left in `res.locals` (see
+   * {@link verifiedAuthOf}). Over a limit → 429 `RATE_LIMITED`.
+   */
+  middleware(verifier: TokenVerifier): RequestHandler {
+    return async (req, res, next) => {
+      const ipWait = await this.consumeIp(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+      if (ipWait !== null) return refuse(res, ipWait);
+      if (this.user && req.headers.authorization) {
+        const auth = await verifier.fromAuthorizationHeader(req.headers.authorization).catch(() => null);
+        if (auth) {
+          res.locals[VERIFIED_AUTH_LOCAL] = auth;
+          const userWait = await this.consumeUser(auth.id);
+          if (userWait !== null) return refuse(res, userWait);
+        }
+      }
+      next();
+    };
+  }
+}
+
+async function consume(limiter: RateLimiterAbstract | null, key: string): Promise<number | null> {
+  if (!limiter) return null;
+  try {
+    await limiter.consume(key);
+    return null;
+  } catch (rejection) {
+    if (rejection instanceof RateLimiterRes) return Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+    throw rejection;
+  }
+}
+
+function refuse(res: Response, retryAfter: number): void {
+  const body: RateLimitedBody = { errors: [{ message: 'Too many requests, retry later', extensions: { code: ErrorCode.RATE_LIMITED, retryAfter } }] };
+  res.status(429).set('Retry-After', String(retryAfter)).json(body);
+}

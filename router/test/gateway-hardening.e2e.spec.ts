@@ -1,0 +1,319 @@
+import http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger, TokenVerifier, type Service } from '@ebook/subgraph-kit';
+import { startGateway } from '../src/gateway';
+import { SUPERGRAPH_FILE } from '../src/subgraphs';
+import type { GatewayHardening } from '../src/hardening';
+import { eventually } from './rental-scenario';
+import { GatewayClient, gql } from './graphql-client';
+import { startTestStack, TEST_MANAGER } from './test-stack';
+
+/**
+ * Gateway hardening (issue #5) through real HTTP on the whole stack (PostgreSQL + Kafka): every
+ * refusal has its status, its `extensions.code`, a clean JSON body, and writes nothing. The
+ * stack's own gateway runs with the defaults (dev mode); gateways with other settings
+ * (production, tight rate limits, a dead subgraph) are started beside it on the same subgraphs.
+ */
+
+let stack: Awaited<ReturnType<typeof startTestStack>>;
+let api: GatewayClient;
+const extraGateways: Service[] = [];
+const logger = createLogger('e2e-hardening', process.env.LOG_LEVEL ?? 'silent');
+
+/** Starts one more gateway on the stack's subgraphs. `production` starts it with NODE_ENV=production and no explicit `playground`. */
+async function startExtraGateway(o: { hardening?: Partial<GatewayHardening>; production?: boolean; subgraphUrls?: Record<string, string> } = {}): Promise<string> {
+  const c = stack.contexts;
+  const verifier = new TokenVerifier({ issuer: 'http://localhost:4001', audience: 'ebook-rental', jwks: new URL(`${c.user.url}/.well-known/jwks.json`) });
+  const previousEnv = process.env.NODE_ENV;
+  if (o.production) process.env.NODE_ENV = 'production';
+  try {
+    const gw = await startGateway({
+      port: 0,
+      supergraphSdl: readFileSync(SUPERGRAPH_FILE, 'utf8'),
+      subgraphUrls: { user: c.user.url, 'book-management': c['book-management'].url, rental: c.rental.url, payment: c.payment.url, 'rental-view': c['rental-view'].url, ...o.subgraphUrls },
+      verifier,
+      logger,
+      ...(o.production ? {} : { playground: true }),
+      ...(o.hardening ? { hardening: o.hardening } : {}),
+    });
+    extraGateways.push(gw);
+    return gw.url;
+  } finally {
+    process.env.NODE_ENV = previousEnv;
+  }
+}
+
+interface Reply {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** Parsed body (undefined when not JSON). */
+  json: { data?: unknown; errors?: { message: string; extensions?: { code?: string; retryAfter?: number } }[] } | undefined;
+}
+
+/** Raw HTTP to `<base>/graphql` (or `path`): what an attacker sends, no client library in between. */
+async function send(base: string, init: { method?: string; body?: string; headers?: Record<string, string> }, path = '/graphql'): Promise<Reply> {
+  const res = await fetch(`${base}${path}`, { method: init.method ?? 'POST', headers: init.headers ?? { 'content-type': 'application/json' }, ...(init.body !== undefined ? { body: init.body } : {}) });
+  const text = await res.text();
+  let json: Reply['json'];
+  try {
+    json = JSON.parse(text) as Reply['json'];
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+const postJson = (base: string, body: unknown, headers: Record<string, string> = {}) =>
+  send(base, { body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
+
+/** The first error's code. */
+const codeOf = (r: Reply) => r.json?.errors?.[0]?.extensions?.code;
+
+/** A JSON error body, no HTML page, no stack trace, no internals. */
+function expectCleanJsonError(r: Reply): void {
+  expect(r.headers.get('content-type')).toMatch(/^application\/json/);
+  expect(r.json?.errors?.length).toBeGreaterThan(0);
+  expect(r.text).not.toMatch(/<html|<pre>|\bat \S+:\d+|node_modules|stacktrace|exception|prisma|postgres|SELECT |INSERT |ECONNREFUSED|127\.0\.0\.1/i);
+}
+
+const REGISTER = 'mutation R($input: RegisterCustomerInput!) { registerCustomer(input: $input) { id } }';
+const freshEmail = (tag: string) => `${tag}.${randomUUID().slice(0, 8)}@example.com`;
+const registerInput = (email: string) => ({ name: 'Mallory', email, phone: '010-5555-0000', password: 'a-long-password' });
+const registerBody = (email: string) => ({ query: REGISTER, variables: { input: registerInput(email) } });
+
+/** Nothing was written: no account exists for `email` (login is refused as for any unknown address). */
+async function expectNoAccount(email: string): Promise<void> {
+  expect(await api.errorCode(gql`mutation L($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }`, { e: email, p: 'a-long-password' })).toBe('INVALID_CREDENTIALS');
+}
+
+async function customerToken(name: string): Promise<string> {
+  const email = freshEmail(name);
+  await api.run(gql(REGISTER), { input: registerInput(email) });
+  return (await api.run(gql`mutation L($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }`, { e: email, p: 'a-long-password' })).login.accessToken;
+}
+
+/** A port nothing listens on. */
+async function deadPort(): Promise<number> {
+  const s = http.createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  api = new GatewayClient(stack.gatewayUrl);
+});
+afterAll(async () => {
+  for (const gw of extraGateways) await gw.stop().catch(() => undefined);
+  await stack?.stop();
+});
+
+describe('query limits: refused before any subgraph runs (400)', () => {
+  it('depth: a 9-level registerCustomer is refused GRAPHQL_VALIDATION_FAILED and creates no account', async () => {
+    const email = freshEmail('deep');
+    const deep = 'mutation R($input: RegisterCustomerInput!) { registerCustomer(input: $input) { rentals { user { rentals { user { rentals { user { rentals { id } } } } } } } } }';
+    const r = await postJson(stack.gatewayUrl, { query: deep, variables: { input: registerInput(email) } });
+    expect(r.status).toBe(400);
+    expect(codeOf(r)).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(r.json?.errors?.[0]?.message).toMatch(/depth limit of 8 exceeded, found 9/);
+    expectCleanJsonError(r);
+    await expectNoAccount(email);
+  });
+
+  it('cost: two full 100-book pages in one query are refused GRAPHQL_VALIDATION_FAILED; one page is served', async () => {
+    const page = 'edges { cursor node { id title author publishedYear rentalFee licensedCopies availableCopies } } pageInfo { endCursor hasNextPage }';
+    const one = await postJson(stack.gatewayUrl, { query: `{ books(first: 100) { ${page} } }` });
+    expect(one.status).toBe(200);
+    expect(one.json?.errors).toBeUndefined();
+    const r = await postJson(stack.gatewayUrl, { query: `{ a: books(first: 100) { ${page} } b: books(first: 100, after: "x") { ${page} } }` });
+    expect(r.status).toBe(400);
+    expect(codeOf(r)).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(r.json?.errors?.[0]?.message).toMatch(/Cost limit of 8000 exceeded/);
+    expect(r.json?.data).toBeUndefined();
+  });
+
+  it('aliases: 16 aliased registerCustomer (alias bomb) are refused and create no account; 16 aliased logins (brute force) too', async () => {
+    const emails = Array.from({ length: 16 }, () => freshEmail('alias'));
+    const query = `mutation { ${emails.map((e, i) => `r${i}: registerCustomer(input: { name: "M", email: "${e}", phone: "010-5555-0000", password: "a-long-password" }) { id }`).join(' ')} }`;
+    const r = await postJson(stack.gatewayUrl, { query });
+    expect(r.status).toBe(400);
+    expect(codeOf(r)).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(r.json?.errors?.[0]?.message).toMatch(/Aliases limit of 15 exceeded, found 16/);
+    expectCleanJsonError(r);
+    await expectNoAccount(emails[0]!);
+    await expectNoAccount(emails[15]!);
+
+    const guesses = `mutation { ${Array.from({ length: 16 }, (_, i) => `g${i}: login(email: "${TEST_MANAGER.email}", password: "guess-${i}") { accessToken }`).join(' ')} }`;
+    const brute = await postJson(stack.gatewayUrl, { query: guesses });
+    expect([brute.status, codeOf(brute)]).toEqual([400, 'GRAPHQL_VALIDATION_FAILED']);
+  });
+
+  it('directives: 21 directives are refused GRAPHQL_VALIDATION_FAILED and create no account', async () => {
+    const email = freshEmail('directives');
+    const query = `mutation R($input: RegisterCustomerInput!) { registerCustomer(input: $input) { ${'id @include(if: true) '.repeat(21)}} }`;
+    const r = await postJson(stack.gatewayUrl, { query, variables: { input: registerInput(email) } });
+    expect(r.status).toBe(400);
+    expect(codeOf(r)).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(r.json?.errors?.[0]?.message).toMatch(/Directives limit of 20 exceeded, found 21/);
+    await expectNoAccount(email);
+  });
+
+  it('tokens: a 1000+-token document is refused GRAPHQL_PARSE_FAILED and creates no account', async () => {
+    const email = freshEmail('tokens');
+    const query = `mutation R($input: RegisterCustomerInput!) { registerCustomer(input: $input) { ${'id '.repeat(1000)}} }`;
+    const r = await postJson(stack.gatewayUrl, { query, variables: { input: registerInput(email) } });
+    expect(r.status).toBe(400);
+    expect(codeOf(r)).toBe('GRAPHQL_PARSE_FAILED');
+    expect(r.json?.errors?.[0]?.message).toMatch(/more tha[nt] 1000 tokens/);
+    await expectNoAccount(email);
+  });
+});
+
+describe('HTTP-level refusals: clean JSON, nothing written', () => {
+  it('batch: an array of operations is refused 400 BAD_REQUEST and none runs', async () => {
+    const [a, b] = [freshEmail('batch'), freshEmail('batch')];
+    const r = await postJson(stack.gatewayUrl, [registerBody(a), registerBody(b)]);
+    expect(r.status).toBe(400);
+    expect(codeOf(r)).toBe('BAD_REQUEST');
+    expect(r.json?.errors?.[0]?.message).toMatch(/batching disabled/i);
+    expectCleanJsonError(r);
+    await expectNoAccount(a);
+    await expectNoAccount(b);
+  });
+
+  it('body size: a body over 100kb is refused 413 PAYLOAD_TOO_LARGE as JSON (no HTML, no stack) and creates no account', async () => {
+    const email = freshEmail('big');
+    const r = await postJson(stack.gatewayUrl, { ...registerBody(email), variables: { input: registerInput(email), padding: 'x'.repeat(150_000) } });
+    expect(r.status).toBe(413);
+    expect(codeOf(r)).toBe('PAYLOAD_TOO_LARGE');
+    expectCleanJsonError(r);
+    await expectNoAccount(email);
+  });
+
+  it('malformed JSON (truncated, or not an object) is refused 400 BAD_REQUEST as JSON (no HTML, no stack)', async () => {
+    for (const body of ['{"query": "mutation { registerCustomer', '"just a string"', '{"query": }']) {
+      const r = await send(stack.gatewayUrl, { body });
+      expect([r.status, codeOf(r)]).toEqual([400, 'BAD_REQUEST']);
+      expectCleanJsonError(r);
+    }
+  });
+
+  it('CSRF: a mutation sent as a simple request (text/plain, form, multipart) is refused 400 BAD_REQUEST and creates no account', async () => {
+    for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      const email = freshEmail('csrf');
+      const r = await send(stack.gatewayUrl, { body: JSON.stringify(registerBody(email)), headers: { 'content-type': contentType } });
+      expect([r.status, codeOf(r)]).toEqual([400, 'BAD_REQUEST']);
+      expect(r.json?.errors?.[0]?.message).toMatch(/Cross-Site Request Forgery/);
+      await expectNoAccount(email);
+    }
+    // A GET without a preflight header is a simple request too.
+    const get = await send(stack.gatewayUrl, { method: 'GET', headers: {} }, `/graphql?query=${encodeURIComponent('{ me { id } }')}`);
+    expect([get.status, codeOf(get)]).toEqual([400, 'BAD_REQUEST']);
+  });
+});
+
+describe('production mode (NODE_ENV=production)', () => {
+  let prod: string;
+  beforeAll(async () => {
+    prod = await startExtraGateway({ production: true });
+  });
+
+  it('refuses introspection (__schema, __type) with GRAPHQL_VALIDATION_FAILED and serves no playground', async () => {
+    for (const query of ['{ __schema { types { name } } }', '{ __type(name: "User") { fields { name } } }']) {
+      const r = await postJson(prod, { query });
+      expect([r.status, codeOf(r)]).toEqual([400, 'GRAPHQL_VALIDATION_FAILED']);
+      expect(r.json?.errors?.[0]?.message).toMatch(/introspection is not allowed/i);
+    }
+    expect((await send(prod, { method: 'GET', headers: { accept: 'text/html' } }, '/playground')).status).toBe(404);
+    expect((await send(prod, { method: 'GET', headers: { accept: 'text/html' } }, '/')).status).toBe(404);
+  });
+
+  it('hides field suggestions that would leak the schema', async () => {
+    const r = await postJson(prod, { query: '{ boks { edges { cursor } } }' });
+    expect([r.status, codeOf(r)]).toEqual([400, 'GRAPHQL_VALIDATION_FAILED']);
+    expect(r.text).not.toMatch(/Did you mean|"books"/);
+  });
+
+  it('dev mode (the stack gateway) still serves introspection and the playground', async () => {
+    const r = await postJson(stack.gatewayUrl, { query: '{ __schema { queryType { name } } }' });
+    expect(r.status).toBe(200);
+    expect(r.json?.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
+    expect((await send(stack.gatewayUrl, { method: 'GET', headers: { accept: 'text/html' } }, '/playground')).status).toBe(200);
+  });
+
+  it('masks errors: an unreachable subgraph gives INTERNAL_SERVER_ERROR without its URL, stack or cause', async () => {
+    const broken = await startExtraGateway({ production: true, subgraphUrls: { 'book-management': `http://127.0.0.1:${await deadPort()}` } });
+    const r = await postJson(broken, { query: '{ books(first: 1) { edges { node { id title } } } }' });
+    expect(r.json?.errors?.map((e) => e.extensions?.code)).toEqual(['INTERNAL_SERVER_ERROR']);
+    expect(r.json?.errors?.[0]?.message).toBe('Internal server error');
+    expectCleanJsonError(r);
+  });
+
+  it('masks errors: a database failure (NUL byte in a name) shows no SQL, driver message or stack, and creates no account', async () => {
+    const email = freshEmail('nul');
+    const r = await postJson(prod, { query: REGISTER, variables: { input: { ...registerInput(email), name: 'Mal\u0000lory' } } });
+    // Masked INTERNAL_SERVER_ERROR today; BAD_USER_INPUT once inputs refuse NUL bytes — never the database's words.
+    expect(['INTERNAL_SERVER_ERROR', 'BAD_USER_INPUT']).toContain(codeOf(r));
+    expectCleanJsonError(r);
+    expect(r.text).not.toMatch(/0x00|byte sequence|UTF8|invalid/i);
+    await expectNoAccount(email);
+  });
+});
+
+describe('rate limits: 429 RATE_LIMITED with retryAfter and Retry-After, nothing written', () => {
+  it('per IP: the 6th request of a 5/min budget — a registerCustomer — is refused and creates no account; X-Forwarded-For does not reset it', async () => {
+    const gw = await startExtraGateway({ hardening: { rateLimitPerIp: 5, rateLimitPerUser: 0, rateLimitWindowSeconds: 60 } });
+    for (let i = 0; i < 5; i++) expect((await postJson(gw, { query: '{ __typename }' }, { 'x-forwarded-for': `203.0.113.${i}` })).status).toBe(200);
+    const email = freshEmail('ratelimited');
+    const r = await postJson(gw, registerBody(email), { 'x-forwarded-for': '198.51.100.7' });
+    expect(r.status).toBe(429);
+    expect(codeOf(r)).toBe('RATE_LIMITED');
+    const retryAfter = r.json?.errors?.[0]?.extensions?.retryAfter;
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(r.headers.get('retry-after')).toBe(String(retryAfter));
+    expectCleanJsonError(r);
+    await expectNoAccount(email);
+    // Malformed requests count too (the IP limit runs before the body is read).
+    expect((await send(gw, { body: '{"query": ' })).status).toBe(429);
+  });
+
+  it('per user (JWT sub): the 4th request of a 3/min budget — a rentBook — is refused and rents nothing; another user is unaffected', async () => {
+    const gw = await startExtraGateway({ hardening: { rateLimitPerIp: 0, rateLimitPerUser: 3, rateLimitWindowSeconds: 60 } });
+    const manager = (await api.run(gql`mutation L($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }`, { e: TEST_MANAGER.email, p: TEST_MANAGER.password })).login.accessToken;
+    const { registerBook } = await api.run(
+      gql`mutation B($input: RegisterBookInput!) { registerBook(input: $input) { id } }`,
+      { input: { title: `Limit ${randomUUID().slice(0, 6)}`, author: 'Test', publishedYear: 1900, rentalFee: 1000, licensedCopies: 1 } },
+      manager,
+    );
+    const available = async () => (await api.run(gql`query A($id: ID!) { book(id: $id) { availableCopies } }`, { id: registerBook.id })).book.availableCopies;
+    await eventually(async () => expect(await available()).toBe(1));
+    const [ann, bob] = [await customerToken('ann'), await customerToken('bob')];
+
+    for (let i = 0; i < 3; i++) expect((await postJson(gw, { query: '{ me { id } }' }, { authorization: `Bearer ${ann}` })).status).toBe(200);
+    const r = await postJson(gw, { query: 'mutation Rent($b: ID!) { rentBook(bookId: $b) { id } }', variables: { b: registerBook.id } }, { authorization: `Bearer ${ann}` });
+    expect(r.status).toBe(429);
+    expect(codeOf(r)).toBe('RATE_LIMITED');
+    const retryAfter = r.json?.errors?.[0]?.extensions?.retryAfter;
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(r.headers.get('retry-after')).toBe(String(retryAfter));
+    expectCleanJsonError(r);
+
+    // Nothing rented: the copy is free and Ann has no rental.
+    expect(await available()).toBe(1);
+    expect((await api.run(gql`query { me { rentals { id } } }`, {}, ann)).me.rentals).toEqual([]);
+    // Bob, from the same IP, has his own budget.
+    const bobs = await postJson(gw, { query: '{ me { id } }' }, { authorization: `Bearer ${bob}` });
+    expect(bobs.status).toBe(200);
+    // A forged token is not counted per user, and still refused 401 by the context.
+    const forged = await postJson(gw, { query: '{ me { id } }' }, { authorization: `Bearer ${ann.slice(0, -4)}AAAA` });
+    expect([forged.status, codeOf(forged)]).toEqual([401, 'UNAUTHENTICATED']);
+  });
+});
