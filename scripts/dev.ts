@@ -97,8 +97,9 @@ const stop = async () => {
     await d.server.stop();
     await d.db.close();
   }
-  console.log('stopped');
+  // Flush before exiting: stdout may be a pipe, whose writes are asynchronous.
+  await new Promise<void>((resolve) => process.stdout.write('stopped\n', () => resolve()));
   process.exit(0);
 };
-process.once('SIGINT', () => void stop());
-process.once('SIGTERM', () => void stop());
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());

@@ -10,61 +10,88 @@ import { runRentalScenario } from './rental-scenario';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const GATEWAY_PORT = 4100;
 
+/** A running `pnpm dev` in its own process group, with everything it printed. */
+interface DevProcess {
+  proc: ChildProcess;
+  output: () => string;
+}
+
+/** Starts `pnpm dev` on the test ports with `dataDir` and extra env; resolves once it is serving. */
+async function startDev(dataDir: string, env: Record<string, string> = {}): Promise<DevProcess> {
+  let output = '';
+  const proc = spawn('pnpm', ['dev'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      DATA_DIR: dataDir,
+      PORT: String(GATEWAY_PORT),
+      DEV_SUBGRAPH_PORT: String(GATEWAY_PORT + 1),
+      DEV_PG_PORT: '54400',
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Own process group: Ctrl-C in a terminal signals the whole group (pnpm, tsx, node).
+    detached: true,
+  });
+  proc.stdout!.on('data', (d) => (output += d));
+  proc.stderr!.on('data', (d) => (output += d));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (output.includes('Press Ctrl-C to stop.')) {
+        clearInterval(timer);
+        resolve();
+      }
+      if (proc.exitCode !== null) {
+        clearInterval(timer);
+        reject(new Error(`pnpm dev exited early:\n${output}`));
+      }
+    }, 200);
+  });
+  return { proc, output: () => output };
+}
+
+/**
+ * Ctrl-C: SIGINT to the whole process group. Resolves when every process of it has let go of
+ * stdout (pnpm may exit before the node process it started has finished shutting down).
+ */
+async function ctrlC(dev: DevProcess): Promise<void> {
+  const closed = new Promise<void>((resolve) => dev.proc.stdout!.once('close', () => resolve()));
+  process.kill(-dev.proc.pid!, 'SIGINT');
+  await closed;
+}
+
+function kill(dev: DevProcess | undefined): void {
+  if (dev && dev.proc.exitCode === null && dev.proc.signalCode === null) {
+    try {
+      process.kill(-dev.proc.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+const dataDir = mkdtempSync(path.join(tmpdir(), 'ebook-dev-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
 /**
  * `pnpm dev` as a first user runs it: a fresh data directory, PGlite, the embedded bus,
  * seeded catalog and manager — then the whole acceptance scenario, then Ctrl-C.
  */
 describe('pnpm dev (embedded PostgreSQL + embedded bus)', () => {
-  let dev: ChildProcess;
-  let output = '';
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'ebook-dev-'));
+  let dev: DevProcess;
 
   beforeAll(async () => {
-    dev = spawn('pnpm', ['dev'], {
-      cwd: root,
-      env: {
-        ...process.env,
-        DATA_DIR: dataDir,
-        PORT: String(GATEWAY_PORT),
-        DEV_SUBGRAPH_PORT: String(GATEWAY_PORT + 1),
-        DEV_PG_PORT: '54400',
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // Own process group: Ctrl-C in a terminal signals the whole group (pnpm, tsx, node).
-      detached: true,
-    });
-    dev.stdout!.on('data', (d) => (output += d));
-    dev.stderr!.on('data', (d) => (output += d));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setInterval(() => {
-        if (output.includes('Press Ctrl-C to stop.')) {
-          clearInterval(timer);
-          resolve();
-        }
-        if (dev.exitCode !== null) {
-          clearInterval(timer);
-          reject(new Error(`pnpm dev exited early:\n${output}`));
-        }
-      }, 200);
-    });
+    dev = await startDev(dataDir);
   });
 
-  afterAll(() => {
-    if (dev && dev.exitCode === null && dev.signalCode === null) {
-      try {
-        process.kill(-dev.pid!, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => kill(dev));
+
 
   it('prints the gateway, the playground and how to get a token', () => {
-    expect(output).toContain(`http://localhost:${GATEWAY_PORT}/graphql`);
-    expect(output).toContain(`http://localhost:${GATEWAY_PORT}/playground`);
-    expect(output).toMatch(/login\(email: "manager@ebook\.local"/);
+    expect(dev.output()).toContain(`http://localhost:${GATEWAY_PORT}/graphql`);
+    expect(dev.output()).toContain(`http://localhost:${GATEWAY_PORT}/playground`);
+    expect(dev.output()).toMatch(/login\(email: "manager@ebook\.local"/);
   });
 
   it('serves the offline playground from the gateway', async () => {
@@ -100,13 +127,10 @@ describe('pnpm dev (embedded PostgreSQL + embedded bus)', () => {
   });
 
   it('stops cleanly on Ctrl-C (SIGINT): everything shut down, nothing left listening', async () => {
-    await new Promise<void>((resolve) => {
-      dev.once('exit', () => resolve());
-      process.kill(-dev.pid!, 'SIGINT');
-    });
-    expect(output).toContain('stopping');
-    expect(output).toMatch(/^stopped$/m);
-    expect(output).not.toMatch(/timed out|Error:/);
+    await ctrlC(dev);
+    expect(dev.output()).toContain('stopping');
+    expect(dev.output()).toMatch(/^stopped$/m);
+    expect(dev.output()).not.toMatch(/timed out|Error:/);
     for (const port of [GATEWAY_PORT, GATEWAY_PORT + 1, GATEWAY_PORT + 3, 54400]) {
       const refused = await new Promise<boolean>((resolve) => {
         const socket = net.connect(port, '127.0.0.1');
@@ -118,5 +142,48 @@ describe('pnpm dev (embedded PostgreSQL + embedded bus)', () => {
       });
       expect(refused, `port ${port} still open`).toBe(true);
     }
+  });
+});
+
+/**
+ * Issue #4: with payment overloaded (`PAYMENT_SIM_LATENCY_MS=8000`, far above the 2000 ms
+ * timeout) `pnpm dev` still answers: rentBook gives PAYMENT_UNAVAILABLE, the breaker opens after
+ * 5 consecutive failures and then rentBook fails fast with `retryAfter`, and the rest of the API
+ * stays responsive. (Second start on the same data directory: no seeding, no migrations.)
+ */
+describe('pnpm dev with PAYMENT_SIM_LATENCY_MS=8000', () => {
+  let dev: DevProcess | undefined;
+  afterAll(() => kill(dev));
+
+  it('fails rentals fast with PAYMENT_UNAVAILABLE once the breaker opens, and keeps serving', async () => {
+    dev = await startDev(dataDir, { PAYMENT_SIM_LATENCY_MS: '8000' });
+    const gql = async (query: string, variables: Record<string, unknown> = {}, token?: string) => {
+      const res = await fetch(`http://localhost:${GATEWAY_PORT}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      expect(res.status).toBeLessThan(500);
+      return (await res.json()) as { data?: any; errors?: { extensions: { code: string; retryAfter?: number } }[] };
+    };
+    const email = `slow.${Date.now()}@example.com`;
+    await gql('mutation($i: RegisterCustomerInput!) { registerCustomer(input: $i) { id } }', { i: { name: 'Slow', email, phone: '010-2222-3333', password: 'slow-password' } });
+    const token = (await gql('mutation($e: String!) { login(email: $e, password: "slow-password") { accessToken } }', { e: email })).data.login.accessToken;
+    const books = (await gql('{ books(first: 10) { edges { node { id } } } }')).data.books.edges.map((e: { node: { id: string } }) => e.node.id);
+
+    const timings: { code: string; ms: number; retryAfter?: number }[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      const t = Date.now();
+      const body = await gql('mutation($b: ID!) { rentBook(bookId: $b) { id } }', { b: books[i % books.length] }, token);
+      timings.push({ code: body.errors?.[0]?.extensions.code ?? 'OK', ms: Date.now() - t, retryAfter: body.errors?.[0]?.extensions.retryAfter });
+    }
+    expect(timings.every((t) => t.code === 'PAYMENT_UNAVAILABLE')).toBe(true);
+    // 2 attempts × 2000 ms per call until 5 consecutive failures open the circuit (3 calls), then fail fast.
+    expect(timings[0]!.ms).toBeGreaterThan(3_500);
+    expect(timings.slice(3).every((t) => t.ms < 1_000 && (t.retryAfter ?? 0) >= 1)).toBe(true);
+    // The catalog still answers while payment is overloaded.
+    expect((await gql('{ books(first: 1) { edges { node { title } } } }')).data.books.edges).toHaveLength(1);
+    await ctrlC(dev);
+    expect(dev.output()).toMatch(/^stopped$/m);
   });
 });

@@ -76,3 +76,19 @@ export const kafkaBroker = {
     if (r.status !== 0) throw new Error(`kafka start failed: ${r.stderr}${r.stdout}`);
   },
 };
+
+/**
+ * The counts of the fault report for a set of rentals: events produced by rental and payment
+ * (outbox rows), delivered to the view (inbox rows of `rental-view.projection`), rentals refunded
+ * more than once (duplicated effects), and produced events never delivered (lost).
+ */
+export async function viewLedger(rentalIds: string[]): Promise<Omit<FaultReportRow, 'scenario' | 'recoveryMs'>> {
+  const produced = await producedFor(rentalIds);
+  const delivered = await deliveredTo('RENTAL_VIEW_DATABASE_URL', 'rental-view.projection', produced.map((e) => e.eventId));
+  const doubled = await sql<{ n: string }>(
+    'PAYMENT_DATABASE_URL',
+    `SELECT count(*) AS n FROM outbox_event WHERE type = 'PaymentRefunded' AND "aggregateId" = ANY($1::text[]) GROUP BY "aggregateId" HAVING count(*) > 1`,
+    [rentalIds],
+  );
+  return { produced: produced.length, delivered, duplicatedEffects: doubled.length, lost: produced.length - delivered };
+}

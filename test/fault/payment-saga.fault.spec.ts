@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ProcessStack } from './process-stack';
 import { Actors } from './actors';
-import { closeLedger, report, sql } from './ledger';
+import { closeLedger, report, sql, viewLedger } from './ledger';
 
 /**
  * Issue #4 — the rent saga and the circuit breaker with payment slow, killed mid-call and down,
@@ -72,7 +72,9 @@ describe('rent saga and payment circuit breaker under faults', () => {
         async () => expect(await actors.viewStatus(c, rentalId!)).toMatchObject({ status: 'PAYMENT_FAILED', paymentStatus: expect.stringMatching(/REFUNDED|DECLINED/) }),
         { timeout: 30_000, interval: 250 },
       );
-      report({ scenario: 'payment slower than the timeout', produced: 1, delivered: 1, duplicatedEffects: 0, lost: 0, recoveryMs: null });
+      const counts = await viewLedger([rentalId!]);
+      report({ scenario: 'payment slower than the timeout', ...counts, recoveryMs: null });
+      expect(counts.lost).toBe(0);
     } finally {
       await stack.stop('payment');
       await stack.start('payment');
@@ -104,6 +106,7 @@ describe('rent saga and payment circuit breaker under faults', () => {
   it('payment down: the breaker opens, rentBook fails fast with retryAfter and writes nothing; it closes again when payment recovers', async () => {
     const bookId = await actors.book(5);
     const c = await actors.customer();
+    const customerId = () => c.id;
     await stack.stop('payment');
     const seen: string[] = [];
     for (let i = 0; i < 8 && !(await readiness()).includes('circuit open'); i += 1) seen.push((await codeOf(actors.rent(c, bookId))).code);
@@ -127,7 +130,16 @@ describe('rent saga and payment circuit breaker under faults', () => {
     await stack.start('payment');
     const t0 = Date.now();
     await vi.waitFor(async () => expect((await codeOf(actors.rent(c, bookId))).code).toBe('OK'), { timeout: 30_000, interval: 500 });
-    report({ scenario: 'payment down, breaker open then closed', produced: 0, delivered: 0, duplicatedEffects: 0, lost: 0, recoveryMs: Date.now() - t0 });
+    const recoveryMs = Date.now() - t0;
+    const counts = await vi.waitFor(
+      async () => {
+        const c = await viewLedger(await rentalIdsOf(customerId()));
+        expect(c.lost).toBe(0);
+        return c;
+      },
+      { timeout: 30_000, interval: 500 },
+    );
+    report({ scenario: 'payment down, breaker open then closed', ...counts, recoveryMs });
     expect(await readiness()).toContain('circuit closed');
   });
 

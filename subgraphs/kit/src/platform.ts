@@ -97,6 +97,8 @@ export function stopOnSignals(services: () => Service[], logger: Logger, onStopp
     logger.info('stopped');
     process.exit(code);
   };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  // `on`, not `once`: a wrapper (tsx, pnpm) may relay the same Ctrl-C again; a second signal
+  // must not kill the process mid-shutdown (the `stopping` guard ignores it).
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
 }
