@@ -76,7 +76,7 @@ export interface RunningServer {
  * Masks unexpected errors: clients see our coded errors and GraphQL validation errors,
  * never stack traces, SQL or internals (those are logged with the correlation id).
  */
-export function maskError(logger: Logger) {
+export function maskError(logger: Logger, { log = true }: { log?: boolean } = {}) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     if (original instanceof DomainError) {
@@ -89,7 +89,7 @@ export function maskError(logger: Logger) {
       const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
-    logger.error({ err: error }, 'unexpected error');
+    if (log) logger.error({ err: error }, 'unexpected error');
     return { message: 'Internal server error', ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
   };
 }
@@ -112,13 +112,28 @@ export async function startSubgraph<TContext extends BaseContext>(opts: Subgraph
     ApolloServerPluginDrainHttpServer({ httpServer }),
     ApolloServerPluginLandingPageDisabled(),
     ApolloServerPluginInlineTraceDisabled(),
+    {
+      // Unexpected errors are logged here, with the request's correlation id; maskError hides them.
+      async requestDidStart() {
+        return {
+          async didEncounterErrors({ contextValue, errors }) {
+            for (const e of errors) {
+              const original = unwrapResolverError(e);
+              const code = e.extensions?.code;
+              const coded = original instanceof DomainError || (typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR);
+              if (!coded) (contextValue?.logger ?? log).error({ err: original }, 'unexpected error');
+            }
+          },
+        };
+      },
+    },
   ];
   const server = new ApolloServer<TContext>({
     schema: buildSubgraphSchema([{ typeDefs: parse(opts.typeDefs), resolvers: opts.resolvers as GraphQLResolverMap<unknown> }]),
     plugins,
     includeStacktraceInErrorResponses: false,
     stopOnTerminationSignals: false,
-    formatError: maskError(log),
+    formatError: maskError(log, { log: false }),
   });
   await server.start();
 

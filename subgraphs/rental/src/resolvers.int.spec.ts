@@ -45,6 +45,7 @@ const noPayments: PaymentGateway = {
   approve: () => Promise.reject(new Error('not expected')),
   openForSeconds: () => null,
   circuitState: () => 'closed',
+  admit: () => Promise.reject(new Error('not expected')),
 };
 
 const bus = new EmbeddedEventBus();

@@ -3,7 +3,7 @@ import { DomainError, isUniqueViolation, isUuid } from '@ebook/subgraph-kit';
 import type { Rental } from '../generated/prisma/client';
 import { activeKeyOf, dueAtFor } from '../domain/rental';
 import type { RentalDb, RentalTx } from '../db';
-import type { PaymentGateway } from '../sagaparticipants/payment-proxy';
+import { SagaRejected, type PaymentGateway } from '../sagaparticipants/payment-proxy';
 
 /** What the rent saga needs. */
 export interface RentBookDeps {
@@ -39,11 +39,27 @@ export interface RentingCustomer {
  */
 export async function rentBook(deps: RentBookDeps, customer: RentingCustomer, bookId: string, cause: Causation): Promise<Rental> {
   if (!isUuid(bookId)) throw new DomainError('NOT_FOUND', 'No such book');
-  const openFor = deps.payments.openForSeconds();
+  failFastWhileOpen(deps.payments);
+  try {
+    return await deps.payments.admit(() => rentSaga(deps, customer, bookId, cause));
+  } catch (err) {
+    if (err instanceof SagaRejected) {
+      throw new DomainError('PAYMENT_UNAVAILABLE', 'Too many rentals are being paid right now; please try again in a moment', { retryAfter: 1 });
+    }
+    throw err;
+  }
+}
+
+/** @throws DomainError PAYMENT_UNAVAILABLE with `retryAfter` while payment's circuit is open (nothing written). */
+function failFastWhileOpen(payments: PaymentGateway): void {
+  const openFor = payments.openForSeconds();
   if (openFor !== null) {
     throw new DomainError('PAYMENT_UNAVAILABLE', 'Payments are unavailable right now; please try again later', { retryAfter: openFor });
   }
+}
 
+async function rentSaga(deps: RentBookDeps, customer: RentingCustomer, bookId: string, cause: Causation): Promise<Rental> {
+  failFastWhileOpen(deps.payments); // the circuit may have opened while this saga waited in the bulkhead
   const pending = await reserveCopy(deps.db, customer.id, bookId, cause);
 
   const outcome = await deps.payments.approve({
@@ -55,21 +71,35 @@ export async function rentBook(deps: RentBookDeps, customer: RentingCustomer, bo
   });
 
   if (outcome.kind === 'approved') {
-    const rented = await confirmRental(deps, pending, outcome.paymentId, cause);
+    const rented = await settleOrLeaveToSweeper(() => confirmRental(deps, pending, outcome.paymentId, cause));
     deps.wakeRelay();
     if (rented) return rented;
-    // The sweeper gave up on this rental while payment was slow; its compensation refunds.
-    throw new DomainError('PAYMENT_UNAVAILABLE', 'Payment took too long; any charge is refunded. Please try again', {
+    // The sweeper gave up on this rental while payment was slow (its compensation refunds),
+    // or the confirmation could not be written (the sweeper will fail it and refund).
+    throw new DomainError('PAYMENT_UNAVAILABLE', 'Payment could not be completed; any charge is refunded. Please try again', {
       retryAfter: 1,
     });
   }
   const failed = outcome.kind === 'declined' ? 'PAYMENT_DECLINED' : 'PAYMENT_FAILED';
-  await releaseCopy(deps.db, pending, failed, cause);
+  await settleOrLeaveToSweeper(() => releaseCopy(deps.db, pending, failed, cause));
   deps.wakeRelay();
   if (outcome.kind === 'declined') throw new DomainError('PAYMENT_DECLINED', `Payment was declined: ${outcome.reason}`);
   throw new DomainError('PAYMENT_UNAVAILABLE', 'Payments are unavailable right now; please try again later', {
-    retryAfter: outcome.retryAfterSeconds,
+    ...(outcome.retryAfterSeconds !== undefined ? { retryAfter: outcome.retryAfterSeconds } : {}),
   });
+}
+
+/**
+ * Runs the saga's last step; when the database refuses it (busy, down), the rental stays
+ * PENDING_PAYMENT and the sweeper ends it later with compensation — the customer still gets
+ * a business answer, not an internal error. @returns the step's result, or null when it failed.
+ */
+async function settleOrLeaveToSweeper<T>(step: () => Promise<T>): Promise<T | null> {
+  try {
+    return await step();
+  } catch {
+    return null;
+  }
 }
 
 async function reserveCopy(db: RentalDb, customerId: string, bookId: string, cause: Causation): Promise<Rental> {

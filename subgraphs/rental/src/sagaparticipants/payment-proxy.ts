@@ -31,15 +31,24 @@ export interface ApprovePaymentRequest {
 export type PaymentOutcome =
   | { kind: 'approved'; paymentId: string }
   | { kind: 'declined'; paymentId: string; reason: string }
-  /** Payment did not answer in time, failed, or the breaker/bulkhead refused the call. */
-  | { kind: 'unavailable'; reason: string; retryAfterSeconds: number };
+  /** Payment did not answer in time, failed, or the breaker refused the call; `retryAfterSeconds` while the circuit is open. */
+  | { kind: 'unavailable'; reason: string; retryAfterSeconds?: number };
 
 /** The payment saga participant as the rental context sees it. */
 export interface PaymentGateway {
   /** Never throws: failures come back as `unavailable` (the fallback). */
   approve(req: ApprovePaymentRequest): Promise<PaymentOutcome>;
-  /** When the circuit is open: seconds until it half-opens (≥ 1); otherwise null. */
+  /**
+   * Fail-fast gate: seconds to wait (≥ 1) while the circuit is open, or while it is half-open
+   * and its single probe is in flight; null when a call may go ahead.
+   */
   openForSeconds(): number | null;
+  /**
+   * Runs a whole rent saga inside the bulkhead (`maxConcurrent` at once, `maxQueued` waiting),
+   * so concurrent sagas never outnumber the database pool.
+   * @throws SagaRejected when the bulkhead is full (nothing has run).
+   */
+  admit<T>(saga: () => Promise<T>): Promise<T>;
   /** `closed` | `open` | `half-open` | `isolated`. */
   circuitState(): string;
 }
@@ -54,7 +63,10 @@ export interface PaymentPolicyOptions {
   breakerThreshold: number;
   /** Time the circuit stays open before a half-open probe, ms (`PAYMENT_BREAKER_HALF_OPEN_MS`, default 10000). */
   halfOpenAfterMs: number;
-  /** Concurrent calls (`PAYMENT_MAX_CONCURRENT`, default 20) and queued calls (`PAYMENT_MAX_QUEUED`, default 20). */
+  /**
+   * Concurrent rent sagas (`PAYMENT_MAX_CONCURRENT`, default 10 — at most the rental database
+   * pool, `DB_POOL_SIZE`) and sagas waiting for a slot (`PAYMENT_MAX_QUEUED`, default 20).
+   */
   maxConcurrent: number;
   maxQueued: number;
 }
@@ -65,9 +77,16 @@ export const DEFAULT_PAYMENT_POLICY: PaymentPolicyOptions = {
   retries: 1,
   breakerThreshold: 5,
   halfOpenAfterMs: 10_000,
-  maxConcurrent: 20,
+  maxConcurrent: 10,
   maxQueued: 20,
 };
+
+/** The rent saga was refused by the bulkhead before it started (nothing was written). */
+export class SagaRejected extends Error {
+  constructor() {
+    super('too many rentals in progress');
+  }
+}
 
 class PaymentHttpError extends Error {
   constructor(readonly status: number) {
@@ -95,12 +114,14 @@ const STATE_NAMES: Record<CircuitState, string> = {
 
 /**
  * Calls payment's internal approve endpoint (`POST {baseUrl}/internal/payments/approve`)
- * behind cockatiel: bulkhead → retry → circuit breaker → timeout, with a fallback that maps
- * every failure to `unavailable` (and `retryAfterSeconds` while the circuit is open).
+ * behind cockatiel: retry → circuit breaker → timeout, with a fallback that maps every failure
+ * to `unavailable` (and `retryAfterSeconds` while the circuit is open); a bulkhead admits whole
+ * rent sagas ({@link admit}).
  */
 export class HttpPaymentGateway implements PaymentGateway {
   private readonly breaker;
   private readonly policy;
+  private readonly sagaBulkhead;
   private openedAt = 0;
 
   constructor(
@@ -121,12 +142,8 @@ export class HttpPaymentGateway implements PaymentGateway {
       maxAttempts: opts.retries,
       backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 500 }),
     });
-    this.policy = wrap(
-      bulkhead(opts.maxConcurrent, opts.maxQueued),
-      retryPolicy,
-      this.breaker,
-      timeout(opts.timeoutMs, TimeoutStrategy.Aggressive),
-    );
+    this.policy = wrap(retryPolicy, this.breaker, timeout(opts.timeoutMs, TimeoutStrategy.Aggressive));
+    this.sagaBulkhead = bulkhead(opts.maxConcurrent, opts.maxQueued);
     circuitGauge.set(CircuitState.Closed);
   }
 
@@ -135,11 +152,23 @@ export class HttpPaymentGateway implements PaymentGateway {
   }
 
   openForSeconds(): number | null {
-    if (this.breaker.state !== CircuitState.Open) return null;
+    const state = this.breaker.state;
+    // Half-open: one probe is on its way; everyone else waits for its verdict.
+    if (state === CircuitState.HalfOpen) return 1;
+    if (state !== CircuitState.Open) return null;
     // Once halfOpenAfterMs has passed, let the next call through: cockatiel only half-opens
     // (and probes payment) when a call reaches the breaker.
     const remainingMs = this.openedAt + this.opts.halfOpenAfterMs - Date.now();
     return remainingMs > 0 ? Math.max(1, Math.ceil(remainingMs / 1000)) : null;
+  }
+
+  async admit<T>(saga: () => Promise<T>): Promise<T> {
+    try {
+      return await this.sagaBulkhead.execute(saga);
+    } catch (err) {
+      if (err instanceof BulkheadRejectedError) throw new SagaRejected();
+      throw err;
+    }
   }
 
   async approve(req: ApprovePaymentRequest): Promise<PaymentOutcome> {
@@ -170,7 +199,8 @@ export class HttpPaymentGateway implements PaymentGateway {
               ? `timed out after ${this.opts.timeoutMs} ms`
               : (err as Error).message;
       this.logger.warn({ rentalId: req.rentalId, reason, correlationId: req.correlationId }, 'payment unavailable');
-      return { kind: 'unavailable', reason, retryAfterSeconds: this.openForSeconds() ?? Math.ceil(this.opts.halfOpenAfterMs / 1000) };
+      const openFor = this.openForSeconds();
+      return { kind: 'unavailable', reason, ...(openFor !== null ? { retryAfterSeconds: openFor } : {}) };
     }
   }
 }
