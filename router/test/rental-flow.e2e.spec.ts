@@ -82,4 +82,25 @@ describe('the rental business through the gateway, on PostgreSQL and Kafka', () 
     // The copy is free: the same customer can rent once payment works again.
     expect((await api.run(RENT, { bookId }, c.token)).rentBook.status).toBe('RENTED');
   });
+
+  it("one correlation id follows the chain: the cancel request, payment's refund and the view", async () => {
+    const bookId = await bookWithCopies(1);
+    const c = await customer('correlated');
+    const { rentBook } = await api.run(RENT, { bookId }, c.token);
+    const correlationId = `cancel-${randomUUID()}`;
+    const res = await fetch(`${stack.gatewayUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${c.token}`, 'x-correlation-id': correlationId },
+      body: JSON.stringify({ query: 'mutation($id: ID!) { cancelRental(rentalId: $id) { status } }', variables: { id: rentBook.id } }),
+    });
+    expect(((await res.json()) as { data: { cancelRental: { status: string } } }).data.cancelRental.status).toBe('CANCELED');
+    // The refund is caused by RentalCanceled and carries its correlation id; the view's last update is the refund.
+    await eventually(async () =>
+      expect((await api.run(gql`query S($id: ID!) { rentalStatus(rentalId: $id) { status paymentStatus correlationId } }`, { id: rentBook.id }, c.token)).rentalStatus).toMatchObject({
+        status: 'CANCELED',
+        paymentStatus: 'REFUNDED',
+        correlationId,
+      }),
+    );
+  });
 });

@@ -137,8 +137,8 @@ describe('event flow under faults (separate processes, real Kafka and PostgreSQL
     expect(counts.lost).toBe(0);
   });
 
-  it('two replicas of rental-view in one group share the partitions; killing one moves its partitions to the other', async () => {
-    await stack.start('rental-view', { replica: 2 });
+  it('two replicas of each consumer in one group share the partitions, every event has one effect; killing one moves its partitions to the other', async () => {
+    await Promise.all([stack.start('rental-view', { replica: 2 }), stack.start('payment', { replica: 2 }), stack.start('rental', { replica: 2 })]);
     const bookId = await actors.book(30);
     const first = await Promise.all(Array.from({ length: 12 }, () => actors.customer()));
     const rentalsA = await Promise.all(first.map((c) => actors.rent(c, bookId)));
@@ -147,6 +147,13 @@ describe('event flow under faults (separate processes, real Kafka and PostgreSQL
     const byReplica2 = await stack.metric('rental-view', 'events_handled_total', { group: VIEW, type: 'BookRented' }, 2);
     expect(byReplica2).toBeGreaterThan(0);
     expect(byReplica1 + byReplica2).toBeGreaterThanOrEqual(12);
+    // Refunds with two payment replicas in the group: each cancellation refunded exactly once.
+    for (let i = 0; i < 6; i += 1) await actors.cancel(first[i]!, rentalsA[i]!);
+    await viewConverges(new Map(rentalsA.slice(0, 6).map((r, i) => [r, { c: first[i]!, status: 'CANCELED', paymentStatus: 'REFUNDED' }])));
+    const refundedBy = [1, 2].map((replica) => stack.metric('payment', 'events_handled_total', { group: REFUNDS, type: 'RentalCanceled' }, replica));
+    expect((await Promise.all(refundedBy)).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(6);
+    // A book registered now reaches rental's replica through either rental process.
+    await actors.book(1);
 
     await stack.stop('rental-view', { replica: 2, signal: 'SIGKILL' });
     const t0 = Date.now();
