@@ -2,7 +2,7 @@ import { appError, batchByKey, batchGroupByKey, requireAuth, requireRole, type B
 import type { GraphQLResolverMap } from '@apollo/subgraph';
 import type { BookReplica, Rental } from './generated/prisma/client';
 import type { RentalDb } from './db';
-import { availableCopies } from './domain/rental';
+import { availableCopies, type RentalEnding } from './domain/rental';
 import { rentBook, type RentBookDeps } from './application/rent-book';
 import { endRental } from './application/end-rental';
 
@@ -34,6 +34,17 @@ function visible(rental: Rental | null, ctx: RentalContext): Rental | null {
   return ctx.auth.role === 'MANAGER' || ctx.auth.id === rental.customerId ? rental : null;
 }
 
+/** `cancelRental` / `returnBook`: the customer's own RENTED rental only (rules in application/end-rental.ts). */
+function endRentalResolver(ending: RentalEnding) {
+  return async (_: unknown, { rentalId }: { rentalId: string }, ctx: RentalContext) => {
+    const customer = requireRole(ctx, 'CUSTOMER');
+    const rental = await endRental(ctx.deps.db, customer.id, rentalId, ending, { correlationId: ctx.correlationId });
+    ctx.deps.wakeRelay();
+    ctx.logger.info({ rentalId, ending }, ending === 'cancel' ? 'rental canceled' : 'book returned');
+    return rental;
+  };
+}
+
 export const resolvers: GraphQLResolverMap<RentalContext> = {
   Query: {
     rental: async (_: unknown, { id }: { id: string }, ctx: RentalContext) => {
@@ -48,20 +59,8 @@ export const resolvers: GraphQLResolverMap<RentalContext> = {
       ctx.logger.info({ rentalId: rental.id, bookId }, 'book rented');
       return rental;
     },
-    cancelRental: async (_: unknown, { rentalId }: { rentalId: string }, ctx: RentalContext) => {
-      const customer = requireRole(ctx, 'CUSTOMER');
-      const rental = await endRental(ctx.deps.db, customer.id, rentalId, 'cancel', { correlationId: ctx.correlationId });
-      ctx.deps.wakeRelay();
-      ctx.logger.info({ rentalId }, 'rental canceled');
-      return rental;
-    },
-    returnBook: async (_: unknown, { rentalId }: { rentalId: string }, ctx: RentalContext) => {
-      const customer = requireRole(ctx, 'CUSTOMER');
-      const rental = await endRental(ctx.deps.db, customer.id, rentalId, 'return', { correlationId: ctx.correlationId });
-      ctx.deps.wakeRelay();
-      ctx.logger.info({ rentalId }, 'book returned');
-      return rental;
-    },
+    cancelRental: endRentalResolver('cancel'),
+    returnBook: endRentalResolver('return'),
   },
   Rental: {
     __resolveReference: async (ref: { id: string }, ctx: RentalContext) => (isUuid(ref.id) ? visible(await ctx.rentalById.load(ref.id), ctx) : null),
