@@ -4,7 +4,12 @@ import { JwtIssuer, startUserService } from './index';
 
 const platform = platformFromEnv('user');
 const trust = trustFromEnv();
-const issuerOpts = { issuer: trust.issuer, audience: trust.audience, ttlSeconds: intEnv('ACCESS_TOKEN_TTL_SECONDS', 3600) };
+const issuerOpts = {
+  issuer: trust.issuer,
+  audience: trust.audience,
+  ttlSeconds: intEnv('ACCESS_TOKEN_TTL_SECONDS', 3600),
+  previousPublicKeys: process.env.JWT_PREVIOUS_PUBLIC_JWKS ? JSON.parse(process.env.JWT_PREVIOUS_PUBLIC_JWKS) : [],
+};
 const issuer = await JwtIssuer.fromPrivateJwk(issuerOpts, JSON.parse(requireEnv('JWT_PRIVATE_JWK')));
 const seed = process.env.SEED_MANAGER_EMAIL && process.env.SEED_MANAGER_PASSWORD
   ? { email: process.env.SEED_MANAGER_EMAIL, password: process.env.SEED_MANAGER_PASSWORD }

@@ -19,10 +19,17 @@ export interface JwtIssuerOptions {
   audience: string;
   /** Access-token lifetime, seconds (env `ACCESS_TOKEN_TTL_SECONDS`, default 3600). */
   ttlSeconds: number;
+  /**
+   * Public JWKs of retired signing keys (env `JWT_PREVIOUS_PUBLIC_JWKS`, a JSON array), still
+   * published so tokens they signed verify until they expire. Key rotation: make the new key
+   * `JWT_PRIVATE_JWK`, move the old one's public part here, drop it after `ttlSeconds`.
+   */
+  previousPublicKeys?: JWK[];
 }
 
 /**
  * Signs access tokens (ES256, with `kid`) and publishes the public key as a JWKS.
+ * Rotation: retired keys' public parts stay in the JWKS ({@link JwtIssuerOptions.previousPublicKeys}).
  * The private key is an ES256 private JWK with a `kid`: from env `JWT_PRIVATE_JWK`
  * (production, a k8s Secret), from a file (`pnpm dev`: `.data/keys/jwt-private.json`,
  * created on first run), or generated in memory (tests).
@@ -39,6 +46,10 @@ export class JwtIssuer {
     if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || !jwk.d || !jwk.kid) throw new Error('JWT_PRIVATE_JWK must be an EC P-256 private JWK with a kid');
     const privateKey = (await importJWK(jwk, 'ES256')) as CryptoKey;
     const { d: _d, ...pub } = jwk;
+    for (const old of opts.previousPublicKeys ?? []) {
+      if (old.d) throw new Error('JWT_PREVIOUS_PUBLIC_JWKS must hold public keys only (no "d")');
+      if (!old.kid || old.kid === jwk.kid) throw new Error('every previous key needs its own kid');
+    }
     return new JwtIssuer(opts, privateKey, { ...pub, alg: 'ES256', use: 'sig' });
   }
 
@@ -56,9 +67,9 @@ export class JwtIssuer {
     return JwtIssuer.fromPrivateJwk(opts, JSON.parse(readFileSync(file, 'utf8')) as JWK);
   }
 
-  /** The public key set served at `/.well-known/jwks.json`. */
+  /** The public key set served at `/.well-known/jwks.json`: the current key first, then retired ones. */
   jwks(): JSONWebKeySet {
-    return { keys: [this.publicJwk] };
+    return { keys: [this.publicJwk, ...(this.opts.previousPublicKeys ?? []).map((k) => ({ ...k, alg: 'ES256', use: 'sig' }))] };
   }
 
   /** Signs an access token for `user`. @returns the JWT and its expiry. */
