@@ -5,7 +5,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { CORRELATION_HEADER, correlationIdOf, listen, maskError, type AuthUser, type Logger, type Service, type TokenVerifier } from '@ebook/subgraph-kit';
+import { CORRELATION_HEADER, FORWARDED_FOR_HEADER, correlationIdOf, listen, maskError, type AuthUser, type Logger, type Service, type TokenVerifier } from '@ebook/subgraph-kit';
 import { register } from 'prom-client';
 import { mountPlayground } from './playground';
 import { GatewayRateLimiter, hardeningFromEnv, jsonErrorHandler, playgroundFromEnv, queryLimits, verifiedAuthOf, type GatewayHardening } from './hardening';
@@ -20,15 +20,22 @@ export interface GatewayContext {
   /** Raw bearer header, forwarded to subgraphs when valid. Never logged. */
   authorization?: string;
   correlationId: string;
+  /** The client's IP (`req.ip`: mind `GATEWAY_TRUST_PROXY`), forwarded as `x-forwarded-for` for the user subgraph's login throttling. */
+  clientIp?: string;
 }
 
-/** Forwards the caller's verified token and the correlation id to every subgraph. */
+/**
+ * Forwards the caller's verified token, the correlation id and the client's IP to every
+ * subgraph. `x-forwarded-for` is SET (not appended) to the IP the gateway saw, so a value a
+ * client sends itself never reaches a subgraph.
+ */
 class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     if (!('correlationId' in context)) return;
     const ctx = context as GatewayContext;
     if (ctx.authorization) request.http?.headers.set('authorization', ctx.authorization);
     request.http?.headers.set(CORRELATION_HEADER, ctx.correlationId);
+    if (ctx.clientIp) request.http?.headers.set(FORWARDED_FOR_HEADER, ctx.clientIp);
   }
 }
 
@@ -118,7 +125,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Service> {
         const correlationId = correlationIdOf(req.headers);
         // Verified already by the rate limiter when it counts per user; else verify here (401 when invalid).
         const auth = verifiedAuthOf(res) ?? (await opts.verifier.fromAuthorizationHeader(req.headers.authorization));
-        return { auth, correlationId, ...(auth && req.headers.authorization ? { authorization: req.headers.authorization } : {}) };
+        const clientIp = req.ip ?? req.socket.remoteAddress;
+        return { auth, correlationId, ...(auth && req.headers.authorization ? { authorization: req.headers.authorization } : {}), ...(clientIp ? { clientIp } : {}) };
       },
     }),
   );

@@ -1,6 +1,6 @@
 import type { EventBus } from '@ebook/events';
 import { TokenVerifier, type Logger, type Platform, type Service, type ContextService } from '@ebook/subgraph-kit';
-import { JwtIssuer, startUserService } from '@ebook/user';
+import { JwtIssuer, startUserService, type LoginThrottleOptions } from '@ebook/user';
 import { startCatalogService } from '@ebook/book-management';
 import { startRentalService, type PaymentPolicyOptions } from '@ebook/rental';
 import { startPaymentService, type PaymentProcessor } from '@ebook/payment';
@@ -27,6 +27,8 @@ export interface StackOptions {
   /** DB pool size of each context (PGlite counts every connection). */
   dbPoolSize?: number;
   playground?: boolean;
+  /** Login throttling of the user context (unset fields: `LOGIN_*` variables, then defaults). */
+  loginThrottle?: Partial<LoginThrottleOptions>;
 }
 
 /** A running stack. */
@@ -54,6 +56,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       issuer,
       ...(o.seedManager ? { seedManager: o.seedManager } : {}),
       ...(o.dbPoolSize ? { dbPoolSize: o.dbPoolSize } : {}),
+      ...(o.loginThrottle ? { loginThrottle: o.loginThrottle } : {}),
     });
     started.push(user);
     const verifier = new TokenVerifier({ ...issuerOpts, jwks: new URL(`${user.url}/.well-known/jwks.json`) });

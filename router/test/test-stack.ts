@@ -2,7 +2,7 @@ import { KafkaEventBus } from '@ebook/events';
 import { createLogger, requireEnv } from '@ebook/subgraph-kit';
 import { SimulatedPaymentProcessor } from '@ebook/payment';
 import type { PaymentPolicyOptions } from '@ebook/rental';
-import { startStack, type Stack } from '../src/stack';
+import { startStack, type Stack, type StackOptions } from '../src/stack';
 
 /** Manager seeded into the e2e stacks. */
 export const TEST_MANAGER = { email: 'manager@ebook.test', password: 'manager-test-password' };
@@ -17,7 +17,12 @@ export interface PaymentKnobs {
  * The whole product in this process on REAL PostgreSQL (test databases from scripts/test-env.sh)
  * and the REAL Kafka broker (`KAFKA_BROKERS`), every context on its own free port.
  */
-export async function startTestStack(knobs: PaymentKnobs = { declineRate: 0 }, paymentPolicy?: Partial<PaymentPolicyOptions>): Promise<Stack & { bus: KafkaEventBus }> {
+export async function startTestStack(
+  knobs: PaymentKnobs = { declineRate: 0 },
+  paymentPolicy?: Partial<PaymentPolicyOptions>,
+  /** Optional stack settings (security suite): login throttling limits; the JWT signing key file (an ES256 private JWK, created when absent). */
+  extra: Pick<StackOptions, 'loginThrottle'> & { jwtPrivateKeyFile?: string } = {},
+): Promise<Stack & { bus: KafkaEventBus }> {
   const logger = createLogger('e2e', process.env.LOG_LEVEL ?? 'silent');
   const bus = new KafkaEventBus({ brokers: requireEnv('KAFKA_BROKERS').split(','), clientId: 'e2e', logger });
   const processor = new SimulatedPaymentProcessor({ latencyMs: 0, declineRate: 0.5, random: () => (Math.random() < knobs.declineRate ? 0 : 0.999) });
@@ -32,10 +37,11 @@ export async function startTestStack(knobs: PaymentKnobs = { declineRate: 0 }, p
       'rental-view': requireEnv('RENTAL_VIEW_DATABASE_URL'),
     },
     ports: { gateway: 0, user: 0, 'book-management': 0, rental: 0, payment: 0, 'rental-view': 0 },
-    jwt: { issuer: 'http://localhost:4001', audience: 'ebook-rental', ttlSeconds: 900 },
+    jwt: { issuer: 'http://localhost:4001', audience: 'ebook-rental', ttlSeconds: 900, ...(extra.jwtPrivateKeyFile ? { privateKeyFile: extra.jwtPrivateKeyFile } : {}) },
     seedManager: TEST_MANAGER,
     paymentProcessor: processor,
     ...(paymentPolicy ? { paymentPolicy } : {}),
+    ...(extra.loginThrottle ? { loginThrottle: extra.loginThrottle } : {}),
   });
   return {
     ...stack,

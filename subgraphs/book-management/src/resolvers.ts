@@ -2,7 +2,7 @@ import { appError, batchByKey, requireRole, type BaseContext, isUuid } from '@eb
 import type { GraphQLResolverMap } from '@apollo/subgraph';
 import type { Book } from './generated/prisma/client';
 import type { CatalogDb } from './db';
-import { decodeCursor, encodeCursor } from './domain/book';
+import { decodeCursor, encodeCursor, searchTermProblem } from './domain/book';
 import { registerBooks } from './application/register-book';
 
 /** Request context of the book-management subgraph. */
@@ -27,7 +27,8 @@ export const resolvers: GraphQLResolverMap<CatalogContext> = {
       const after = args.after ? decodeCursor(args.after) : null;
       if (args.after && after === null) throw appError('BAD_USER_INPUT', 'after is not a valid cursor');
       const search = args.search?.trim();
-      if (search && search.length > 200) throw appError('BAD_USER_INPUT', 'search is at most 200 characters');
+      const problem = search ? searchTermProblem(search) : null;
+      if (problem) throw appError('BAD_USER_INPUT', problem);
       const rows = await ctx.db.book.findMany({
         where: {
           ...(after !== null ? { seq: { gt: after } } : {}),

@@ -12,6 +12,12 @@ export interface BaseContext {
   logger: Logger;
   /** The raw `Authorization` header, to forward on internal calls. A secret: never log it. */
   authorization?: string;
+  /**
+   * The end client's IP as the gateway saw it (see `clientIpOf`: the gateway's `x-forwarded-for`,
+   * else the TCP peer). For per-IP throttling (login); not an identity — a caller that reaches a
+   * subgraph port directly can set the header, so subgraph ports stay internal.
+   */
+  clientIp?: string;
 }
 
 /** @returns the caller. @throws `UNAUTHENTICATED` when the request has no valid token. */

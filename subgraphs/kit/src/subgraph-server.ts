@@ -26,6 +26,21 @@ export function correlationIdOf(headers: http.IncomingHttpHeaders): string {
   return typeof header === 'string' && /^[\w-]{1,100}$/.test(header) ? header : randomUUID();
 }
 
+/** Header by which the gateway tells subgraphs the end client's IP (it overwrites what the client sent). */
+export const FORWARDED_FOR_HEADER = 'x-forwarded-for';
+
+/**
+ * The end client's IP for a subgraph request: the last (nearest-proxy) entry of
+ * `x-forwarded-for` — the gateway sets it to the IP it saw — else the TCP peer's address.
+ * Subgraph ports are internal (only the gateway calls them), so the header is trusted; a
+ * direct caller could forge it, which only affects per-IP counters (per-account ones hold).
+ */
+export function clientIpOf(req: http.IncomingMessage): string | undefined {
+  const header = req.headers[FORWARDED_FOR_HEADER];
+  const last = (Array.isArray(header) ? header.join(',') : header)?.split(',').pop()?.trim();
+  return last && /^[0-9a-fA-F:.]{2,45}$/.test(last) ? last : req.socket.remoteAddress;
+}
+
 /** Starts `server` on `port` (0 = any free port). @returns the port bound. @throws when the port is taken. */
 export async function listen(server: http.Server, port: number, host = process.env.HOST ?? '0.0.0.0'): Promise<number> {
   await new Promise<void>((resolve, reject) => {
@@ -167,7 +182,14 @@ export async function startSubgraph<TContext extends BaseContext>(opts: Subgraph
         const correlationId = correlationIdOf(req.headers);
         const logger = log.child({ correlationId });
         const auth = await opts.verifier.fromAuthorizationHeader(req.headers.authorization);
-        return opts.context({ auth, correlationId, logger, ...(auth && req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
+        const clientIp = clientIpOf(req);
+        return opts.context({
+          auth,
+          correlationId,
+          logger,
+          ...(auth && req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+          ...(clientIp ? { clientIp } : {}),
+        });
       },
     }),
   );

@@ -3,6 +3,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph';
 import type { User } from './generated/prisma/client';
 import type { UserDb } from './db';
 import type { JwtIssuer } from './auth/jwt-issuer';
+import type { LoginThrottle } from './auth/login-throttle';
 import { registerUser } from './application/register-customer';
 import { login } from './application/login';
 
@@ -10,6 +11,8 @@ import { login } from './application/login';
 export interface UserContext extends BaseContext {
   db: UserDb;
   issuer: JwtIssuer;
+  /** Failed-login counters per account and per client IP (one per process). */
+  loginThrottle: LoginThrottle;
   wakeRelay: () => void;
   userById: ReturnType<typeof userLoader>;
   /** Ids of users this request just registered or logged in: they may see their own contact fields. */
@@ -45,7 +48,7 @@ export const resolvers: GraphQLResolverMap<UserContext> = {
       return user;
     },
     login: async (_: unknown, args: { email: string; password: string }, ctx: UserContext) => {
-      const result = await login(ctx.db, ctx.issuer, args.email, args.password);
+      const result = await login(ctx.db, ctx.issuer, args.email, args.password, { throttle: ctx.loginThrottle, clientIp: ctx.clientIp });
       ctx.ownUserIds.add(result.user.id);
       return result;
     },

@@ -3,10 +3,26 @@ import { z } from 'zod';
 /** Upper bound of a rental fee, integer KRW (a product decision: catches unit mistakes such as cents). */
 export const MAX_RENTAL_FEE_KRW = 1_000_000;
 
-/** Rules for a new catalog entry (`registerBook`). */
+/** Control characters (Unicode category Cc: C0 incl. NUL, DEL, C1). PostgreSQL cannot store NUL in text. */
+const CONTROL_CHARS = /\p{Cc}/u;
+
+/** True when `s` holds a control character (NUL, ESC, newline, ...). */
+export function hasControlChars(s: string): boolean {
+  return CONTROL_CHARS.test(s);
+}
+
+/** Refinement of a text field: no control characters (checked after trimming). */
+const noControlChars = (field: string) =>
+  [(s: string) => !hasControlChars(s), { message: `${field} must not contain control characters`, abort: true }] as const;
+
+/**
+ * Rules for a new catalog entry (`registerBook`). Title and author are plain text: any
+ * printable Unicode (markup such as `<script>` is stored and returned verbatim, clients must
+ * escape it), but no control characters (input hygiene, issue #5: refused as `BAD_USER_INPUT`).
+ */
 export const NewBookSchema = z.object({
-  title: z.string().trim().min(1, 'title is required').max(300),
-  author: z.string().trim().min(1, 'author is required').max(200),
+  title: z.string().trim().min(1, 'title is required').max(300).refine(...noControlChars('title')),
+  author: z.string().trim().min(1, 'author is required').max(200).refine(...noControlChars('author')),
   publishedYear: z
     .number()
     .int()
@@ -15,6 +31,17 @@ export const NewBookSchema = z.object({
   rentalFee: z.number().int().min(0, 'rentalFee cannot be negative').max(MAX_RENTAL_FEE_KRW, `rentalFee is at most ${MAX_RENTAL_FEE_KRW} KRW`),
   licensedCopies: z.number().int().min(1, 'licensedCopies must be at least 1').max(10_000),
 });
+
+/**
+ * Checks a `books(search)` term (already trimmed). @returns the reason it is refused
+ * (`BAD_USER_INPUT`), or null when it may be searched for: at most 200 characters, no control
+ * characters (a NUL byte cannot even be sent to PostgreSQL).
+ */
+export function searchTermProblem(search: string): string | null {
+  if (search.length > 200) return 'search is at most 200 characters';
+  if (hasControlChars(search)) return 'search must not contain control characters';
+  return null;
+}
 
 /** A validated new book. */
 export type NewBook = z.output<typeof NewBookSchema>;

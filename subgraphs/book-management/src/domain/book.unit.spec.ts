@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCursor, encodeCursor, MAX_RENTAL_FEE_KRW, NewBookSchema, type NewBook } from './book';
+import { decodeCursor, encodeCursor, hasControlChars, MAX_RENTAL_FEE_KRW, NewBookSchema, searchTermProblem, type NewBook } from './book';
 
 const valid: NewBook = { title: 'Dune', author: 'Frank Herbert', publishedYear: 1965, rentalFee: 1500, licensedCopies: 3 };
 
@@ -67,6 +67,38 @@ describe('NewBookSchema', () => {
     const { licensedCopies: _omit, ...withoutCopies } = valid;
     expect(rejectionOf(withoutCopies).map((i) => i.path)).toEqual([['licensedCopies']]);
     expect(rejectionOf({ ...valid, rentalFee: '1500' }).map((i) => i.path)).toEqual([['rentalFee']]);
+  });
+});
+
+describe('NewBookSchema: control characters (input hygiene)', () => {
+  it.each([['NUL', '\u0000'], ['ESC', '\u001b'], ['DEL', '\u007f'], ['a C1 control', '\u0085'], ['a newline', '\n'], ['a tab', '\t']])(
+    'refuses %s inside the title and the author, with the reason',
+    (_what, c) => {
+      expect(rejectionOf({ ...valid, title: `Du${c}ne` })).toEqual([{ path: ['title'], message: 'title must not contain control characters' }]);
+      expect(rejectionOf({ ...valid, author: `Frank${c}Herbert` })).toEqual([{ path: ['author'], message: 'author must not contain control characters' }]);
+    },
+  );
+
+  it('keeps markup and SQL-looking text verbatim (plain text, never interpreted)', () => {
+    for (const title of ['<script>alert(1)</script>', "' OR 1=1 --", '"; DROP TABLE book; --', '{"$gt": ""}', 'Les Misérables — 레 미제라블']) {
+      expect(NewBookSchema.parse({ ...valid, title }).title).toBe(title);
+    }
+  });
+
+  it('hasControlChars spots only control characters', () => {
+    expect(hasControlChars('Ünïcödé 한글 😀')).toBe(false);
+    expect(hasControlChars('a\u0000b')).toBe(true);
+  });
+});
+
+describe('searchTermProblem', () => {
+  it.each(["' OR 1=1 --", '<script>', '{"$gt": ""}', 'x'.repeat(200), '한글'])('lets %j be searched for (as literal text)', (term) => {
+    expect(searchTermProblem(term)).toBeNull();
+  });
+
+  it('refuses more than 200 characters and control characters', () => {
+    expect(searchTermProblem('x'.repeat(201))).toBe('search is at most 200 characters');
+    expect(searchTermProblem('a\u0000b')).toBe('search must not contain control characters');
   });
 });
 

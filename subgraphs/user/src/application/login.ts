@@ -1,24 +1,49 @@
 import { appError } from '@ebook/subgraph-kit';
 import type { User } from '../generated/prisma/client';
-import { normalizeEmail } from '../domain/registration';
+import { hasControlChars, normalizeEmail } from '../domain/registration';
 import { verifyPassword } from '../auth/passwords';
 import type { JwtIssuer } from '../auth/jwt-issuer';
+import type { LoginThrottle } from '../auth/login-throttle';
 import type { UserDb } from '../db';
+
+/** Longest email that can belong to an account (RFC 5321 path limit; registration allows 254). */
+const MAX_EMAIL_LENGTH = 254;
+
+/** Brute-force protection of one login call: the shared throttle and the caller's IP (from the gateway's `x-forwarded-for`). */
+export interface LoginGuard {
+  throttle: LoginThrottle;
+  clientIp?: string | undefined;
+}
 
 /**
  * Checks credentials and issues an access token.
+ * With a `guard`, the attempt is first counted by the {@link LoginThrottle} (per account and per
+ * IP): over a limit it is refused `RATE_LIMITED` (`extensions.retryAfter`, seconds) before any
+ * lookup or password check; a success resets the account's failures.
+ * An email that cannot belong to an account (too long, control characters) is never sent to
+ * the database and is answered like an unknown one.
  * @throws `INVALID_CREDENTIALS` for an unknown email or a wrong password (same message, same
- * timing, so callers cannot probe which emails exist).
+ * timing, so callers cannot probe which emails exist); `RATE_LIMITED`.
  */
 export async function login(
   db: UserDb,
   issuer: JwtIssuer,
   email: string,
   password: string,
+  guard?: LoginGuard,
 ): Promise<{ accessToken: string; expiresAt: string; user: User }> {
-  const user = await db.user.findUnique({ where: { email: normalizeEmail(email) } });
+  const account = normalizeEmail(email);
+  if (guard) {
+    const retryAfter = await guard.throttle.reserve(account, guard.clientIp);
+    if (retryAfter !== null) {
+      throw appError('RATE_LIMITED', `Too many failed logins, retry in ${retryAfter} s`, { retryAfter });
+    }
+  }
+  const plausible = account.length <= MAX_EMAIL_LENGTH && !hasControlChars(account);
+  const user = plausible ? await db.user.findUnique({ where: { email: account } }) : null;
   const ok = await verifyPassword(user?.passwordHash ?? null, password);
   if (!user || !ok) throw appError('INVALID_CREDENTIALS', 'Email or password is wrong');
+  await guard?.throttle.succeeded(account, guard.clientIp);
   const { token, expiresAt } = await issuer.sign({ id: user.id, role: user.role, name: user.name });
   return { accessToken: token, expiresAt: expiresAt.toISOString(), user };
 }

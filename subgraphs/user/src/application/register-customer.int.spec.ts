@@ -7,6 +7,7 @@ import { JwtIssuer } from '../auth/jwt-issuer';
 import { registerUser } from './register-customer';
 import { login } from './login';
 import { seedManager } from './seed-manager';
+import { LoginThrottle } from '../auth/login-throttle';
 
 const db = createUserDb(requireEnv('USER_DATABASE_URL'));
 const logger = createLogger('register-customer-int', 'silent');
@@ -127,6 +128,41 @@ describe('login on PostgreSQL', () => {
     expect(unknownEmail.code).toBe('INVALID_CREDENTIALS');
     expect(unknownEmail.message).toBe(wrongPassword.message);
     expect(unknownEmail.extensions).toEqual(wrongPassword.extensions);
+  });
+
+  it('refuses a NUL byte (or any control character) in the registration with BAD_USER_INPUT, writing nothing', async () => {
+    for (const field of ['name', 'email', 'phone', 'password'] as const) {
+      const input = newCustomer();
+      const bad = { ...input, [field]: field === 'email' ? `a\u0000${input.email}` : `${input[field].slice(0, 4)}\u0000${input[field].slice(4)}` };
+      const refusal = await codeOf(registerUser(db, bad, cause));
+      expect(refusal.code).toBe('BAD_USER_INPUT');
+      expect(refusal.extensions.fields).toEqual([field]);
+      expect(await db.user.count({ where: { email: input.email } })).toBe(0);
+      expect(await outboxByName(input.name)).toHaveLength(0);
+    }
+  });
+
+  it('a NUL byte or a 10,000-character email at login is INVALID_CREDENTIALS (never a database error)', async () => {
+    expect((await codeOf(login(db, issuer, 'a\u0000@example.com', 'whatever-password'))).code).toBe('INVALID_CREDENTIALS');
+    expect((await codeOf(login(db, issuer, `${'a'.repeat(10_000)}@example.com`, 'whatever-password'))).code).toBe('INVALID_CREDENTIALS');
+  });
+
+  it('throttled: after the account limit even the right password is RATE_LIMITED (retryAfter), checked by no one; success before the limit resets', async () => {
+    const throttle = new LoginThrottle({ maxFailuresPerAccount: 2, maxFailuresPerIp: 0, windowSeconds: 60 });
+    const guard = { throttle, clientIp: '192.0.2.10' };
+    const input = newCustomer();
+    await registerUser(db, input, cause);
+    // One failure, then a success: the counter resets, so two more failures are allowed.
+    expect((await codeOf(login(db, issuer, input.email, 'wrong-password', guard))).code).toBe('INVALID_CREDENTIALS');
+    await login(db, issuer, input.email, input.password, guard);
+    for (let i = 0; i < 2; i++) expect((await codeOf(login(db, issuer, input.email, 'wrong-password', guard))).code).toBe('INVALID_CREDENTIALS');
+    const limited = await codeOf(login(db, issuer, ` ${input.email.toUpperCase()} `, input.password, guard));
+    expect(limited.code).toBe('RATE_LIMITED');
+    expect(limited.extensions.retryAfter).toBeGreaterThanOrEqual(1);
+    expect(limited.extensions.retryAfter).toBeLessThanOrEqual(60);
+    // A refused attempt looks nothing up (so no password is checked): a database that throws is never reached.
+    const untouchable = { user: { findUnique: () => expect.fail('a throttled login must not read the account') } } as unknown as typeof db;
+    expect((await codeOf(login(untouchable, issuer, input.email, input.password, guard))).code).toBe('RATE_LIMITED');
   });
 });
 

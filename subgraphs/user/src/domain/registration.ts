@@ -1,18 +1,39 @@
 import { z } from 'zod';
 
+/** Control characters (Unicode category Cc: C0 incl. NUL, DEL, C1). PostgreSQL cannot store NUL in text. */
+const CONTROL_CHARS = /\p{Cc}/u;
+
+/** True when `s` holds a control character (NUL, ESC, newline, ...). */
+export function hasControlChars(s: string): boolean {
+  return CONTROL_CHARS.test(s);
+}
+
+/** Refinement of every text input: no control characters (checked after trimming). */
+const noControlChars = (field: string) =>
+  [(s: string) => !hasControlChars(s), { message: `${field} must not contain control characters`, abort: true }] as const;
+
 /**
  * Rules for a new account's fields. Email is trimmed and lower-cased (accounts are unique
  * per email, case-insensitively). Password length 8–128 follows NIST SP 800-63B §5.1.1.
+ * No field may contain control characters (input hygiene, issue #5): they are refused as
+ * `BAD_USER_INPUT` before anything is hashed or written.
  */
 export const RegistrationSchema = z.object({
-  name: z.string().trim().min(1, 'name is required').max(100),
-  email: z.string().trim().toLowerCase().pipe(z.email('email is not a valid address')).pipe(z.string().max(254)),
+  name: z.string().trim().min(1, 'name is required').max(100).refine(...noControlChars('name')),
+  email: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine(...noControlChars('email'))
+    .pipe(z.email('email is not a valid address'))
+    .pipe(z.string().max(254)),
   phone: z
     .string()
     .trim()
+    .refine(...noControlChars('phone'))
     .regex(/^\+?[0-9][0-9 -]{5,18}[0-9]$/, { message: 'phone must be 7–20 digits, spaces or dashes', abort: true })
     .refine((p) => (p.match(/\d/g) ?? []).length >= 7, 'phone must have at least 7 digits'),
-  password: z.string().min(8, 'password must have at least 8 characters').max(128),
+  password: z.string().min(8, 'password must have at least 8 characters').max(128).refine(...noControlChars('password')),
 });
 
 /** Validated registration input. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeEmail, RegistrationSchema, type Registration } from './registration';
+import { hasControlChars, normalizeEmail, RegistrationSchema, type Registration } from './registration';
 
 const valid: Registration = { name: 'Kim Minji', email: 'minji@example.com', phone: '010-1234-5678', password: 'correct horse' };
 
@@ -53,5 +53,37 @@ describe('normalizeEmail', () => {
   it('matches the schema normalisation, so lookups find the registered account', () => {
     const typed = ' Minji@Example.com ';
     expect(normalizeEmail(typed)).toBe(RegistrationSchema.parse({ ...valid, email: typed }).email);
+  });
+});
+
+describe('RegistrationSchema: control characters (input hygiene)', () => {
+  const controls = [['NUL', '\u0000'], ['ESC', '\u001b'], ['DEL', '\u007f'], ['a C1 control', '\u0085'], ['a newline', '\n'], ['a tab', '\t']] as const;
+
+  it.each(controls)('refuses %s inside the name, with the reason', (_what, c) => {
+    const result = RegistrationSchema.safeParse({ ...valid, name: `Kim${c}Minji` });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues.map((i) => [i.path, i.message])).toEqual([[['name'], 'name must not contain control characters']]);
+  });
+
+  it.each(controls)('refuses %s inside the email, the phone and the password', (_what, c) => {
+    expect(rejectedPaths({ ...valid, email: `minji${c}@example.com` })).toEqual([['email']]);
+    expect(rejectedPaths({ ...valid, phone: `010-1234${c}5678` })).toEqual([['phone']]);
+    expect(rejectedPaths({ ...valid, password: `correct${c}horse` })).toEqual([['password']]);
+  });
+
+  it('still trims surrounding whitespace (tabs, newlines) instead of refusing it, except in the password', () => {
+    expect(RegistrationSchema.parse({ ...valid, name: '\tKim Minji\n' }).name).toBe('Kim Minji');
+    expect(rejectedPaths({ ...valid, password: 'correct horse\n' })).toEqual([['password']]);
+  });
+
+  it('accepts injection-looking text that is plain text (stored as text, never interpreted)', () => {
+    for (const name of ["' OR 1=1 --", '"; DROP TABLE "user"; --', '<script>alert(1)</script>', '{"$gt": ""}', 'Zoë 김민지 😀']) {
+      expect(RegistrationSchema.parse({ ...valid, name }).name).toBe(name);
+    }
+  });
+
+  it('hasControlChars spots only control characters', () => {
+    expect(hasControlChars('plain text, ünïcödé, 한글')).toBe(false);
+    expect(hasControlChars('a\u0000b')).toBe(true);
   });
 });
