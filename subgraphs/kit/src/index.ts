@@ -10,3 +10,4 @@ export * from './platform';
 export * from './loaders';
 export * from './context-runtime';
 export * from './ids';
+export * from './auth/directives';

@@ -13,6 +13,7 @@ import { parse, type GraphQLFormattedError } from 'graphql';
 import { register } from 'prom-client';
 import type { Logger } from 'pino';
 import type { TokenVerifier } from './auth/verifier';
+import { enforceAuthDirectives } from './auth/directives';
 import type { BaseContext } from './context';
 import { DomainError, ErrorCode } from './errors';
 import { unwrapResolverError } from '@apollo/server/errors';
@@ -144,7 +145,7 @@ export async function startSubgraph<TContext extends BaseContext>(opts: Subgraph
     },
   ];
   const server = new ApolloServer<TContext>({
-    schema: buildSubgraphSchema([{ typeDefs: parse(opts.typeDefs), resolvers: opts.resolvers as GraphQLResolverMap<unknown> }]),
+    schema: enforceAuthDirectives<TContext>(buildSubgraphSchema([{ typeDefs: parse(opts.typeDefs), resolvers: opts.resolvers as GraphQLResolverMap<unknown> }])),
     plugins,
     includeStacktraceInErrorResponses: false,
     stopOnTerminationSignals: false,

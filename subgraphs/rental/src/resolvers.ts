@@ -1,4 +1,4 @@
-import { appError, batchByKey, batchGroupByKey, requireAuth, requireRole, type BaseContext, isUuid } from '@ebook/subgraph-kit';
+import { appError, batchByKey, batchGroupByKey, requireAuth, type BaseContext, isUuid } from '@ebook/subgraph-kit';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
 import type { BookReplica, Rental } from './generated/prisma/client';
 import type { RentalDb } from './db';
@@ -37,7 +37,7 @@ function visible(rental: Rental | null, ctx: RentalContext): Rental | null {
 /** `cancelRental` / `returnBook`: the customer's own RENTED rental only (rules in application/end-rental.ts). */
 function endRentalResolver(ending: RentalEnding) {
   return async (_: unknown, { rentalId }: { rentalId: string }, ctx: RentalContext) => {
-    const customer = requireRole(ctx, 'CUSTOMER');
+    const customer = requireAuth(ctx); // role: @requiresScopes in schema.graphql
     const rental = await endRental(ctx.deps.db, customer.id, rentalId, ending, { correlationId: ctx.correlationId });
     ctx.deps.wakeRelay();
     ctx.logger.info({ rentalId, ending }, ending === 'cancel' ? 'rental canceled' : 'book returned');
@@ -54,7 +54,7 @@ export const resolvers: GraphQLResolverMap<RentalContext> = {
   },
   Mutation: {
     rentBook: async (_: unknown, { bookId }: { bookId: string }, ctx: RentalContext) => {
-      const customer = requireRole(ctx, 'CUSTOMER');
+      const customer = requireAuth(ctx); // role: @requiresScopes in schema.graphql
       const rental = await rentBook(ctx.deps, { id: customer.id, authorization: ctx.authorization! }, bookId, { correlationId: ctx.correlationId });
       ctx.logger.info({ rentalId: rental.id, bookId }, 'book rented');
       return rental;
