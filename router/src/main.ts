@@ -1,18 +1,17 @@
 /** Production entry of the gateway. */
 import { readFileSync } from 'node:fs';
-import { createLogger, intEnv, stopOnSignals, TokenVerifier, trustFromEnv } from '@ebook/subgraph-kit';
+import { createLogger, intEnv, stopOnSignals, verifierFromEnv } from '@ebook/subgraph-kit';
 import { startGateway } from './gateway';
 import { hardeningFromEnv, playgroundFromEnv } from './hardening';
 import { SUBGRAPHS, SUPERGRAPH_FILE } from './subgraphs';
 
 const logger = createLogger('gateway');
-const trust = trustFromEnv();
 const subgraphUrls = Object.fromEntries(SUBGRAPHS.flatMap((s) => (process.env[s.urlEnv] ? [[s.name, process.env[s.urlEnv]!]] : [])));
 const gateway = await startGateway({
   port: intEnv('PORT', 4000),
   supergraphSdl: readFileSync(SUPERGRAPH_FILE, 'utf8'),
   subgraphUrls,
-  verifier: new TokenVerifier({ issuer: trust.issuer, audience: trust.audience, jwks: trust.jwksUrl }),
+  verifier: verifierFromEnv(),
   logger,
   // Off when NODE_ENV=production unless PLAYGROUND=true; limits from the GATEWAY_* variables.
   playground: playgroundFromEnv(),

@@ -1,6 +1,6 @@
 import { KafkaEventBus, type EventBus } from '@ebook/events';
 import type { Logger } from 'pino';
-import { TokenVerifier } from './auth/verifier';
+import { parseAlgorithms, TokenVerifier } from './auth/verifier';
 import { createLogger } from './logger';
 
 /**
@@ -15,13 +15,20 @@ export interface Platform {
 }
 
 /** Token trust settings from the environment (same names in every service). */
-export function trustFromEnv(env: NodeJS.ProcessEnv = process.env): { issuer: string; audience: string; jwksUrl: URL } {
+export function trustFromEnv(env: NodeJS.ProcessEnv = process.env): { issuer: string; audience: string; jwksUrl: URL; algorithms: string[] } {
   const issuer = env.JWT_ISSUER ?? 'http://localhost:4001';
   return {
     issuer,
     audience: env.JWT_AUDIENCE ?? 'ebook-rental',
     jwksUrl: new URL(env.JWKS_URL ?? `${issuer}/.well-known/jwks.json`),
+    algorithms: parseAlgorithms(env.JWT_ALGORITHMS),
   };
+}
+
+/** The token verifier configured by `JWT_ISSUER`, `JWT_AUDIENCE`, `JWKS_URL`, `JWT_ALGORITHMS` (gateway and subgraphs). */
+export function verifierFromEnv(env: NodeJS.ProcessEnv = process.env): TokenVerifier {
+  const trust = trustFromEnv(env);
+  return new TokenVerifier({ issuer: trust.issuer, audience: trust.audience, jwks: trust.jwksUrl, algorithms: trust.algorithms });
 }
 
 /**
@@ -46,10 +53,9 @@ export function intEnv(name: string, fallback: number, env: NodeJS.ProcessEnv = 
 /** Production platform: Kafka from `KAFKA_BROKERS` (comma separated), JWKS from `JWKS_URL`. */
 export function platformFromEnv(service: string, env: NodeJS.ProcessEnv = process.env): Platform {
   const logger = createLogger(service);
-  const trust = trustFromEnv(env);
   return {
     logger,
-    verifier: new TokenVerifier({ issuer: trust.issuer, audience: trust.audience, jwks: trust.jwksUrl }),
+    verifier: verifierFromEnv(env),
     bus: new KafkaEventBus({
       brokers: requireEnv('KAFKA_BROKERS', env).split(',').map((s) => s.trim()),
       clientId: service,

@@ -21,10 +21,29 @@ export interface TokenVerifierOptions {
   audience: string;
   /** JWKS URL (env `JWKS_URL`), fetched and cached by jose; or a static key set (tests, the issuer itself). */
   jwks: URL | JSONWebKeySet;
+  /**
+   * Accepted signature algorithms (env `JWT_ALGORITHMS`, default {@link ACCEPTED_ALGORITHMS}).
+   * Asymmetric only: `RS256`/`PS256` may be added for an external IdP; `none` and `HS*` are refused.
+   */
+  algorithms?: string[];
 }
 
-/** Signature algorithms accepted: asymmetric only (no `none`, no HS* / RS confusion). */
+/** Signature algorithms accepted by default: asymmetric only (no `none`, no HS* / RS confusion). */
 export const ACCEPTED_ALGORITHMS = ['ES256', 'EdDSA'];
+
+const ASYMMETRIC = /^(ES256|ES384|ES512|EdDSA|RS256|RS384|RS512|PS256|PS384|PS512)$/;
+
+/**
+ * Parses `JWT_ALGORITHMS` (comma separated). @throws Error for `none`, HMAC (`HS*`) or unknown
+ * names — accepting a symmetric algorithm would let anyone holding the public key forge tokens.
+ */
+export function parseAlgorithms(value: string | undefined): string[] {
+  if (!value) return ACCEPTED_ALGORITHMS;
+  const algs = value.split(',').map((a) => a.trim()).filter(Boolean);
+  const bad = algs.filter((a) => !ASYMMETRIC.test(a));
+  if (bad.length || algs.length === 0) throw new Error(`JWT_ALGORITHMS may list asymmetric algorithms only, refused: ${bad.join(', ') || '(empty)'}`);
+  return algs;
+}
 
 /** Allowed clock skew between issuer and verifier, seconds. */
 export const CLOCK_TOLERANCE_SECONDS = 5;
@@ -37,7 +56,10 @@ export const CLOCK_TOLERANCE_SECONDS = 5;
 export class TokenVerifier {
   private readonly keys: JWTVerifyGetKey;
 
+  private readonly algorithms: string[];
+
   constructor(private readonly opts: TokenVerifierOptions) {
+    this.algorithms = opts.algorithms ? parseAlgorithms(opts.algorithms.join(',')) : ACCEPTED_ALGORITHMS;
     this.keys =
       opts.jwks instanceof URL
         ? createRemoteJWKSet(opts.jwks, { cooldownDuration: 10_000, cacheMaxAge: 10 * 60_000 })
@@ -53,7 +75,7 @@ export class TokenVerifier {
       const { payload } = await jwtVerify(token, this.keys, {
         issuer: this.opts.issuer,
         audience: this.opts.audience,
-        algorithms: ACCEPTED_ALGORITHMS,
+        algorithms: this.algorithms,
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
         requiredClaims: ['sub', 'exp', 'iat'],
       });

@@ -197,3 +197,14 @@ describe('TokenVerifier.fromAuthorizationHeader', () => {
     await expectUnauthenticated(verifier.fromAuthorizationHeader(header));
   });
 });
+
+describe('JWT_ALGORITHMS allow-list', () => {
+  it('defaults to ES256 and EdDSA, accepts asymmetric algorithms for an external IdP, refuses none and HMAC', async () => {
+    const { parseAlgorithms } = await import('./verifier');
+    expect(parseAlgorithms(undefined)).toEqual(['ES256', 'EdDSA']);
+    expect(parseAlgorithms('RS256, ES256')).toEqual(['RS256', 'ES256']);
+    expect(() => parseAlgorithms('RS256,HS256')).toThrow(/HS256/);
+    expect(() => parseAlgorithms('none')).toThrow(/none/);
+    expect(() => parseAlgorithms(' , ')).toThrow(/asymmetric/);
+  });
+});
