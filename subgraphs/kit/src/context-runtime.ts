@@ -1,4 +1,4 @@
-import { OutboxRelay, type Subscription, type TransactionalDb } from '@ebook/events';
+import { OutboxRelay, startIdempotentConsumer, type EventHandlers, type Subscription, type TransactionalDb } from '@ebook/events';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
 import type express from 'express';
 import type { BaseContext } from './context';
@@ -22,8 +22,11 @@ export interface ContextRuntimeOptions<TContext extends BaseContext> {
   resolvers: GraphQLResolverMap<TContext>;
   /** Adds the context's own fields (db, loaders, relay) to each request context. */
   context: (base: BaseContext, relay: OutboxRelay) => TContext;
-  /** Starts the context's idempotent consumers; `wakeRelay` publishes events their handlers wrote. */
-  consumers?: (wakeRelay: () => void) => Promise<Subscription>[];
+  /**
+   * The context's idempotent consumers: a consumer group and its handlers each. They share the
+   * context's database (inbox) and wake its relay after a handler wrote events.
+   */
+  consumers?: { groupId: string; handlers: EventHandlers<any> }[];
   routes?: (app: express.Express, relay: OutboxRelay) => void;
   /** Extra readiness checks (the database is always checked). */
   readiness?: Record<string, () => Promise<unknown>>;
@@ -50,7 +53,11 @@ export async function startContext<TContext extends BaseContext>(opts: ContextRu
     logger,
     pollIntervalMs: opts.relayPollMs ?? 500,
   });
-  const subscriptions = await Promise.all(opts.consumers?.(() => relay.wake()) ?? []);
+  const subscriptions: Subscription[] = await Promise.all(
+    (opts.consumers ?? []).map((c) =>
+      startIdempotentConsumer({ bus: opts.platform.bus, db: opts.db, groupId: c.groupId, handlers: c.handlers, logger, afterCommit: () => relay.wake() }),
+    ),
+  );
   relay.start();
   const server = await startSubgraph<TContext>({
     name: opts.name,

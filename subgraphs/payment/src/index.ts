@@ -1,4 +1,3 @@
-import { startIdempotentConsumer } from '@ebook/events';
 import { loadSchemaFile, startContext, type ContextService, type Platform } from '@ebook/subgraph-kit';
 import { createPaymentDb } from './db';
 import { paymentLoader, resolvers, type PaymentContext } from './resolvers';
@@ -37,16 +36,7 @@ export async function startPaymentService(opts: PaymentServiceOptions): Promise<
     port: opts.port,
     typeDefs: loadSchemaFile(import.meta.url, '../schema.graphql'),
     resolvers,
-    consumers: (wakeRelay) => [
-      startIdempotentConsumer({
-        bus: opts.platform.bus,
-        db,
-        groupId: PAYMENT_REFUNDS_GROUP,
-        logger,
-        afterCommit: wakeRelay,
-        handlers: refundHandlers(opts.processor),
-      }),
-    ],
+    consumers: [{ groupId: PAYMENT_REFUNDS_GROUP, handlers: refundHandlers(opts.processor) }],
     context: (base) => ({ ...base, paymentByRental: paymentLoader(db) }),
     routes: (app, relay) =>
       internalPaymentRoutes(app, { db, processor: opts.processor, verifier: opts.platform.verifier, logger, wakeRelay: () => relay.wake() }),

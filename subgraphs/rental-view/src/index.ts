@@ -1,4 +1,3 @@
-import { startIdempotentConsumer } from '@ebook/events';
 import { loadSchemaFile, startContext, type ContextService, type Platform } from '@ebook/subgraph-kit';
 import { createViewDb } from './db';
 import { resolvers, type ViewContext } from './resolvers';
@@ -23,7 +22,6 @@ export const VIEW_PROJECTION_GROUP = 'rental-view.projection';
  */
 export async function startRentalViewService(opts: ViewServiceOptions): Promise<ContextService> {
   const db = createViewDb(opts.databaseUrl, opts.dbPoolSize);
-  const logger = opts.platform.logger.child({ context: 'rental-view' });
   return startContext<ViewContext>({
     name: 'rental-view',
     platform: opts.platform,
@@ -31,9 +29,7 @@ export async function startRentalViewService(opts: ViewServiceOptions): Promise<
     port: opts.port,
     typeDefs: loadSchemaFile(import.meta.url, '../schema.graphql'),
     resolvers,
-    consumers: () => [
-      startIdempotentConsumer({ bus: opts.platform.bus, db, groupId: VIEW_PROJECTION_GROUP, logger, handlers: projectionHandlers }),
-    ],
+    consumers: [{ groupId: VIEW_PROJECTION_GROUP, handlers: projectionHandlers }],
     context: (base) => ({ ...base, db }),
   });
 }

@@ -1,4 +1,3 @@
-import { startIdempotentConsumer } from '@ebook/events';
 import { intEnv, loadSchemaFile, startContext, type ContextService, type Platform } from '@ebook/subgraph-kit';
 import { createRentalDb } from './db';
 import { loaders, resolvers, type RentalContext } from './resolvers';
@@ -51,16 +50,7 @@ export async function startRentalService(opts: RentalServiceOptions): Promise<Co
     port: opts.port,
     typeDefs: loadSchemaFile(import.meta.url, '../schema.graphql'),
     resolvers,
-    consumers: (wakeRelay) => [
-      startIdempotentConsumer({
-        bus: opts.platform.bus,
-        db,
-        groupId: RENTAL_CATALOG_GROUP,
-        logger,
-        afterCommit: wakeRelay,
-        handlers: { BookRegistered: onBookRegistered },
-      }),
-    ],
+    consumers: [{ groupId: RENTAL_CATALOG_GROUP, handlers: { BookRegistered: onBookRegistered } }],
     context: (base, relay) => ({ ...base, deps: { db, payments, loanDays, wakeRelay: () => relay.wake() }, ...loaders(db) }),
     readiness: { paymentCircuit: async () => `circuit ${payments.circuitState()}` },
   });
