@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SignJWT, exportSPKI, importJWK, type CryptoKey, type JWK } from 'jose';
 import { runRentalScenario } from './rental-scenario';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -124,6 +125,45 @@ describe('pnpm dev (embedded PostgreSQL + embedded bus)', () => {
 
   it('runs the whole rental scenario', async () => {
     await runRentalScenario(`http://localhost:${GATEWAY_PORT}`, { managerEmail: 'manager@ebook.local', managerPassword: 'manager-dev-password' });
+  });
+
+  it('refuses what a first user will try against it: forged tokens, CSRF, huge or deep requests, the internal payment route', async () => {
+    const gw = `http://localhost:${GATEWAY_PORT}`;
+    const post = (body: string, headers: Record<string, string> = {}) =>
+      fetch(`${gw}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    const rent = JSON.stringify({ query: 'mutation { rentBook(bookId: "00000000-0000-4000-8000-000000000000") { id } }' });
+    const codeOf = async (res: Response) => ((await res.json()) as { errors?: { extensions?: { code?: string } }[] }).errors?.[0]?.extensions?.code;
+
+    // alg "none", and HS256 signed with the server's own public key (algorithm confusion).
+    const now = Math.floor(Date.now() / 1000);
+    const claims = { sub: '00000000-0000-4000-8000-000000000001', role: 'MANAGER', iss: `http://localhost:${GATEWAY_PORT + 1}`, aud: 'ebook-rental', iat: now, exp: now + 600 };
+    const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const none = `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`;
+    const jwks = (await (await fetch(`http://localhost:${GATEWAY_PORT + 1}/.well-known/jwks.json`)).json()) as { keys: JWK[] };
+    const pem = (await exportSPKI((await importJWK(jwks.keys[0]!, 'ES256')) as CryptoKey)) as string;
+    const confused = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid: jwks.keys[0]!.kid! }).sign(new TextEncoder().encode(pem));
+    for (const token of [none, confused, 'not.a.jwt']) {
+      const res = await post(rent, { authorization: `Bearer ${token}` });
+      expect(res.status).toBe(401);
+      expect(await codeOf(res)).toBe('UNAUTHENTICATED');
+    }
+    // CSRF: a mutation sent as a "simple" text/plain request is refused.
+    const csrf = await fetch(`${gw}/graphql`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: rent });
+    expect(csrf.status).toBe(400);
+    // Oversized body → 413 as JSON; a batch and a deep query → 400.
+    const huge = await post(JSON.stringify({ query: `{ books(search: "${'x'.repeat(200_000)}") { edges { node { id } } } }` }));
+    expect(huge.status).toBe(413);
+    expect(huge.headers.get('content-type')).toMatch(/json/);
+    expect((await post(JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]))).status).toBe(400);
+    const deep = await post(JSON.stringify({ query: '{ me { rentals { user { rentals { user { rentals { user { rentals { user { rentals { book { id } } } } } } } } } } } }' }));
+    expect(deep.status).toBe(400);
+    // The internal payment route refuses callers without a token (it is not part of the supergraph).
+    const internal = await fetch(`http://localhost:${GATEWAY_PORT + 4}/internal/payments/approve`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rentalId: claims.sub, customerId: claims.sub, amount: 1 }),
+    });
+    expect(internal.status).toBe(401);
   });
 
   it('stops cleanly on Ctrl-C (SIGINT): everything shut down, nothing left listening', async () => {
