@@ -1,19 +1,10 @@
 import { z } from 'zod';
+import { hasControlChars, noControlChars } from '@ebook/subgraph-kit';
+
+export { hasControlChars };
 
 /** Upper bound of a rental fee, integer KRW (a product decision: catches unit mistakes such as cents). */
 export const MAX_RENTAL_FEE_KRW = 1_000_000;
-
-/** Control characters (Unicode category Cc: C0 incl. NUL, DEL, C1). PostgreSQL cannot store NUL in text. */
-const CONTROL_CHARS = /\p{Cc}/u;
-
-/** True when `s` holds a control character (NUL, ESC, newline, ...). */
-export function hasControlChars(s: string): boolean {
-  return CONTROL_CHARS.test(s);
-}
-
-/** Refinement of a text field: no control characters (checked after trimming). */
-const noControlChars = (field: string) =>
-  [(s: string) => !hasControlChars(s), { message: `${field} must not contain control characters`, abort: true }] as const;
 
 /**
  * Rules for a new catalog entry (`registerBook`). Title and author are plain text: any

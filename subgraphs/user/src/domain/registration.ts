@@ -1,16 +1,7 @@
 import { z } from 'zod';
+import { hasControlChars, noControlChars } from '@ebook/subgraph-kit';
 
-/** Control characters (Unicode category Cc: C0 incl. NUL, DEL, C1). PostgreSQL cannot store NUL in text. */
-const CONTROL_CHARS = /\p{Cc}/u;
-
-/** True when `s` holds a control character (NUL, ESC, newline, ...). */
-export function hasControlChars(s: string): boolean {
-  return CONTROL_CHARS.test(s);
-}
-
-/** Refinement of every text input: no control characters (checked after trimming). */
-const noControlChars = (field: string) =>
-  [(s: string) => !hasControlChars(s), { message: `${field} must not contain control characters`, abort: true }] as const;
+export { hasControlChars };
 
 /**
  * Rules for a new account's fields. Email is trimmed and lower-cased (accounts are unique
