@@ -1,6 +1,6 @@
 import type { RequestHandler, Response } from 'express';
-import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { ErrorCode, type AuthUser, type TokenVerifier } from '@ebook/subgraph-kit';
+import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { ErrorCode, takePoint, type AuthUser, type TokenVerifier } from '@ebook/subgraph-kit';
 
 /** Options of {@link GatewayRateLimiter}. */
 export interface RateLimitOptions {
@@ -49,12 +49,12 @@ export class GatewayRateLimiter {
 
   /** Counts one request from `ip`. @returns null when allowed, else the seconds to wait. */
   consumeIp(ip: string): Promise<number | null> {
-    return consume(this.ip, ip);
+    return takePoint(this.ip, ip);
   }
 
   /** Counts one request of user `sub`. @returns null when allowed, else the seconds to wait. */
   consumeUser(sub: string): Promise<number | null> {
-    return consume(this.user, sub);
+    return takePoint(this.user, sub);
   }
 
   /**
@@ -80,16 +80,6 @@ export class GatewayRateLimiter {
   }
 }
 
-async function consume(limiter: RateLimiterAbstract | null, key: string): Promise<number | null> {
-  if (!limiter) return null;
-  try {
-    await limiter.consume(key);
-    return null;
-  } catch (rejection) {
-    if (rejection instanceof RateLimiterRes) return Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-    throw rejection;
-  }
-}
 
 function refuse(res: Response, retryAfter: number): void {
   const body: RateLimitedBody = { errors: [{ message: 'Too many requests, retry later', extensions: { code: ErrorCode.RATE_LIMITED, retryAfter } }] };

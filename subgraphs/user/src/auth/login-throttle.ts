@@ -1,5 +1,5 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { intEnv } from '@ebook/subgraph-kit';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { intEnv, takePoint } from '@ebook/subgraph-kit';
 
 /** Limits of {@link LoginThrottle}. A limit of 0 turns that key off. */
 export interface LoginThrottleOptions {
@@ -61,9 +61,9 @@ export class LoginThrottle {
    */
   async reserve(account: string, ip: string | undefined): Promise<number | null> {
     const accountKey = account.slice(0, MAX_KEY_LENGTH);
-    const ipWait = ip ? await take(this.ip, ip) : null;
+    const ipWait = ip ? await takePoint(this.ip, ip, { giveBack: true }) : null;
     if (ipWait !== null) return ipWait;
-    const accountWait = await take(this.account, accountKey);
+    const accountWait = await takePoint(this.account, accountKey, { giveBack: true });
     if (accountWait !== null) {
       if (ip) await this.ip?.reward(ip, 1);
       return accountWait;
@@ -78,15 +78,3 @@ export class LoginThrottle {
   }
 }
 
-/** Consumes one point. @returns null when allowed, else seconds to wait (the point is given back). */
-async function take(limiter: RateLimiterMemory | null, key: string): Promise<number | null> {
-  if (!limiter) return null;
-  try {
-    await limiter.consume(key);
-    return null;
-  } catch (rejection) {
-    if (!(rejection instanceof RateLimiterRes)) throw rejection;
-    await limiter.reward(key, 1);
-    return Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-  }
-}
