@@ -12,7 +12,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { EmbeddedEventBus } from '@ebook/events';
 import { createLogger, intEnv } from '@ebook/subgraph-kit';
-import { SimulatedPaymentProcessor } from '@ebook/payment';
+import { simulatedProcessorFromEnv } from '@ebook/payment';
 import { paymentPolicyFromEnv } from '@ebook/rental';
 import { startStack } from '@ebook/router';
 import { CONTEXTS, type ContextName } from '../prisma/contexts';
@@ -66,10 +66,7 @@ const stack = await startStack({
   },
   seedManager: manager,
   seedCatalog: true,
-  paymentProcessor: new SimulatedPaymentProcessor({
-    latencyMs: intEnv('PAYMENT_SIM_LATENCY_MS', 0),
-    declineRate: Number(process.env.PAYMENT_SIM_DECLINE_RATE ?? 0),
-  }),
+  paymentProcessor: simulatedProcessorFromEnv(),
   paymentPolicy: paymentPolicyFromEnv(),
   loanDays: intEnv('LOAN_PERIOD_DAYS', 14),
   dbPoolSize: 4,
