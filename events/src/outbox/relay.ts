@@ -84,12 +84,12 @@ export class OutboxRelay {
         if (rows.length === 0) return 0;
         await this.opts.bus.publish(
           rows.map((r) => {
-            const value = typeof r.envelope === 'string' ? r.envelope : JSON.stringify(r.envelope);
-            const env = JSON.parse(value) as { type: string; correlationId: string };
+            // jsonb arrives parsed: read the headers from it and serialize once.
+            const env = (typeof r.envelope === 'string' ? JSON.parse(r.envelope) : r.envelope) as { type: string; correlationId: string };
             return {
               topic: r.topic,
               key: r.aggregateId,
-              value,
+              value: JSON.stringify(env),
               headers: { 'event-type': env.type, 'correlation-id': env.correlationId },
             };
           }),
