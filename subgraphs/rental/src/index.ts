@@ -51,7 +51,7 @@ export async function startRentalService(opts: RentalServiceOptions): Promise<Co
     typeDefs: loadSchemaFile(import.meta.url, '../schema.graphql'),
     resolvers,
     consumers: [{ groupId: RENTAL_CATALOG_GROUP, handlers: { BookRegistered: onBookRegistered } }],
-    context: (base, relay) => ({ ...base, deps: { db, payments, loanDays, wakeRelay: () => relay.wake() }, ...loaders(db) }),
+    context: (base, relay) => ({ ...base, deps: { db, payments, loanDays, wakeRelay: () => relay.wake(), logger: base.logger }, ...loaders(db) }),
     readiness: { paymentCircuit: async () => `circuit ${payments.circuitState()}` },
   });
   const sweeper = startPendingSweeper(db, {

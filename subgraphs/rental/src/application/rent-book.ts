@@ -1,5 +1,5 @@
 import { appendToOutbox, BookRented, RentalPaymentFailed, type Causation } from '@ebook/events';
-import { DomainError, isUniqueViolation, isUuid } from '@ebook/subgraph-kit';
+import { DomainError, isUniqueViolation, type Logger, isUuid } from '@ebook/subgraph-kit';
 import type { Rental } from '../generated/prisma/client';
 import { activeKeyOf, dueAtFor } from '../domain/rental';
 import type { RentalDb, RentalTx } from '../db';
@@ -13,6 +13,8 @@ export interface RentBookDeps {
   loanDays: number;
   /** Called after a commit that wrote outbox rows. */
   wakeRelay: () => void;
+  /** Request-scoped logger (carries the correlation id); omitted in tests that don't read logs. */
+  logger?: Logger;
 }
 
 /** The caller of `rentBook`. */
@@ -71,7 +73,7 @@ async function rentSaga(deps: RentBookDeps, customer: RentingCustomer, bookId: s
   });
 
   if (outcome.kind === 'approved') {
-    const rented = await settleOrLeaveToSweeper(() => confirmRental(deps, pending, outcome.paymentId, cause));
+    const rented = await settleOrLeaveToSweeper(() => confirmRental(deps, pending, outcome.paymentId, cause), deps.logger, pending.id);
     deps.wakeRelay();
     if (rented) return rented;
     // The sweeper gave up on this rental while payment was slow (its compensation refunds),
@@ -81,7 +83,7 @@ async function rentSaga(deps: RentBookDeps, customer: RentingCustomer, bookId: s
     });
   }
   const failed = outcome.kind === 'declined' ? 'PAYMENT_DECLINED' : 'PAYMENT_FAILED';
-  await settleOrLeaveToSweeper(() => releaseCopy(deps.db, pending, failed, cause));
+  await settleOrLeaveToSweeper(() => releaseCopy(deps.db, pending, failed, cause), deps.logger, pending.id);
   deps.wakeRelay();
   if (outcome.kind === 'declined') throw new DomainError('PAYMENT_DECLINED', `Payment was declined: ${outcome.reason}`);
   throw new DomainError('PAYMENT_UNAVAILABLE', 'Payments are unavailable right now; please try again later', {
@@ -94,10 +96,11 @@ async function rentSaga(deps: RentBookDeps, customer: RentingCustomer, bookId: s
  * PENDING_PAYMENT and the sweeper ends it later with compensation — the customer still gets
  * a business answer, not an internal error. @returns the step's result, or null when it failed.
  */
-async function settleOrLeaveToSweeper<T>(step: () => Promise<T>): Promise<T | null> {
+async function settleOrLeaveToSweeper<T>(step: () => Promise<T>, logger: Logger | undefined, rentalId: string): Promise<T | null> {
   try {
     return await step();
-  } catch {
+  } catch (err) {
+    logger?.error({ err, rentalId }, 'saga step not written; the pending-rental sweeper will end it');
     return null;
   }
 }
