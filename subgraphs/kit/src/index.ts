@@ -11,3 +11,5 @@ export * from './loaders';
 export * from './context-runtime';
 export * from './ids';
 export * from './auth/directives';
+export * from './text';
+export * from './rate-limit';

@@ -44,6 +44,11 @@ export function clientIpOf(req: http.IncomingMessage): string | undefined {
 
 /** Starts `server` on `port` (0 = any free port). @returns the port bound. @throws when the port is taken. */
 export async function listen(server: http.Server, port: number, host = process.env.HOST ?? '0.0.0.0'): Promise<number> {
+  // Keep idle connections longer than any client keeps them (Node's default is 5 s): otherwise
+  // the gateway reuses a socket the subgraph is closing and gets "socket hang up" (seen under
+  // the fault suite and the siege bench).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
