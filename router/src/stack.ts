@@ -1,6 +1,7 @@
 import type { EventBus } from '@ebook/events';
-import { TokenVerifier, type Logger, type Platform, type Service, type ContextService } from '@ebook/subgraph-kit';
-import { JwtIssuer, startUserService, type LoginThrottleOptions } from '@ebook/user';
+import { randomBytes } from 'node:crypto';
+import { ClientCredentialsTokenSource, PAYMENT_APPROVE_SCOPE, TokenVerifier, type Logger, type Platform, type Service, type ContextService } from '@ebook/subgraph-kit';
+import { DEFAULT_WEB_CLIENT_ID, JwtIssuer, startUserService, type LoginThrottleOptions, type ServiceClient } from '@ebook/user';
 import { startCatalogService } from '@ebook/book-management';
 import { startRentalService, type PaymentPolicyOptions } from '@ebook/rental';
 import { startPaymentService, type PaymentProcessor } from '@ebook/payment';
@@ -29,12 +30,19 @@ export interface StackOptions {
   playground?: boolean;
   /** Login throttling of the user context (unset fields: `LOGIN_*` variables, then defaults). */
   loginThrottle?: Partial<LoginThrottleOptions>;
+  /** Redirect URIs of the public web client `ebook-web` (authorization code + PKCE); default `http://localhost:3000/callback`. */
+  webRedirectUris?: string[];
 }
+
+/** Rental's OAuth client in a stack (its secret is generated per start). */
+export const RENTAL_SERVICE_CLIENT_ID = 'rental-service';
 
 /** A running stack. */
 export interface Stack {
   gatewayUrl: string;
   contexts: Record<'user' | 'book-management' | 'rental' | 'payment' | 'rental-view', ContextService>;
+  /** The service clients registered at the authorization server, secrets included (tests call the token endpoint with them). */
+  serviceClients: ServiceClient[];
   /** Stops the gateway, then every context (reverse start order). */
   stop(): Promise<void>;
 }
@@ -47,6 +55,10 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const issuerOpts = { issuer: o.jwt.issuer, audience: o.jwt.audience, ttlSeconds: o.jwt.ttlSeconds };
   const issuer = o.jwt.privateKeyFile ? await JwtIssuer.fromFile(issuerOpts, o.jwt.privateKeyFile) : await JwtIssuer.generate(issuerOpts);
   const started: Service[] = [];
+  // One process, so secrets are made here and never leave it: rental's client secret and the
+  // authorization server's cookie key (production reads both from k8s Secrets).
+  const secret = () => randomBytes(32).toString('base64url');
+  const rentalClient: ServiceClient = { clientId: RENTAL_SERVICE_CLIENT_ID, clientSecret: secret(), scopes: [PAYMENT_APPROVE_SCOPE] };
   try {
     const userPlatform: Platform = { bus: o.bus, logger: o.logger, verifier: new TokenVerifier({ ...issuerOpts, jwks: issuer.jwks() }) };
     const user = await startUserService({
@@ -54,6 +66,12 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       databaseUrl: o.databaseUrls.user,
       port: o.ports.user,
       issuer,
+      oauth: {
+        cookieKeys: [secret()],
+        publicClients: [{ clientId: DEFAULT_WEB_CLIENT_ID, redirectUris: o.webRedirectUris ?? ['http://localhost:3000/callback'] }],
+        serviceClients: [rentalClient],
+        refreshTokenTtlSeconds: 14 * 24 * 3600,
+      },
       ...(o.seedManager ? { seedManager: o.seedManager } : {}),
       ...(o.dbPoolSize ? { dbPoolSize: o.dbPoolSize } : {}),
       ...(o.loginThrottle ? { loginThrottle: o.loginThrottle } : {}),
@@ -73,6 +91,13 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       databaseUrl: o.databaseUrls.rental,
       port: o.ports.rental,
       paymentUrl: payment.url,
+      serviceTokens: new ClientCredentialsTokenSource({
+        issuer: o.jwt.issuer,
+        tokenUrl: `${user.url}/oauth/token`,
+        clientId: rentalClient.clientId,
+        clientSecret: rentalClient.clientSecret,
+        scope: PAYMENT_APPROVE_SCOPE,
+      }),
       ...(o.paymentPolicy ? { paymentPolicy: o.paymentPolicy } : {}),
       ...(o.loanDays ? { loanDays: o.loanDays } : {}),
       ...pool,
@@ -90,6 +115,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     return {
       gatewayUrl: gateway.url,
       contexts: { user, 'book-management': catalog, rental, payment, 'rental-view': view },
+      serviceClients: [rentalClient],
       stop: async () => {
         for (const s of [...started].reverse()) {
           o.logger.info({ service: s.name }, 'stopping');

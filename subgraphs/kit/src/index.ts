@@ -13,3 +13,4 @@ export * from './ids';
 export * from './auth/directives';
 export * from './text';
 export * from './rate-limit';
+export * from './auth/client-credentials';

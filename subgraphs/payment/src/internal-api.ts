@@ -1,5 +1,5 @@
 import express from 'express';
-import { correlationIdOf, DomainError, type Logger, type TokenVerifier } from '@ebook/subgraph-kit';
+import { correlationIdOf, DomainError, PAYMENT_APPROVE_SCOPE, type Logger, type TokenVerifier } from '@ebook/subgraph-kit';
 import type { PaymentDb } from './db';
 import type { PaymentProcessor } from './domain/payment-processor';
 import { approvePayment, ApprovePaymentSchema } from './application/approve-payment';
@@ -8,8 +8,10 @@ import { approvePayment, ApprovePaymentSchema } from './application/approve-paym
  * The internal, non-GraphQL route rental's saga calls: `POST /internal/payments/approve`
  * with `{ rentalId, customerId, amount }` (amount: integer KRW) → 200
  * `{ paymentId, status: APPROVED|DECLINED|REFUNDED, declineReason }`. Not in the supergraph.
- * Authorization: the paying customer's bearer token (`sub` must equal `customerId`);
- * 401 without a valid token, 403 for another subject, 400 for a bad body.
+ * Authorization: a service client's token (client credentials) holding scope
+ * `payment:approve` — rental's saga, which vouches for `customerId` (the customer it verified).
+ * 401 without a valid token, 403 for any other caller — customers and managers included, even
+ * for their own id —, 400 for a bad body.
  */
 export function internalPaymentRoutes(app: express.Express, deps: { db: PaymentDb; processor: PaymentProcessor; verifier: TokenVerifier; logger: Logger; wakeRelay: () => void }): void {
   app.post('/internal/payments/approve', express.json({ limit: '4kb' }), async (req, res) => {
@@ -22,9 +24,9 @@ export function internalPaymentRoutes(app: express.Express, deps: { db: PaymentD
       caller = null;
     }
     if (!caller) return void res.status(401).json({ code: 'UNAUTHENTICATED' });
+    if (caller.role !== 'SERVICE' || !caller.scopes.includes(PAYMENT_APPROVE_SCOPE)) return void res.status(403).json({ code: 'FORBIDDEN' });
     const body = ApprovePaymentSchema.safeParse(req.body);
     if (!body.success) return void res.status(400).json({ code: 'BAD_USER_INPUT', message: body.error.message });
-    if (caller.role !== 'CUSTOMER' || caller.id !== body.data.customerId) return void res.status(403).json({ code: 'FORBIDDEN' });
     try {
       const p = await approvePayment(deps.db, deps.processor, body.data, { correlationId });
       deps.wakeRelay();

@@ -1,4 +1,4 @@
-import { intEnv, loadSchemaFile, startContext, type ContextService, type Platform } from '@ebook/subgraph-kit';
+import { intEnv, loadSchemaFile, startContext, type ContextService, type Platform, type ServiceTokenSource } from '@ebook/subgraph-kit';
 import { createRentalDb } from './db';
 import { loaders, resolvers, type RentalContext } from './resolvers';
 import { DEFAULT_PAYMENT_POLICY, HttpPaymentGateway, type PaymentGateway, type PaymentPolicyOptions } from './sagaparticipants/payment-proxy';
@@ -17,6 +17,11 @@ export interface RentalServiceOptions {
   port: number;
   /** Base URL of the payment service (`PAYMENT_URL`, e.g. `http://payment:4004`). */
   paymentUrl: string;
+  /**
+   * Rental's own OAuth client for calling payment: client-credentials tokens with scope
+   * `payment:approve` (production: `serviceClientFromEnv`, env `OIDC_CLIENT_ID`, `OIDC_CLIENT_SECRET`, `OIDC_TOKEN_URL`).
+   */
+  serviceTokens: ServiceTokenSource;
   /** Resilience of the payment call (defaults: {@link DEFAULT_PAYMENT_POLICY}). */
   paymentPolicy?: Partial<PaymentPolicyOptions>;
   /** Loan period, days (`LOAN_PERIOD_DAYS`, default 14). */
@@ -41,7 +46,7 @@ export const RENTAL_CATALOG_GROUP = 'rental.catalog-replica';
 export async function startRentalService(opts: RentalServiceOptions): Promise<ContextService & { payments: PaymentGateway }> {
   const db = createRentalDb(opts.databaseUrl, opts.dbPoolSize);
   const logger = opts.platform.logger.child({ context: 'rental' });
-  const payments = new HttpPaymentGateway(opts.paymentUrl, { ...DEFAULT_PAYMENT_POLICY, ...opts.paymentPolicy }, logger);
+  const payments = new HttpPaymentGateway(opts.paymentUrl, { ...DEFAULT_PAYMENT_POLICY, ...opts.paymentPolicy }, logger, opts.serviceTokens);
   const loanDays = opts.loanDays ?? DEFAULT_LOAN_DAYS;
   const service = await startContext<RentalContext>({
     name: 'rental',

@@ -55,7 +55,7 @@ export const resolvers: GraphQLResolverMap<RentalContext> = {
   Mutation: {
     rentBook: async (_: unknown, { bookId }: { bookId: string }, ctx: RentalContext) => {
       const customer = requireAuth(ctx); // role: @requiresScopes in schema.graphql
-      const rental = await rentBook(ctx.deps, { id: customer.id, authorization: ctx.authorization! }, bookId, { correlationId: ctx.correlationId });
+      const rental = await rentBook(ctx.deps, { id: customer.id }, bookId, { correlationId: ctx.correlationId });
       ctx.logger.info({ rentalId: rental.id, bookId }, 'book rented');
       return rental;
     },

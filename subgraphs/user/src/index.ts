@@ -4,8 +4,19 @@ import { resolvers, userLoader, type UserContext } from './resolvers';
 import type { JwtIssuer } from './auth/jwt-issuer';
 import { seedManager } from './application/seed-manager';
 import { LoginThrottle, loginThrottleFromEnv, type LoginThrottleOptions } from './auth/login-throttle';
+import { createAuthorizationServer, type AuthorizationServerOptions } from './oidc/authorization-server';
+import { mountAuthorizationServer } from './oidc/login-page';
+import { purgeExpiredOidcPayloads } from './oidc/prisma-adapter';
 
 export { JwtIssuer } from './auth/jwt-issuer';
+export {
+  API_RESOURCE,
+  authorizationServerFromEnv,
+  DEFAULT_WEB_CLIENT_ID,
+  OIDC_ROUTES,
+  type AuthorizationServerOptions,
+  type ServiceClient,
+} from './oidc/authorization-server';
 export { DEFAULT_LOGIN_THROTTLE, loginThrottleFromEnv, type LoginThrottleOptions } from './auth/login-throttle';
 
 /** Settings of the user context. */
@@ -21,18 +32,35 @@ export interface UserServiceOptions {
   dbPoolSize?: number;
   /** Login throttling limits; unset fields come from {@link loginThrottleFromEnv} (`LOGIN_*` variables). */
   loginThrottle?: Partial<LoginThrottleOptions>;
+  /** Clients and cookie keys of the authorization server (`iss`, `aud`, key and token lifetime come from {@link issuer}). */
+  oauth: Pick<AuthorizationServerOptions, 'cookieKeys' | 'publicClients' | 'serviceClients' | 'refreshTokenTtlSeconds' | 'trustProxy'>;
 }
+
+/** How often expired authorization-server rows (codes, sessions, refresh tokens) are deleted, ms. */
+const OIDC_PURGE_INTERVAL_MS = 10 * 60_000;
 
 /**
  * Starts the user context: accounts, login (throttled per account and client IP: see
- * {@link LoginThrottle}), the JWKS at `/.well-known/jwks.json`.
+ * {@link LoginThrottle}), the JWKS at `/.well-known/jwks.json`, and the OAuth 2.1 / OpenID
+ * Connect authorization server (oidc-provider: discovery, authorization code + PKCE with a login
+ * page, refresh-token rotation, client credentials) on the same port.
  * Publishes `UserRegistered`.
  */
 export async function startUserService(opts: UserServiceOptions): Promise<ContextService> {
   const db = createUserDb(opts.databaseUrl, opts.dbPoolSize);
   const loginThrottle = new LoginThrottle({ ...loginThrottleFromEnv(), ...opts.loginThrottle });
   if (opts.seedManager) await seedManager(db, opts.platform.logger, opts.seedManager.email, opts.seedManager.password);
-  return startContext<UserContext>({
+  const token = opts.issuer.settings();
+  const provider = createAuthorizationServer(
+    { ...opts.oauth, issuer: token.issuer, audience: token.audience, accessTokenTtlSeconds: token.ttlSeconds, signingKey: opts.issuer.signingJwk() },
+    db,
+    opts.platform.logger,
+  );
+  const purge = setInterval(() => {
+    purgeExpiredOidcPayloads(db).catch((err) => opts.platform.logger.warn({ err }, 'purging expired OAuth rows failed'));
+  }, OIDC_PURGE_INTERVAL_MS);
+  purge.unref();
+  const service = await startContext<UserContext>({
     name: 'user',
     platform: opts.platform,
     db,
@@ -44,6 +72,14 @@ export async function startUserService(opts: UserServiceOptions): Promise<Contex
       app.get('/.well-known/jwks.json', (_req, res) => {
         res.set('cache-control', 'public, max-age=300').json(opts.issuer.jwks());
       });
+      mountAuthorizationServer(app, provider, { db, throttle: loginThrottle, logger: opts.platform.logger });
     },
   });
+  return {
+    ...service,
+    stop: async () => {
+      clearInterval(purge);
+      await service.stop();
+    },
+  };
 }

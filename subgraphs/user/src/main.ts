@@ -1,6 +1,6 @@
 /** Production entry of the user context (one process per context, e.g. a k8s Deployment). */
 import { intEnv, platformFromEnv, requireEnv, stopOnSignals, trustFromEnv } from '@ebook/subgraph-kit';
-import { JwtIssuer, startUserService } from './index';
+import { authorizationServerFromEnv, JwtIssuer, startUserService } from './index';
 
 const platform = platformFromEnv('user');
 const trust = trustFromEnv();
@@ -19,6 +19,7 @@ const service = await startUserService({
   databaseUrl: requireEnv('USER_DATABASE_URL'),
   port: intEnv('PORT', 4001),
   issuer,
+  oauth: authorizationServerFromEnv(),
   ...(seed ? { seedManager: seed } : {}),
 });
 stopOnSignals(() => [service], platform.logger, () => platform.bus.close());

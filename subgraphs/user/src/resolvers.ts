@@ -37,7 +37,8 @@ function privateField(field: 'email' | 'phone') {
 
 export const resolvers: GraphQLResolverMap<UserContext> = {
   Query: {
-    me: (_: unknown, __: unknown, ctx: UserContext) => (ctx.auth ? ctx.userById.load(ctx.auth.id) : null),
+    // A service client (client credentials) is no user: `me` is null for it, as for anonymous callers.
+    me: (_: unknown, __: unknown, ctx: UserContext) => (ctx.auth && ctx.auth.role !== 'SERVICE' ? ctx.userById.load(ctx.auth.id) : null),
   },
   Mutation: {
     registerCustomer: async (_: unknown, { input }: { input: unknown }, ctx: UserContext) => {

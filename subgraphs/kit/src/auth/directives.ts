@@ -4,11 +4,11 @@ import { appError } from '../errors';
 import type { AuthUser } from './verifier';
 
 /**
- * Scopes a caller holds: `customer` or `manager`, from the token's role (issue #5: roles and
- * scopes). A future service client (client credentials) would carry its own, e.g. `payments:approve`.
+ * Scopes a caller holds (issue #5: roles and scopes): `customer` or `manager` for users, the
+ * granted scopes (e.g. `payment:approve`) for service clients. See {@link AuthUser.scopes}.
  */
 export function scopesOf(user: AuthUser): string[] {
-  return [user.role === 'MANAGER' ? 'manager' : 'customer'];
+  return user.scopes;
 }
 
 interface FieldRule {

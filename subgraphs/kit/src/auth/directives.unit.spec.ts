@@ -6,6 +6,7 @@ import { parse, visit } from 'graphql/index.js';
 import { createLogger } from '../logger';
 import type { BaseContext } from '../context';
 import { enforceAuthDirectives } from './directives';
+import { ROLE_SCOPE } from './verifier';
 
 const sdl = `
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key"])
@@ -24,8 +25,10 @@ const server = new ApolloServer<BaseContext>({
   ),
 });
 const logger = createLogger('directives', 'silent');
-const as = (role: 'CUSTOMER' | 'MANAGER' | null): BaseContext => ({
-  auth: role ? { id: '00000000-0000-4000-8000-000000000009', role } : null,
+const as = (role: 'CUSTOMER' | 'MANAGER' | 'SERVICE' | null): BaseContext => ({
+  auth: role
+    ? { id: role === 'SERVICE' ? 'rental-service' : '00000000-0000-4000-8000-000000000009', role, scopes: role === 'SERVICE' ? ['payment:approve'] : [ROLE_SCOPE[role]] }
+    : null,
   correlationId: 'c',
   logger,
 });
@@ -50,6 +53,12 @@ describe('authorization declared in the schema (@requiresAuth, @requiresScope)',
     expect(await run('managers', as('MANAGER'))).toBe('m');
     expect(await run('either', as('CUSTOMER'))).toBe('e');
     expect(await run('either', as('MANAGER'))).toBe('e');
+  });
+
+  it('a service client (client credentials) holds only its granted scopes: no customer or manager field', async () => {
+    expect(await run('signedIn', as('SERVICE'))).toBe('s');
+    expect(await run('managers', as('SERVICE'))).toBe('FORBIDDEN');
+    expect(await run('either', as('SERVICE'))).toBe('FORBIDDEN');
   });
 
   it('every mutation of every subgraph declares who may call it (except sign-up and login)', () => {

@@ -1,17 +1,32 @@
-import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey, type JSONWebKeySet, createLocalJWKSet, errors as joseErrors } from 'jose';
+import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JSONWebKeySet, createLocalJWKSet, errors as joseErrors } from 'jose';
 import { invalidTokenError } from '../errors';
 
-/** Roles of our users (user context). */
-export type Role = 'CUSTOMER' | 'MANAGER';
+/**
+ * Roles of callers: our users (user context) and, for service-to-service calls, `SERVICE` —
+ * an OAuth client authenticated with client credentials (e.g. `rental-service` calling payment).
+ */
+export type Role = 'CUSTOMER' | 'MANAGER' | 'SERVICE';
 
 /** The authenticated caller, from a verified access token. */
 export interface AuthUser {
-  /** User id (`sub`). */
+  /** User id (`sub`); for `SERVICE` callers the OAuth client id. */
   id: string;
   role: Role;
+  /**
+   * Scopes held (issue #5, roles and scopes): `customer` or `manager` for users — derived from
+   * the role, whatever the token's `scope` says —, the granted `scope` claim for services
+   * (e.g. `payment:approve`).
+   */
+  scopes: string[];
   /** Display name (`name` claim), when present. */
   name?: string;
 }
+
+/** Scope of service clients allowed to approve payments (rental's saga → payment's internal route). */
+export const PAYMENT_APPROVE_SCOPE = 'payment:approve';
+
+/** Scope a user holds by role (`@requiresScope` in the subgraph schemas). */
+export const ROLE_SCOPE = { CUSTOMER: 'customer', MANAGER: 'manager' } as const;
 
 /** Where and what to trust. Configured per deployment (issuer URL, audience, JWKS). */
 export interface TokenVerifierOptions {
@@ -49,6 +64,24 @@ export function parseAlgorithms(value: string | undefined): string[] {
 export const CLOCK_TOLERANCE_SECONDS = 5;
 
 /**
+ * The caller a verified token's claims describe. A user token carries `role`
+ * (`CUSTOMER`/`MANAGER`); a client-credentials token (RFC 9068) has no `role`, `sub` equal to
+ * its `client_id` and a `scope`: a `SERVICE` caller.
+ * @throws GraphQLError `UNAUTHENTICATED` for any other shape.
+ */
+function callerOf(payload: JWTPayload): AuthUser {
+  const { sub, role } = payload;
+  if (typeof sub !== 'string' || sub === '') throw invalidTokenError('Access token lacks a subject');
+  const name = typeof payload.name === 'string' ? { name: payload.name } : {};
+  if (role === 'CUSTOMER' || role === 'MANAGER') return { id: sub, role, scopes: [ROLE_SCOPE[role]], ...name };
+  if (role === undefined && payload.client_id === sub && typeof payload.scope === 'string') {
+    const scopes = payload.scope.split(' ').filter((s) => s && !(Object.values(ROLE_SCOPE) as string[]).includes(s));
+    if (scopes.length > 0) return { id: sub, role: 'SERVICE', scopes };
+  }
+  throw invalidTokenError('Access token lacks a role or a service scope');
+}
+
+/**
  * The one access-token verifier of the platform (gateway and every subgraph use it).
  * Checks signature against the JWKS (`kid` lookup; jose caches and refreshes remote sets),
  * algorithm allow-list, `iss`, `aud`, `exp`, `nbf` with {@link CLOCK_TOLERANCE_SECONDS}.
@@ -79,11 +112,7 @@ export class TokenVerifier {
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
         requiredClaims: ['sub', 'exp', 'iat'],
       });
-      const role = payload.role;
-      if (typeof payload.sub !== 'string' || (role !== 'CUSTOMER' && role !== 'MANAGER')) {
-        throw invalidTokenError('Access token lacks a subject or role');
-      }
-      return { id: payload.sub, role, ...(typeof payload.name === 'string' ? { name: payload.name } : {}) };
+      return callerOf(payload);
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) throw invalidTokenError('Access token expired');
       if (err instanceof joseErrors.JOSEError) throw invalidTokenError('Invalid access token');

@@ -72,7 +72,7 @@ describe('JwtIssuer', () => {
 describe('TokenVerifier', () => {
   it('verifies a fresh token from the issuer to the caller', async () => {
     const { token } = await issuer.sign(USER);
-    await expect(verifier.verify(token)).resolves.toEqual({ id: USER.id, role: 'CUSTOMER', name: 'Kim Minji' });
+    await expect(verifier.verify(token)).resolves.toEqual({ id: USER.id, role: 'CUSTOMER', scopes: ['customer'], name: 'Kim Minji' });
   });
 
   it('trusts the issuer key set alone (as every subgraph does)', async () => {
@@ -82,7 +82,7 @@ describe('TokenVerifier', () => {
   });
 
   it('accepts a valid token signed with our own test key (control for the cases below)', async () => {
-    await expect(verifier.verify(await ownToken())).resolves.toEqual({ id: USER.id, role: 'CUSTOMER', name: 'Kim Minji' });
+    await expect(verifier.verify(await ownToken())).resolves.toEqual({ id: USER.id, role: 'CUSTOMER', scopes: ['customer'], name: 'Kim Minji' });
   });
 
   it('rejects a token of another issuer', async () => {
@@ -164,6 +164,25 @@ describe('TokenVerifier', () => {
   it('rejects a token without a known role', async () => {
     await expectUnauthenticated(verifier.verify(await ownToken({ role: 'ADMIN' })));
     await expectUnauthenticated(verifier.verify(await ownToken({ role: undefined })));
+  });
+
+  it('reads a client-credentials token (no role, sub = client_id, scope) as a SERVICE caller with its scopes', async () => {
+    const service = { sub: 'rental-service', client_id: 'rental-service', role: undefined, name: undefined };
+    await expect(verifier.verify(await ownToken({ ...service, scope: 'payment:approve' }))).resolves.toEqual({
+      id: 'rental-service',
+      role: 'SERVICE',
+      scopes: ['payment:approve'],
+    });
+  });
+
+  it('a user token carries the scope of its role only, whatever its scope claim says', async () => {
+    await expect(verifier.verify(await ownToken({ scope: 'manager payment:approve' }))).resolves.toMatchObject({ role: 'CUSTOMER', scopes: ['customer'] });
+  });
+
+  it('refuses role-less tokens that are not client-credentials tokens (sub ≠ client_id, no scope, or only user scopes)', async () => {
+    await expectUnauthenticated(verifier.verify(await ownToken({ role: undefined, client_id: 'rental-service', scope: 'payment:approve' })));
+    await expectUnauthenticated(verifier.verify(await ownToken({ role: undefined, sub: 'svc', client_id: 'svc' })));
+    await expectUnauthenticated(verifier.verify(await ownToken({ role: undefined, sub: 'svc', client_id: 'svc', scope: 'manager customer' })));
   });
 
   it('rejects a token without exp', async () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, DomainError, requireEnv } from '@ebook/subgraph-kit';
+import { createLogger, DomainError, requireEnv, type ServiceTokenSource } from '@ebook/subgraph-kit';
 import { createRentalDb } from '../db';
 import {
   HttpPaymentGateway,
@@ -52,7 +52,7 @@ function depsWith(payments: PaymentGateway): RentBookDeps & { wakes: () => numbe
   return { db, payments, loanDays: LOAN_DAYS, wakeRelay: () => void (wakes += 1), wakes: () => wakes };
 }
 
-const customer = () => ({ id: randomUUID(), authorization: `Bearer test-${randomUUID()}` });
+const customer = () => ({ id: randomUUID() });
 
 /** A replica row standing for a BookRegistered already consumed. */
 async function newBook(licensedCopies = 1, rentalFee = 1500): Promise<string> {
@@ -95,7 +95,7 @@ describe('rentBook saga on PostgreSQL (scripted payment participant)', () => {
     expect(stored).toMatchObject({ status: 'RENTED', bookId, customerId: me.id, fee: 2300, correlationId: cause.correlationId });
     expect(stored.dueAt!.getTime() - stored.rentedAt.getTime()).toBe(LOAN_DAYS * DAY_MS);
     expect(payments.calls).toEqual([
-      { rentalId: rental.id, customerId: me.id, amount: 2300, correlationId: cause.correlationId, authorization: me.authorization },
+      { rentalId: rental.id, customerId: me.id, amount: 2300, correlationId: cause.correlationId },
     ]);
     expect(stored.paymentId).toBe(paymentId);
     expect(await activeRentals(bookId)).toBe(1);
@@ -276,7 +276,7 @@ describe('endRental on PostgreSQL', () => {
 // ---------------------------------------------------------------------------------------------
 // The real HttpPaymentGateway (cockatiel policy) against a tiny payment stand-in over HTTP.
 
-type Mode = 'approve' | 'decline' | 'slow' | 'fail' | 'forbidden';
+type Mode = 'approve' | 'decline' | 'slow' | 'fail' | 'forbidden' | 'first-token-revoked';
 
 interface Received {
   body: { rentalId: string; customerId: string; amount: number };
@@ -321,6 +321,8 @@ beforeAll(async () => {
           return json(500, { error: 'boom' });
         case 'forbidden':
           return json(403, { error: 'not your rental' });
+        case 'first-token-revoked':
+          return h.authorization === 'Bearer service-token-1' ? json(401, { code: 'UNAUTHENTICATED' }) : json(200, { paymentId: randomUUID(), status: 'APPROVED' });
       }
     });
   });
@@ -339,13 +341,26 @@ const request = (): ApprovePaymentRequest => ({
   customerId: randomUUID(),
   amount: 1000,
   correlationId: `corr-${randomUUID()}`,
-  authorization: 'Bearer abc',
 });
 
+/**
+ * Rental's service-token source as the gateway sees it: `service-token-1`, then a new token
+ * after each `invalidate()` (what the client-credentials source does on a 401).
+ */
+class NumberedTokens implements ServiceTokenSource {
+  issued = 1;
+  async token(): Promise<string> {
+    return `service-token-${this.issued}`;
+  }
+  invalidate(): void {
+    this.issued += 1;
+  }
+}
+
 describe('HttpPaymentGateway (real cockatiel policy) against an HTTP payment stand-in', () => {
-  it('rentBook through HTTP: the approve call carries rental id, amount, the customer token and correlation id', async () => {
+  it("rentBook through HTTP: the approve call carries rental id, amount, correlation id and rental's own service token (never the customer's)", async () => {
     stub.mode = 'approve';
-    const gateway = new HttpPaymentGateway(stub.url, POLICY, logger);
+    const gateway = new HttpPaymentGateway(stub.url, POLICY, logger, new NumberedTokens());
     const bookId = await newBook(1, 1800);
     const me = customer();
     const before = stub.received.length;
@@ -354,13 +369,23 @@ describe('HttpPaymentGateway (real cockatiel policy) against an HTTP payment sta
 
     expect(rental.status).toBe('RENTED');
     expect(stub.received.slice(before)).toEqual([
-      { body: { rentalId: rental.id, customerId: me.id, amount: 1800 }, authorization: me.authorization, correlationId: cause.correlationId },
+      { body: { rentalId: rental.id, customerId: me.id, amount: 1800 }, authorization: 'Bearer service-token-1', correlationId: cause.correlationId },
     ]);
+  });
+
+  it('a 401 from payment (service token no longer valid) fetches a new token and retries: approved, circuit closed', async () => {
+    stub.mode = 'first-token-revoked';
+    const tokens = new NumberedTokens();
+    const gateway = new HttpPaymentGateway(stub.url, { ...POLICY, retries: 1 }, logger, tokens);
+    const before = stub.received.length;
+    expect(await gateway.approve(request())).toMatchObject({ kind: 'approved' });
+    expect(stub.received.slice(before).map((r) => r.authorization)).toEqual(['Bearer service-token-1', 'Bearer service-token-2']);
+    expect(gateway.circuitState()).toBe('closed');
   });
 
   it('a DECLINED answer becomes PAYMENT_DECLINED with the reason', async () => {
     stub.mode = 'decline';
-    const gateway = new HttpPaymentGateway(stub.url, POLICY, logger);
+    const gateway = new HttpPaymentGateway(stub.url, POLICY, logger, new NumberedTokens());
     const bookId = await newBook(1);
     const err = await refusal(rentBook(depsWith(gateway), customer(), bookId, cause));
     expect(err.code).toBe('PAYMENT_DECLINED');
@@ -370,7 +395,7 @@ describe('HttpPaymentGateway (real cockatiel policy) against an HTTP payment sta
 
   it('client errors (4xx) are unavailable but never open the circuit', async () => {
     stub.mode = 'forbidden';
-    const gateway = new HttpPaymentGateway(stub.url, POLICY, logger);
+    const gateway = new HttpPaymentGateway(stub.url, POLICY, logger, new NumberedTokens());
     for (let i = 0; i < POLICY.breakerThreshold + 1; i++) {
       expect(await gateway.approve(request())).toMatchObject({ kind: 'unavailable', reason: expect.stringMatching(/403/) });
     }
@@ -386,7 +411,7 @@ describe('HttpPaymentGateway (real cockatiel policy) against an HTTP payment sta
   }
 
   it('times out a slow payment, opens after 3 failures, then rentBook fails fast without calling payment or writing', async () => {
-    const gateway = new HttpPaymentGateway(stub.url, POLICY, logger);
+    const gateway = new HttpPaymentGateway(stub.url, POLICY, logger, new NumberedTokens());
 
     // 1: a slow payment (300 ms) is cut at 100 ms.
     stub.mode = 'slow';
@@ -421,7 +446,7 @@ describe('HttpPaymentGateway (real cockatiel policy) against an HTTP payment sta
   });
 
   it('after halfOpenAfterMs, with payment healthy again, the gateway probes, succeeds and closes the circuit', async () => {
-    const gateway = new HttpPaymentGateway(stub.url, POLICY, logger);
+    const gateway = new HttpPaymentGateway(stub.url, POLICY, logger, new NumberedTokens());
     await openCircuit(gateway);
     await new Promise((r) => setTimeout(r, POLICY.halfOpenAfterMs + 100));
     stub.mode = 'approve';
@@ -431,7 +456,7 @@ describe('HttpPaymentGateway (real cockatiel policy) against an HTTP payment sta
   });
 
   it('after halfOpenAfterMs, with payment healthy again, rentBook itself recovers: RENTED and the circuit closed', async () => {
-    const gateway = new HttpPaymentGateway(stub.url, POLICY, logger);
+    const gateway = new HttpPaymentGateway(stub.url, POLICY, logger, new NumberedTokens());
     await openCircuit(gateway);
     await new Promise((r) => setTimeout(r, POLICY.halfOpenAfterMs + 100));
     stub.mode = 'approve';

@@ -17,11 +17,9 @@ export interface RentBookDeps {
   logger?: Logger;
 }
 
-/** The caller of `rentBook`. */
+/** The caller of `rentBook` (the verified customer). */
 export interface RentingCustomer {
   id: string;
-  /** Forwarded to payment. */
-  authorization: string;
 }
 
 
@@ -69,7 +67,6 @@ async function rentSaga(deps: RentBookDeps, customer: RentingCustomer, bookId: s
     customerId: customer.id,
     amount: pending.fee,
     correlationId: cause.correlationId,
-    authorization: customer.authorization,
   });
 
   if (outcome.kind === 'approved') {

@@ -14,7 +14,7 @@ import {
   wrap,
 } from 'cockatiel';
 import { Gauge, register } from 'prom-client';
-import type { Logger } from '@ebook/subgraph-kit';
+import type { Logger, ServiceTokenSource } from '@ebook/subgraph-kit';
 
 /** What the rent saga asks payment for. */
 export interface ApprovePaymentRequest {
@@ -23,8 +23,6 @@ export interface ApprovePaymentRequest {
   /** Integer KRW. */
   amount: number;
   correlationId: string;
-  /** The customer's `Authorization` header, forwarded (payment checks the caller is the customer). */
-  authorization: string;
 }
 
 /** Outcome of a payment approval, after the resilience policy. */
@@ -94,10 +92,14 @@ class PaymentHttpError extends Error {
   }
 }
 
-/** Failures worth retrying and counting against the breaker: timeouts, network errors, 5xx. */
+/**
+ * Failures worth retrying and counting against the breaker: timeouts, network errors (payment's
+ * or the token endpoint's), 5xx, and 401 (our service token was refused — e.g. the signing key
+ * rotated —: the retry fetches a fresh one).
+ */
 function isTransient(err: Error): boolean {
   if (err instanceof BrokenCircuitError || err instanceof BulkheadRejectedError) return false;
-  if (err instanceof PaymentHttpError) return err.status >= 500;
+  if (err instanceof PaymentHttpError) return err.status >= 500 || err.status === 401;
   return true;
 }
 
@@ -113,8 +115,9 @@ const STATE_NAMES: Record<CircuitState, string> = {
 };
 
 /**
- * Calls payment's internal approve endpoint (`POST {baseUrl}/internal/payments/approve`)
- * behind cockatiel: retry → circuit breaker → timeout, with a fallback that maps every failure
+ * Calls payment's internal approve endpoint (`POST {baseUrl}/internal/payments/approve`) as
+ * rental's own OAuth client (a client-credentials token with scope `payment:approve` from
+ * `tokens`; the customer's token never leaves rental) behind cockatiel: retry → circuit breaker → timeout, with a fallback that maps every failure
  * to `unavailable` (and `retryAfterSeconds` while the circuit is open); a bulkhead admits whole
  * rent sagas ({@link admit}).
  */
@@ -128,6 +131,7 @@ export class HttpPaymentGateway implements PaymentGateway {
     private readonly baseUrl: string,
     private readonly opts: PaymentPolicyOptions,
     private readonly logger: Logger,
+    private readonly tokens: ServiceTokenSource,
   ) {
     this.breaker = circuitBreaker(handleWhen(isTransient), {
       halfOpenAfter: opts.halfOpenAfterMs,
@@ -174,16 +178,18 @@ export class HttpPaymentGateway implements PaymentGateway {
   async approve(req: ApprovePaymentRequest): Promise<PaymentOutcome> {
     try {
       const body = await this.policy.execute(async ({ signal }) => {
+        const token = await this.tokens.token();
         const res = await fetch(`${this.baseUrl}/internal/payments/approve`, {
           method: 'POST',
           signal,
           headers: {
             'content-type': 'application/json',
-            authorization: req.authorization,
+            authorization: `Bearer ${token}`,
             'x-correlation-id': req.correlationId,
           },
           body: JSON.stringify({ rentalId: req.rentalId, customerId: req.customerId, amount: req.amount }),
         });
+        if (res.status === 401) this.tokens.invalidate();
         if (!res.ok) throw new PaymentHttpError(res.status);
         return (await res.json()) as { paymentId: string; status: 'APPROVED' | 'DECLINED' | 'REFUNDED'; declineReason?: string | null };
       });

@@ -16,22 +16,18 @@ export interface LoginGuard {
 }
 
 /**
- * Checks credentials and issues an access token.
+ * Checks credentials — the one password check of the platform, used by the `login` mutation
+ * and by the authorization server's login page.
  * With a `guard`, the attempt is first counted by the {@link LoginThrottle} (per account and per
  * IP): over a limit it is refused `RATE_LIMITED` (`extensions.retryAfter`, seconds) before any
  * lookup or password check; a success resets the account's failures.
  * An email that cannot belong to an account (too long, control characters) is never sent to
  * the database and is answered like an unknown one.
+ * @returns the account.
  * @throws `INVALID_CREDENTIALS` for an unknown email or a wrong password (same message, same
  * timing, so callers cannot probe which emails exist); `RATE_LIMITED`.
  */
-export async function login(
-  db: UserDb,
-  issuer: JwtIssuer,
-  email: string,
-  password: string,
-  guard?: LoginGuard,
-): Promise<{ accessToken: string; expiresAt: string; user: User }> {
+export async function authenticate(db: UserDb, email: string, password: string, guard?: LoginGuard): Promise<User> {
   const account = normalizeEmail(email);
   if (guard) {
     const retryAfter = await guard.throttle.reserve(account, guard.clientIp);
@@ -44,6 +40,22 @@ export async function login(
   const ok = await verifyPassword(user?.passwordHash ?? null, password);
   if (!user || !ok) throw appError('INVALID_CREDENTIALS', 'Email or password is wrong');
   await guard?.throttle.succeeded(account, guard.clientIp);
+  return user;
+}
+
+/**
+ * The first-party `login` mutation: {@link authenticate}, then an access token signed with the
+ * authorization server's key and carrying the same claims as its tokens.
+ * @throws as {@link authenticate}.
+ */
+export async function login(
+  db: UserDb,
+  issuer: JwtIssuer,
+  email: string,
+  password: string,
+  guard?: LoginGuard,
+): Promise<{ accessToken: string; expiresAt: string; user: User }> {
+  const user = await authenticate(db, email, password, guard);
   const { token, expiresAt } = await issuer.sign({ id: user.id, role: user.role, name: user.name });
   return { accessToken: token, expiresAt: expiresAt.toISOString(), user };
 }

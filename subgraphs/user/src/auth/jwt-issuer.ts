@@ -3,6 +3,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SignJWT, exportJWK, generateKeyPair, importJWK, type JWK, type CryptoKey } from 'jose';
 import type { JSONWebKeySet } from 'jose';
+import { ROLE_SCOPE } from '@ebook/subgraph-kit';
+
+/** `client_id` of tokens issued by the first-party `login` mutation (playground, tests, scripts). */
+export const LOGIN_CLIENT_ID = 'ebook-login';
 
 /** Claims we put in access tokens besides the registered ones. */
 export interface AccessTokenSubject {
@@ -39,6 +43,7 @@ export class JwtIssuer {
     private readonly opts: JwtIssuerOptions,
     private readonly privateKey: CryptoKey,
     private readonly publicJwk: JWK,
+    private readonly privateJwk: JWK,
   ) {}
 
   /** @throws Error when `jwk` is not an ES256 private key with a `kid`. */
@@ -50,7 +55,7 @@ export class JwtIssuer {
       if (old.d) throw new Error('JWT_PREVIOUS_PUBLIC_JWKS must hold public keys only (no "d")');
       if (!old.kid || old.kid === jwk.kid) throw new Error('every previous key needs its own kid');
     }
-    return new JwtIssuer(opts, privateKey, { ...pub, alg: 'ES256', use: 'sig' });
+    return new JwtIssuer(opts, privateKey, { ...pub, alg: 'ES256', use: 'sig' }, jwk);
   }
 
   /** Generates a fresh key pair (tests, ephemeral runs). */
@@ -67,16 +72,34 @@ export class JwtIssuer {
     return JwtIssuer.fromPrivateJwk(opts, JSON.parse(readFileSync(file, 'utf8')) as JWK);
   }
 
+  /** `iss`, `aud` and token lifetime this issuer signs with. */
+  settings(): Readonly<JwtIssuerOptions> {
+    return this.opts;
+  }
+
   /** The public key set served at `/.well-known/jwks.json`: the current key first, then retired ones. */
   jwks(): JSONWebKeySet {
     return { keys: [this.publicJwk, ...(this.opts.previousPublicKeys ?? []).map((k) => ({ ...k, alg: 'ES256', use: 'sig' }))] };
   }
 
-  /** Signs an access token for `user`. @returns the JWT and its expiry. */
+  /**
+   * The private signing JWK (a secret): handed to the authorization server (oidc-provider) so
+   * `login` tokens and OAuth tokens are signed by one key. Never log it.
+   */
+  signingJwk(): JWK {
+    return this.privateJwk;
+  }
+
+  /**
+   * Signs an access token for `user` with the claims of the authorization server's JWT access
+   * tokens (RFC 9068: `typ: at+jwt`, `iss`, `aud`, `sub`, `client_id`, `scope`, `jti`, `iat`,
+   * `exp`; plus `nbf`, `role`, `name`). `client_id` is {@link LOGIN_CLIENT_ID}.
+   * @returns the JWT and its expiry.
+   */
   async sign(user: AccessTokenSubject): Promise<{ token: string; expiresAt: Date }> {
     const now = Math.floor(Date.now() / 1000);
     const exp = now + this.opts.ttlSeconds;
-    const token = await new SignJWT({ role: user.role, name: user.name })
+    const token = await new SignJWT({ role: user.role, name: user.name, client_id: LOGIN_CLIENT_ID, scope: ROLE_SCOPE[user.role] })
       .setProtectedHeader({ alg: 'ES256', kid: this.publicJwk.kid!, typ: 'at+jwt' })
       .setIssuer(this.opts.issuer)
       .setAudience(this.opts.audience)

@@ -1,0 +1,229 @@
+import Provider, { type ClientMetadata, type KoaContextWithOIDC, errors as oidcErrors } from 'oidc-provider';
+import type { JWK } from 'jose';
+import { z } from 'zod';
+import type { Logger } from '@ebook/subgraph-kit';
+import { PAYMENT_APPROVE_SCOPE, ROLE_SCOPE } from '@ebook/subgraph-kit';
+import type { UserDb } from '../db';
+import { prismaOidcAdapter } from './prisma-adapter';
+
+/**
+ * Resource indicator (RFC 8707) of our GraphQL API: access tokens for it are JWTs (RFC 9068)
+ * with `aud` = the configured audience, signed with the same key as the `login` mutation's.
+ * Clients need not send `resource`: it is the default.
+ */
+export const API_RESOURCE = 'urn:ebook-rental:api';
+
+/** Paths of the authorization server's endpoints, relative to the issuer (all served by the user context). */
+export const OIDC_ROUTES = {
+  authorization: '/oauth/authorize',
+  token: '/oauth/token',
+  revocation: '/oauth/revoke',
+  userinfo: '/oauth/userinfo',
+  end_session: '/oauth/logout',
+  jwks: '/.well-known/jwks.json',
+} as const;
+
+/** A confidential service client (client credentials grant), e.g. `rental-service`. */
+export const ServiceClientSchema = z.object({
+  clientId: z.string().regex(/^[\w.-]{3,64}$/),
+  /** At least 32 characters: it is a password machines use. */
+  clientSecret: z.string().min(32),
+  /** Scopes it may be granted, e.g. `["payment:approve"]`. */
+  scopes: z.array(z.string().regex(/^[\w:.-]+$/)).min(1),
+});
+export type ServiceClient = z.infer<typeof ServiceClientSchema>;
+
+/** A public web or mobile client (authorization code + PKCE, refresh tokens). */
+export interface PublicClient {
+  clientId: string;
+  /** Exact redirect URIs (no wildcards). */
+  redirectUris: string[];
+}
+
+/** Settings of the authorization server (env names in parentheses; see {@link authorizationServerFromEnv}). */
+export interface AuthorizationServerOptions {
+  /** `iss` of every token (`JWT_ISSUER`): the user context's public base URL; discovery is at `<issuer>/.well-known/openid-configuration`. */
+  issuer: string;
+  /** `aud` of API access tokens (`JWT_AUDIENCE`). */
+  audience: string;
+  /** The ES256 private signing JWK with `kid` — the one `JwtIssuer` signs `login` tokens with. */
+  signingKey: JWK;
+  /** Access-token lifetime, seconds (`ACCESS_TOKEN_TTL_SECONDS`, default 3600). */
+  accessTokenTtlSeconds: number;
+  /** Refresh-token (and grant) lifetime, seconds (`REFRESH_TOKEN_TTL_SECONDS`, default 14 days). */
+  refreshTokenTtlSeconds: number;
+  /** Keys signing oidc-provider's cookies (`OIDC_COOKIE_KEYS`, comma separated, newest first; secrets). */
+  cookieKeys: string[];
+  /** Public clients (`OIDC_WEB_CLIENT_ID`, `OIDC_WEB_REDIRECT_URIS`). */
+  publicClients: PublicClient[];
+  /** Service clients (`OIDC_SERVICE_CLIENTS`, JSON array of {@link ServiceClientSchema}; a k8s Secret). */
+  serviceClients: ServiceClient[];
+  /** Trust `X-Forwarded-Proto/Host` from an ingress when building endpoint URLs (`OIDC_TRUST_PROXY=true`). */
+  trustProxy?: boolean;
+}
+
+/** The web client's id when `OIDC_WEB_CLIENT_ID` is unset. */
+export const DEFAULT_WEB_CLIENT_ID = 'ebook-web';
+
+/**
+ * Reads the authorization-server settings that are not the signing key from the environment:
+ * `OIDC_COOKIE_KEYS` (required in production — `pnpm dev` and tests pass their own),
+ * `OIDC_WEB_CLIENT_ID` (default `ebook-web`), `OIDC_WEB_REDIRECT_URIS` (comma separated,
+ * default `http://localhost:3000/callback`), `OIDC_SERVICE_CLIENTS` (JSON array),
+ * `REFRESH_TOKEN_TTL_SECONDS` (default 1 209 600 = 14 days), `OIDC_TRUST_PROXY`.
+ * @throws Error for a missing or malformed variable (fail fast at start-up).
+ */
+export function authorizationServerFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): Pick<AuthorizationServerOptions, 'cookieKeys' | 'publicClients' | 'serviceClients' | 'refreshTokenTtlSeconds' | 'trustProxy'> {
+  const cookieKeys = (env.OIDC_COOKIE_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean);
+  if (cookieKeys.length === 0 || cookieKeys.some((k) => k.length < 32)) throw new Error('OIDC_COOKIE_KEYS must list one or more secrets of at least 32 characters');
+  const serviceClients = z.array(ServiceClientSchema).parse(JSON.parse(env.OIDC_SERVICE_CLIENTS ?? '[]'));
+  const refresh = Number(env.REFRESH_TOKEN_TTL_SECONDS ?? 14 * 24 * 3600);
+  if (!Number.isInteger(refresh) || refresh <= 0) throw new Error('REFRESH_TOKEN_TTL_SECONDS must be a positive integer');
+  return {
+    cookieKeys,
+    publicClients: [
+      {
+        clientId: env.OIDC_WEB_CLIENT_ID ?? DEFAULT_WEB_CLIENT_ID,
+        redirectUris: (env.OIDC_WEB_REDIRECT_URIS ?? 'http://localhost:3000/callback').split(',').map((u) => u.trim()).filter(Boolean),
+      },
+    ],
+    serviceClients,
+    refreshTokenTtlSeconds: refresh,
+    trustProxy: env.OIDC_TRUST_PROXY === 'true',
+  };
+}
+
+function clientMetadata(opts: AuthorizationServerOptions): ClientMetadata[] {
+  return [
+    ...opts.publicClients.map((c) => ({
+      client_id: c.clientId,
+      token_endpoint_auth_method: 'none' as const,
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code' as const],
+      redirect_uris: c.redirectUris,
+      // `scope` limits what the client may ask for: OIDC scopes only — API rights come from the user's role.
+      scope: 'openid offline_access profile email',
+    })),
+    ...opts.serviceClients.map((c) => ({
+      client_id: c.clientId,
+      client_secret: c.clientSecret,
+      token_endpoint_auth_method: 'client_secret_basic' as const,
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      // Its API scopes are limited by getResourceServerInfo (client metadata `scope` may only list OIDC scopes).
+    })),
+  ];
+}
+
+/**
+ * The OAuth 2.1 / OpenID Connect authorization server of the platform, built on
+ * `oidc-provider` (OpenID Certified), not our own token code (issue #5):
+ * - discovery at `<issuer>/.well-known/openid-configuration`, JWKS at `/.well-known/jwks.json`
+ *   (served by the user context itself, retired keys included);
+ * - authorization code + PKCE (S256, required for every client) with the login page of
+ *   {@link mountAuthorizationServer}; first-party clients are never asked for consent;
+ * - refresh tokens with rotation and reuse detection: presenting a rotated (consumed) refresh
+ *   token revokes the whole grant (oidc-provider's refresh_token grant);
+ * - client credentials for service clients (e.g. scope {@link PAYMENT_APPROVE_SCOPE});
+ * - access tokens for {@link API_RESOURCE} are ES256 JWTs (`typ: at+jwt`) with `iss`, `aud`,
+ *   `sub`, `client_id`, `scope`, `jti`, `iat`, `exp` and, for users, `role` and `name` — the
+ *   same claims the `login` mutation's tokens carry, so one verifier accepts both.
+ * State (sessions, codes, grants, refresh tokens) lives in the user database ({@link prismaOidcAdapter}).
+ */
+export function createAuthorizationServer(opts: AuthorizationServerOptions, db: UserDb, logger: Logger): Provider {
+  const serviceScopes = new Map(opts.serviceClients.map((c) => [c.clientId, c.scopes.join(' ')]));
+  const userScopes = Object.values(ROLE_SCOPE).join(' ');
+  const provider = new Provider(opts.issuer, {
+    adapter: prismaOidcAdapter(db),
+    clients: clientMetadata(opts),
+    jwks: { keys: [{ ...opts.signingKey, alg: 'ES256', use: 'sig' }] as never },
+    cookies: { keys: opts.cookieKeys },
+    scopes: ['openid', 'offline_access', 'profile', 'email'],
+    claims: { openid: ['sub'], profile: ['name'], email: ['email'] },
+    enabledJWA: { idTokenSigningAlgValues: ['ES256'], userinfoSigningAlgValues: ['ES256'] },
+    clientDefaults: { id_token_signed_response_alg: 'ES256', grant_types: ['authorization_code'], response_types: ['code'] },
+    pkce: { required: () => true },
+    routes: OIDC_ROUTES,
+    rotateRefreshToken: true,
+    ttl: {
+      AccessToken: opts.accessTokenTtlSeconds,
+      ClientCredentials: opts.accessTokenTtlSeconds,
+      AuthorizationCode: 60,
+      IdToken: opts.accessTokenTtlSeconds,
+      Interaction: 600,
+      Session: opts.refreshTokenTtlSeconds,
+      Grant: opts.refreshTokenTtlSeconds,
+      RefreshToken: opts.refreshTokenTtlSeconds,
+    },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => API_RESOURCE,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, resource, client) => {
+          if (resource !== API_RESOURCE) throw new oidcErrors.InvalidTarget();
+          return {
+            audience: opts.audience,
+            scope: serviceScopes.get(client.clientId) ?? userScopes,
+            accessTokenFormat: 'jwt',
+            accessTokenTTL: opts.accessTokenTtlSeconds,
+            jwt: { sign: { alg: 'ES256' } },
+          };
+        },
+      },
+    },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    async findAccount(_ctx, id) {
+      const user = await db.user.findUnique({ where: { id } }).catch(() => null);
+      if (!user) return undefined;
+      return { accountId: user.id, claims: () => ({ sub: user.id, name: user.name, email: user.email }) };
+    },
+    // API access tokens of users carry the role (our verifier authorizes on it), like `login`'s.
+    async extraTokenClaims(_ctx, token) {
+      if (!('accountId' in token) || !token.accountId) return undefined;
+      const user = await db.user.findUnique({ where: { id: token.accountId }, select: { role: true, name: true } });
+      return user ? { role: user.role, name: user.name } : undefined;
+    },
+    // First-party clients only: no consent screen; the grant covers OIDC scopes and the user's role scope.
+    async loadExistingGrant(ctx: KoaContextWithOIDC) {
+      const { client, session } = ctx.oidc;
+      if (!client || !session?.accountId) return undefined;
+      const grantId = ctx.oidc.result?.consent?.grantId ?? session.grantIdFor(client.clientId);
+      if (grantId) return ctx.oidc.provider.Grant.find(grantId);
+      const user = await db.user.findUnique({ where: { id: session.accountId }, select: { role: true } });
+      if (!user) return undefined;
+      const grant = new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+      grant.addOIDCScope('openid offline_access profile email');
+      grant.addResourceScope(API_RESOURCE, ROLE_SCOPE[user.role]);
+      await grant.save();
+      return grant;
+    },
+    renderError(ctx, out) {
+      ctx.type = 'html';
+      ctx.body = page('Sign-in error', `<p>${escapeHtml(String(out.error))}: ${escapeHtml(String(out.error_description ?? ''))}</p>`);
+    },
+  });
+  provider.proxy = opts.trustProxy ?? false;
+  provider.on('server_error', (_ctx, err) => logger.error({ err }, 'authorization server error'));
+  provider.on('grant.revoked', (_ctx, grantId) => logger.warn({ grantId }, 'grant revoked (refresh token reuse or revocation)'));
+  return provider;
+}
+
+/** Escapes text for HTML element content and attribute values. */
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** A minimal self-contained HTML page (no scripts, no external resources). */
+export function page(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:22rem;margin:4rem auto;padding:0 1rem}label,input,button{display:block;width:100%;box-sizing:border-box;margin:.4rem 0}input,button{padding:.5rem}.error{color:#b00020}</style></head>
+<body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
+}
