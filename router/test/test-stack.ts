@@ -20,8 +20,13 @@ export interface PaymentKnobs {
 export async function startTestStack(
   knobs: PaymentKnobs = { declineRate: 0 },
   paymentPolicy?: Partial<PaymentPolicyOptions>,
-  /** Optional stack settings (security suite): login throttling limits; the JWT signing key file (an ES256 private JWK, created when absent). */
-  extra: Pick<StackOptions, 'loginThrottle'> & { jwtPrivateKeyFile?: string } = {},
+  /**
+   * Optional stack settings: login throttling limits; the JWT signing key file (an ES256 private
+   * JWK, created when absent); `userPort` — the user context on that port with
+   * `iss` = `http://127.0.0.1:<userPort>`, so discovery is reachable at `<iss>/.well-known/...`
+   * (authorization-server tests); the web client's redirect URIs.
+   */
+  extra: Pick<StackOptions, 'loginThrottle' | 'webRedirectUris'> & { jwtPrivateKeyFile?: string; userPort?: number } = {},
 ): Promise<Stack & { bus: KafkaEventBus }> {
   const logger = createLogger('e2e', process.env.LOG_LEVEL ?? 'silent');
   const bus = new KafkaEventBus({ brokers: requireEnv('KAFKA_BROKERS').split(','), clientId: 'e2e', logger });
@@ -36,12 +41,13 @@ export async function startTestStack(
       payment: requireEnv('PAYMENT_DATABASE_URL'),
       'rental-view': requireEnv('RENTAL_VIEW_DATABASE_URL'),
     },
-    ports: { gateway: 0, user: 0, 'book-management': 0, rental: 0, payment: 0, 'rental-view': 0 },
-    jwt: { issuer: 'http://localhost:4001', audience: 'ebook-rental', ttlSeconds: 900, ...(extra.jwtPrivateKeyFile ? { privateKeyFile: extra.jwtPrivateKeyFile } : {}) },
+    ports: { gateway: 0, user: extra.userPort ?? 0, 'book-management': 0, rental: 0, payment: 0, 'rental-view': 0 },
+    jwt: { issuer: extra.userPort ? `http://127.0.0.1:${extra.userPort}` : 'http://localhost:4001', audience: 'ebook-rental', ttlSeconds: 900, ...(extra.jwtPrivateKeyFile ? { privateKeyFile: extra.jwtPrivateKeyFile } : {}) },
     seedManager: TEST_MANAGER,
     paymentProcessor: processor,
     ...(paymentPolicy ? { paymentPolicy } : {}),
     ...(extra.loginThrottle ? { loginThrottle: extra.loginThrottle } : {}),
+    ...(extra.webRedirectUris ? { webRedirectUris: extra.webRedirectUris } : {}),
   });
   return {
     ...stack,

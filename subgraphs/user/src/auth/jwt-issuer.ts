@@ -3,7 +3,6 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SignJWT, exportJWK, generateKeyPair, importJWK, type JWK, type CryptoKey } from 'jose';
 import type { JSONWebKeySet } from 'jose';
-import { ROLE_SCOPE } from '@ebook/subgraph-kit';
 
 /** `client_id` of tokens issued by the first-party `login` mutation (playground, tests, scripts). */
 export const LOGIN_CLIENT_ID = 'ebook-login';
@@ -91,21 +90,21 @@ export class JwtIssuer {
   }
 
   /**
-   * Signs an access token for `user` with the claims of the authorization server's JWT access
-   * tokens (RFC 9068: `typ: at+jwt`, `iss`, `aud`, `sub`, `client_id`, `scope`, `jti`, `iat`,
-   * `exp`; plus `nbf`, `role`, `name`). `client_id` is {@link LOGIN_CLIENT_ID}.
+   * Signs an access token for `user` with exactly the claims of the authorization server's JWT
+   * access tokens for users (RFC 9068 `typ: at+jwt`; `iss`, `aud`, `sub`, `client_id`, `jti`,
+   * `iat`, `exp`, plus our `role` and `name`; no `scope`: users are authorized by `role`).
+   * `client_id` is {@link LOGIN_CLIENT_ID}.
    * @returns the JWT and its expiry.
    */
   async sign(user: AccessTokenSubject): Promise<{ token: string; expiresAt: Date }> {
     const now = Math.floor(Date.now() / 1000);
     const exp = now + this.opts.ttlSeconds;
-    const token = await new SignJWT({ role: user.role, name: user.name, client_id: LOGIN_CLIENT_ID, scope: ROLE_SCOPE[user.role] })
+    const token = await new SignJWT({ role: user.role, name: user.name, client_id: LOGIN_CLIENT_ID })
       .setProtectedHeader({ alg: 'ES256', kid: this.publicJwk.kid!, typ: 'at+jwt' })
       .setIssuer(this.opts.issuer)
       .setAudience(this.opts.audience)
       .setSubject(user.id)
       .setIssuedAt(now)
-      .setNotBefore(now)
       .setExpirationTime(exp)
       .setJti(randomUUID())
       .sign(this.privateKey);

@@ -148,6 +148,11 @@ export function createAuthorizationServer(opts: AuthorizationServerOptions, db: 
     pkce: { required: () => true },
     routes: OIDC_ROUTES,
     rotateRefreshToken: true,
+    // OAuth 2.1: a client allowed the refresh_token grant gets a refresh token, without OIDC's
+    // `offline_access` + `prompt=consent` ceremony (our clients are first-party); it outlives
+    // the browser session, up to refreshTokenTtlSeconds.
+    issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    expiresWithSession: () => false,
     ttl: {
       AccessToken: opts.accessTokenTtlSeconds,
       ClientCredentials: opts.accessTokenTtlSeconds,

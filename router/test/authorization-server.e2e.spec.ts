@@ -1,0 +1,290 @@
+import { randomUUID } from 'node:crypto';
+import net from 'node:net';
+import pg from 'pg';
+import * as oauth from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireEnv } from '@ebook/subgraph-kit';
+import { startTestStack } from './test-stack';
+
+/**
+ * The OAuth 2.1 / OpenID Connect authorization server (issue #5) on the whole stack (real
+ * PostgreSQL + Kafka), driven like a real web app would: openid-client (a certified relying-party
+ * library) builds the requests, and a browser is played by `fetch` with a cookie jar, following
+ * redirects and posting the login form. The issuer is the user context's real address, so
+ * discovery is fetched from `<iss>/.well-known/openid-configuration`.
+ */
+
+const REDIRECT_URI = 'http://127.0.0.1:3999/callback';
+const WEB_CLIENT = 'ebook-web';
+const PASSWORD = 'correct horse battery';
+const THROTTLE = { maxFailuresPerAccount: 3, maxFailuresPerIp: 50, windowSeconds: 30 };
+
+let stack: Awaited<ReturnType<typeof startTestStack>>;
+let issuer: string;
+let web: oauth.Configuration;
+let paymentDb: pg.Pool;
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** A GraphQL call at the gateway. */
+async function gql(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<{ data?: any; errors?: { extensions?: { code?: string } }[] }> {
+  const res = await fetch(`${stack.gatewayUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await res.json()) as { data?: any };
+}
+
+const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+const headerOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString()) as Record<string, unknown>;
+
+async function newCustomer(): Promise<{ id: string; email: string }> {
+  const email = `oidc-${randomUUID()}@example.com`;
+  const r = await gql('mutation R($i: RegisterCustomerInput!) { registerCustomer(input: $i) { id } }', {
+    i: { name: 'Oh Idc', email, phone: '010-5555-0101', password: PASSWORD },
+  });
+  return { id: r.data.registerCustomer.id as string, email };
+}
+
+/** A browser: cookies per name (one host), manual redirects. */
+class Browser {
+  private readonly cookies = new Map<string, string>();
+
+  async request(url: string, init: RequestInit = {}): Promise<Response> {
+    const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const res = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), ...(cookie ? { cookie } : {}) } });
+    for (const set of res.headers.getSetCookie()) {
+      const [pair] = set.split(';');
+      const eq = pair!.indexOf('=');
+      this.cookies.set(pair!.slice(0, eq), pair!.slice(eq + 1));
+    }
+    return res;
+  }
+
+  /** Follows redirects until one leaves the issuer (the client's redirect URI) or a page is shown. */
+  async follow(url: string, init: RequestInit = {}): Promise<{ res: Response; url: string }> {
+    let res = await this.request(url, init);
+    let current = url;
+    while (res.status >= 300 && res.status < 400) {
+      current = new URL(res.headers.get('location')!, current).href;
+      if (!current.startsWith(issuer)) return { res, url: current };
+      res = await this.request(current);
+    }
+    return { res, url: current };
+  }
+
+  /** Posts the login form of the page at `pageUrl`. */
+  async login(pageUrl: string, email: string, password: string): Promise<{ res: Response; url: string }> {
+    const action = new URL(`${new URL(pageUrl).pathname}/login`, issuer).href;
+    return this.follow(action, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ email, password }).toString(),
+    });
+  }
+}
+
+/** Starts an authorization code + PKCE flow; returns the login page and what the client keeps. */
+async function startFlow(browser: Browser, extra: Record<string, string> = {}) {
+  const verifier = oauth.randomPKCECodeVerifier();
+  const state = oauth.randomState();
+  const url = oauth.buildAuthorizationUrl(web, {
+    redirect_uri: REDIRECT_URI,
+    scope: 'openid offline_access profile',
+    code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    ...extra,
+  });
+  const page = await browser.follow(url.href);
+  return { verifier, state, page };
+}
+
+/** The whole sign-in of `email`: login page, credentials, code exchange. @returns the token response. */
+async function signIn(email: string) {
+  const browser = new Browser();
+  const { verifier, state, page } = await startFlow(browser);
+  const done = await browser.login(page.url, email, PASSWORD);
+  expect(done.url.startsWith(REDIRECT_URI)).toBe(true);
+  return oauth.authorizationCodeGrant(web, new URL(done.url), { pkceCodeVerifier: verifier, expectedState: state });
+}
+
+/** Calls the token endpoint as rental's service client (client_secret_basic). */
+async function serviceToken(secret: string, scope = 'payment:approve'): Promise<Response> {
+  const client = stack.serviceClients[0]!;
+  return fetch(`${issuer}/oauth/token`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`,
+    },
+    body: new URLSearchParams({ grant_type: 'client_credentials', scope }).toString(),
+  });
+}
+
+/** Payment's internal approve route with a bearer token and a body payment rejects (so nothing is charged). */
+const internalApprove = (token: string, body: unknown) =>
+  fetch(`${stack.contexts.payment.url}/internal/payments/approve`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
+
+beforeAll(async () => {
+  const port = await freePort();
+  stack = await startTestStack({ declineRate: 0 }, undefined, { userPort: port, webRedirectUris: [REDIRECT_URI], loginThrottle: THROTTLE });
+  issuer = `http://127.0.0.1:${port}`;
+  web = await oauth.discovery(new URL(issuer), WEB_CLIENT, undefined, oauth.None(), { execute: [oauth.allowInsecureRequests] });
+  paymentDb = new pg.Pool({ connectionString: requireEnv('PAYMENT_DATABASE_URL'), max: 2 });
+}, 60_000);
+
+afterAll(async () => {
+  await paymentDb?.end();
+  await stack?.stop();
+});
+
+describe('discovery and keys', () => {
+  it('serves the discovery document at <iss>/.well-known/openid-configuration for the iss in our tokens', async () => {
+    const res = await fetch(`${issuer}/.well-known/openid-configuration`);
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as Record<string, any>;
+    expect(doc).toMatchObject({
+      issuer,
+      authorization_endpoint: `${issuer}/oauth/authorize`,
+      token_endpoint: `${issuer}/oauth/token`,
+      jwks_uri: `${issuer}/.well-known/jwks.json`,
+      code_challenge_methods_supported: ['S256'],
+    });
+    expect(doc.grant_types_supported).toEqual(expect.arrayContaining(['authorization_code', 'refresh_token', 'client_credentials']));
+    const jwks = (await (await fetch(doc.jwks_uri)).json()) as { keys: Record<string, unknown>[] };
+    expect(jwks.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig', kid: expect.any(String) });
+    expect(jwks.keys.every((k) => k.d === undefined)).toBe(true);
+  });
+});
+
+describe('authorization code + PKCE (web client, login page)', () => {
+  it('a customer signs in on the login page; the access token works at the gateway and has the claims of a `login` token', async () => {
+    const me = await newCustomer();
+    const tokens = await signIn(me.email);
+    expect(tokens.token_type.toLowerCase()).toBe('bearer');
+    expect(tokens.refresh_token).toEqual(expect.any(String));
+    expect(tokens.claims()?.sub).toBe(me.id);
+
+    const viaOauth = await gql('{ me { id role } }', {}, tokens.access_token);
+    expect(viaOauth).toEqual({ data: { me: { id: me.id, role: 'CUSTOMER' } } });
+
+    const login = await gql('mutation L($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }', { e: me.email, p: PASSWORD });
+    const first = claimsOf(login.data.login.accessToken as string);
+    const second = claimsOf(tokens.access_token);
+    expect(Object.keys(second).sort()).toEqual(Object.keys(first).sort());
+    expect(second).toMatchObject({ iss: issuer, aud: 'ebook-rental', sub: me.id, role: 'CUSTOMER', client_id: WEB_CLIENT });
+    expect(headerOf(tokens.access_token)).toMatchObject({ alg: 'ES256', typ: 'at+jwt', kid: headerOf(login.data.login.accessToken).kid });
+  });
+
+  it('a wrong password shows the form again with 401 and issues no code; the per-account throttle then answers 429 with Retry-After', async () => {
+    const me = await newCustomer();
+    const browser = new Browser();
+    const { page } = await startFlow(browser);
+    expect(page.res.status).toBe(200);
+    const html = await page.res.text();
+    expect(html).toContain('<form method="post"');
+    expect(page.res.headers.get('x-frame-options')).toBe('DENY');
+    for (let i = 0; i < THROTTLE.maxFailuresPerAccount; i++) {
+      const wrong = await browser.login(page.url, me.email, 'not the password');
+      expect(wrong.res.status).toBe(401);
+      expect(await wrong.res.text()).toContain('Email or password is wrong');
+    }
+    const throttled = await browser.login(page.url, me.email, PASSWORD);
+    expect(throttled.res.status).toBe(429);
+    expect(Number(throttled.res.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(throttled.url.startsWith(REDIRECT_URI)).toBe(false);
+  });
+
+  it('PKCE is required: an authorization request without code_challenge is refused (error sent back to the client, no login page)', async () => {
+    const browser = new Browser();
+    const url = oauth.buildAuthorizationUrl(web, { redirect_uri: REDIRECT_URI, scope: 'openid', state: 's' });
+    const { url: landed } = await browser.follow(url.href);
+    expect(new URL(landed).searchParams.get('error')).toBe('invalid_request');
+    expect(new URL(landed).searchParams.get('error_description')).toMatch(/PKCE/);
+  });
+
+  it('a code redeemed with the wrong PKCE verifier is refused (invalid_grant)', async () => {
+    const me = await newCustomer();
+    const browser = new Browser();
+    const { state, page } = await startFlow(browser);
+    const done = await browser.login(page.url, me.email, PASSWORD);
+    await expect(oauth.authorizationCodeGrant(web, new URL(done.url), { pkceCodeVerifier: oauth.randomPKCECodeVerifier(), expectedState: state })).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
+  });
+
+  it('an unregistered redirect_uri gets an error page from the server, never a redirect (no open redirector)', async () => {
+    const browser = new Browser();
+    const { page } = await startFlow(browser, { redirect_uri: 'https://attacker.example/steal' });
+    expect(page.res.status).toBe(400);
+    expect(page.url.startsWith(issuer)).toBe(true);
+    expect(await page.res.text()).toMatch(/redirect_uri/);
+  });
+});
+
+describe('refresh tokens: rotation and reuse detection', () => {
+  it('each refresh returns a new refresh token; presenting a used one revokes the whole grant (the newest stops working too)', async () => {
+    const me = await newCustomer();
+    const first = await signIn(me.email);
+    const second = await oauth.refreshTokenGrant(web, first.refresh_token!);
+    expect(second.refresh_token).toEqual(expect.any(String));
+    expect(second.refresh_token).not.toBe(first.refresh_token);
+    expect((await gql('{ me { id } }', {}, second.access_token)).data.me.id).toBe(me.id);
+
+    // A thief replays the first (already rotated) refresh token.
+    await expect(oauth.refreshTokenGrant(web, first.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    // Reuse detected: the grant is revoked, so the legitimate client's newest token is dead too.
+    await expect(oauth.refreshTokenGrant(web, second.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+});
+
+describe('client credentials (service-to-service)', () => {
+  it("rental's service client gets a payment:approve token that payment's internal route accepts; a customer's token is FORBIDDEN there", async () => {
+    const res = await serviceToken(stack.serviceClients[0]!.clientSecret);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { access_token: string; scope: string };
+    expect(claimsOf(body.access_token)).toMatchObject({ iss: issuer, aud: 'ebook-rental', sub: 'rental-service', client_id: 'rental-service', scope: 'payment:approve' });
+    expect(claimsOf(body.access_token).role).toBeUndefined();
+
+    // Authorized: the route goes on to validate the body (a bad one, so nothing is charged).
+    const service = await internalApprove(body.access_token, { rentalId: 'not-a-uuid' });
+    expect(service.status).toBe(400);
+
+    const me = await newCustomer();
+    const customer = await signIn(me.email);
+    const rentalId = randomUUID();
+    const refused = await internalApprove(customer.access_token, { rentalId, customerId: me.id, amount: 1000 });
+    expect(refused.status).toBe(403);
+    expect((await paymentDb.query('SELECT count(*)::int AS n FROM payment WHERE "rentalId" = $1', [rentalId])).rows[0].n).toBe(0);
+  });
+
+  it('a wrong client secret is invalid_client (401); asking for more scopes than the client has yields only its own', async () => {
+    const wrong = await serviceToken('x'.repeat(43));
+    expect(wrong.status).toBe(401);
+    expect(await wrong.json()).toMatchObject({ error: 'invalid_client' });
+    const greedy = await serviceToken(stack.serviceClients[0]!.clientSecret, 'payment:approve manager customer');
+    expect(greedy.status).toBe(200);
+    const token = ((await greedy.json()) as { access_token: string }).access_token;
+    expect(claimsOf(token)).toMatchObject({ scope: 'payment:approve' });
+    expect(claimsOf(token).role).toBeUndefined();
+  });
+
+  it('a service token is no user: `me` is null and customer-only operations are FORBIDDEN', async () => {
+    const body = (await (await serviceToken(stack.serviceClients[0]!.clientSecret)).json()) as { access_token: string };
+    expect(await gql('{ me { id } }', {}, body.access_token)).toEqual({ data: { me: null } });
+    const rent = await gql('mutation R($b: ID!) { rentBook(bookId: $b) { id } }', { b: randomUUID() }, body.access_token);
+    expect(rent.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});
