@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRentalScenario } from './rental-scenario';
 import { securitySuite } from './security-suite';
 import { hardeningAttacks } from './hardening-attacks';
-import { createSigningKey, securityThrottleEnv, sqlAccessor, startTrustingGateway, useTarget } from './security-target';
+import { assembleTarget, createSigningKey, securityThrottleEnv, useTarget } from './security-target';
 import { CONTEXTS, type ContextName } from '../../prisma/contexts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -213,26 +213,16 @@ describe('pnpm dev under attack: the security suite and the gateway hardening at
     dev = await startDev(dataDir, securityThrottleEnv());
     const byContext = (url: (i: number) => string) => Object.fromEntries(CONTEXTS.map((c, i) => [c, url(i)])) as Record<ContextName, string>;
     // scripts/dev.ts: subgraphs on DEV_SUBGRAPH_PORT + i, databases on DEV_PG_PORT + i, in CONTEXTS order.
-    const subgraphUrls = byContext((i) => `http://127.0.0.1:${GATEWAY_PORT + 1 + i}`);
-    const issuer = `http://localhost:${GATEWAY_PORT + 1}`;
-    const audience = 'ebook-rental';
-    const trusting = await startTrustingGateway({ subgraphUrls, issuer, audience });
-    const db = sqlAccessor(byContext((i) => `postgresql://postgres@127.0.0.1:${PG_PORT + i}/postgres`));
-    return {
+    return assembleTarget({
       gatewayUrl: `http://127.0.0.1:${GATEWAY_PORT}`,
-      trustingGatewayUrl: trusting.url,
-      subgraphUrls,
-      sql: db.sql,
+      subgraphUrls: byContext((i) => `http://127.0.0.1:${GATEWAY_PORT + 1 + i}`),
+      databaseUrls: byContext((i) => `postgresql://postgres@127.0.0.1:${PG_PORT + i}/postgres`),
       signing,
-      issuer,
-      audience,
+      issuer: `http://localhost:${GATEWAY_PORT + 1}`,
+      audience: 'ebook-rental',
       manager: { email: 'manager@ebook.local', password: 'manager-dev-password' },
-      stop: async () => {
-        await trusting.stop().catch(() => undefined);
-        await db.end();
-        await ctrlC(dev!);
-      },
-    };
+      stopSystem: () => ctrlC(dev!),
+    });
   });
 
   securitySuite(target);

@@ -134,3 +134,29 @@ export async function startTrustingGateway(o: { subgraphUrls: Record<ContextName
     hardening: { trustProxy: true },
   });
 }
+
+/**
+ * Completes a running system into a {@link StartedTarget}: starts a trusting gateway
+ * ({@link startTrustingGateway}) on its subgraphs and opens its databases ({@link sqlAccessor}).
+ * The target's `stop` closes both, then calls `stopSystem` (called at once when the trusting gateway cannot start).
+ */
+export async function assembleTarget(
+  o: Omit<SecurityTarget, 'trustingGatewayUrl' | 'sql'> & { databaseUrls: Record<ContextName, string>; stopSystem: () => Promise<void> },
+): Promise<StartedTarget> {
+  const { databaseUrls, stopSystem, ...system } = o;
+  const trusting = await startTrustingGateway(system).catch(async (err: unknown) => {
+    await stopSystem();
+    throw err;
+  });
+  const db = sqlAccessor(databaseUrls);
+  return {
+    ...system,
+    trustingGatewayUrl: trusting.url,
+    sql: db.sql,
+    stop: async () => {
+      await trusting.stop().catch(() => undefined);
+      await db.end();
+      await stopSystem();
+    },
+  };
+}

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { securitySuite } from './security-suite';
-import { createSigningKey, SECURITY_THROTTLE, sqlAccessor, startTrustingGateway, testDatabaseUrls, useTarget } from './security-target';
+import { assembleTarget, createSigningKey, SECURITY_THROTTLE, testDatabaseUrls, useTarget } from './security-target';
 import { startTestStack, TEST_MANAGER } from './test-stack';
 
 /**
@@ -17,26 +17,19 @@ const target = useTarget(async () => {
   const stack = await startTestStack(undefined, undefined, { loginThrottle: SECURITY_THROTTLE, jwtPrivateKeyFile: path.join(keyDir, 'jwt.json') });
   const c = stack.contexts;
   const subgraphUrls = { user: c.user.url, 'book-management': c['book-management'].url, rental: c.rental.url, payment: c.payment.url, 'rental-view': c['rental-view'].url };
-  const issuer = 'http://localhost:4001';
-  const audience = 'ebook-rental';
-  const trusting = await startTrustingGateway({ subgraphUrls, issuer, audience });
-  const db = sqlAccessor(testDatabaseUrls());
-  return {
+  return assembleTarget({
     gatewayUrl: stack.gatewayUrl,
-    trustingGatewayUrl: trusting.url,
     subgraphUrls,
-    sql: db.sql,
+    databaseUrls: testDatabaseUrls(),
     signing,
-    issuer,
-    audience,
+    issuer: 'http://localhost:4001',
+    audience: 'ebook-rental',
     manager: TEST_MANAGER,
-    stop: async () => {
-      await trusting.stop().catch(() => undefined);
+    stopSystem: async () => {
       await stack.stop();
-      await db.end();
       rmSync(keyDir, { recursive: true, force: true });
     },
-  };
+  });
 });
 
 securitySuite(target);
