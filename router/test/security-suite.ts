@@ -35,7 +35,7 @@ interface Reply {
 }
 interface Caller {
   token?: string;
-  /** Client IP claimed via X-Forwarded-For (honoured by the proxied gateway only). */
+  /** Client IP claimed via X-Forwarded-For (honoured by the trusting gateway only). */
   ip?: string;
 }
 
