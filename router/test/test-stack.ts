@@ -29,7 +29,13 @@ export async function startTestStack(
   extra: Pick<StackOptions, 'loginThrottle' | 'webRedirectUris'> & { jwtPrivateKeyFile?: string; userPort?: number } = {},
 ): Promise<Stack & { bus: KafkaEventBus }> {
   const logger = createLogger('e2e', process.env.LOG_LEVEL ?? 'silent');
-  const bus = new KafkaEventBus({ brokers: requireEnv('KAFKA_BROKERS').split(','), clientId: 'e2e', logger });
+  const bus = new KafkaEventBus({
+    brokers: requireEnv('KAFKA_BROKERS').split(','),
+    clientId: 'e2e',
+    logger,
+    // Like production (platform.ts): separate test runs on one broker get their own consumer groups.
+    ...(process.env.KAFKA_GROUP_PREFIX ? { groupIdPrefix: process.env.KAFKA_GROUP_PREFIX } : {}),
+  });
   const processor = new SimulatedPaymentProcessor({ latencyMs: 0, declineRate: 0.5, random: () => (Math.random() < knobs.declineRate ? 0 : 0.999) });
   const stack = await startStack({
     bus,
