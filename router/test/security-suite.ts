@@ -88,7 +88,10 @@ const now = () => Math.floor(Date.now() / 1000);
 
 interface Claims {
   sub: string;
-  role: string;
+  /** Users' tokens only; client-credentials tokens carry `client_id` + `scope` instead. */
+  role?: string;
+  client_id?: string;
+  scope?: string;
   iss: string;
   aud: string;
   iat: number;
@@ -314,7 +317,16 @@ export function securitySuite(target: () => SecurityTarget): void {
       expect((await post(sub('payment'), ENTITIES_RENTAL_PAYMENT, { r: [{ __typename: 'Rental', id: aliceRental }] }, { token: alice.token })).data._entities[0].payment).toMatchObject({ status: 'APPROVED', amount: 1000 });
     });
   });
-  internalPaymentRouteCases({ paymentUrl: () => sub('payment'), alice: () => alice, mallory: () => mallory, manager: () => manager, claimsOf, count });
+  internalPaymentRouteCases({
+    paymentUrl: () => sub('payment'),
+    alice: () => alice,
+    mallory: () => mallory,
+    manager: () => manager,
+    serviceClaims: (scope) => ({ sub: 'rental-service', client_id: 'rental-service', scope, iss: target().issuer, aud: target().audience, iat: now(), exp: now() + 600 }),
+    sign: (claims, key) => (key ? signEs256(claims, key, 'unknown-kid') : signEs256(claims)),
+    otherKey: otherEs256Key,
+    count,
+  });
 
   describe('injection strings: a clean refusal or verbatim text, never INTERNAL_SERVER_ERROR', () => {
     const registerCases = (['name', 'email', 'phone', 'password'] as const).flatMap((field) => INJECTIONS.map(([label, value]) => [field, label, value] as const));
@@ -458,13 +470,21 @@ interface InternalRouteContext {
   alice: () => Actor;
   mallory: () => Actor;
   manager: () => Actor;
-  claimsOf: (who: { id: string }) => Claims;
+  /** Valid claims of a client-credentials token of `rental-service` with `scope`. */
+  serviceClaims: (scope: string) => Claims;
+  /** Signs with the target's real key, or with `key` (an untrusted one). */
+  sign: (claims: Claims, key?: CryptoKey) => Promise<string>;
+  otherKey: () => Promise<CryptoKey>;
   count: Count;
 }
 
-/** The internal payment route (POST /internal/payments/approve): only the paying customer; every refusal records nothing. */
+/**
+ * The internal payment route (POST /internal/payments/approve): only service clients holding
+ * `payment:approve` (rental's saga, client credentials) — never a customer, not even for their
+ * own id, never a manager. Every refusal records nothing.
+ */
 function internalPaymentRouteCases(c: InternalRouteContext): void {
-  describe('the internal payment route (POST /internal/payments/approve): only the paying customer', () => {
+  describe('the internal payment route (POST /internal/payments/approve): service clients with payment:approve only', () => {
     async function approve(body: unknown, token?: string): Promise<number> {
       const res = await fetch(`${c.paymentUrl()}/internal/payments/approve`, {
         method: 'POST',
@@ -473,17 +493,27 @@ function internalPaymentRouteCases(c: InternalRouteContext): void {
       });
       return res.status;
     }
+    const payFor = (who: () => Actor) => (rentalId: string) => ({ rentalId, customerId: who().id, amount: 1000 });
 
-    const cases: [attack: string, status: number, token: () => string | undefined, body: (rentalId: string) => unknown][] = [
-      ['a customer paying for another customer', 403, () => c.mallory().token, (rentalId: string) => ({ rentalId, customerId: c.alice().id, amount: 1000 })],
-      ['no token', 401, () => undefined, (rentalId: string) => ({ rentalId, customerId: c.alice().id, amount: 1000 })],
-      ['a forged token (alg none, sub = Alice)', 401, () => `${b64({ alg: 'none' })}.${b64(c.claimsOf(c.alice()))}.`, (rentalId: string) => ({ rentalId, customerId: c.alice().id, amount: 1000 })],
-      ['a manager', 403, () => c.manager().token, (rentalId: string) => ({ rentalId, customerId: c.alice().id, amount: 1000 })],
-      ['a bad body (not a uuid, negative amount)', 400, () => c.mallory().token, (_rentalId: string) => ({ rentalId: "x' OR 1=1 --", customerId: c.mallory().id, amount: -1 })],
+    it('control: a valid payment:approve service token passes authorization (a bad body is then 400), nothing recorded', async () => {
+      const rentalId = randomUUID();
+      expect(await approve({ rentalId, customerId: c.alice().id, amount: -1 }, await c.sign(c.serviceClaims('payment:approve')))).toBe(400);
+      expect(await c.count('payment', 'SELECT count(*) AS n FROM payment WHERE "rentalId" = $1', [rentalId])).toBe(0);
+    });
+
+    const cases: [attack: string, status: number, token: () => Promise<string | undefined>, body: (rentalId: string) => unknown][] = [
+      ['a customer paying for their own rental (customers never call it)', 403, async () => c.mallory().token, payFor(c.mallory)],
+      ['a customer paying for another customer', 403, async () => c.mallory().token, payFor(c.alice)],
+      ['a manager', 403, async () => c.manager().token, payFor(c.alice)],
+      ['no token', 401, async () => undefined, payFor(c.alice)],
+      ['a forged service token (alg none, scope payment:approve)', 401, async () => `${b64({ alg: 'none' })}.${b64(c.serviceClaims('payment:approve'))}.`, payFor(c.alice)],
+      ['a service token signed by an untrusted key', 401, async () => c.sign(c.serviceClaims('payment:approve'), await c.otherKey()), payFor(c.alice)],
+      ['a service client without payment:approve', 403, async () => c.sign(c.serviceClaims('catalog:read')), payFor(c.alice)],
+      ['a customer with a bad body (authorization comes first: 403, not 400)', 403, async () => c.mallory().token, () => ({ rentalId: "x' OR 1=1 --", customerId: c.mallory().id, amount: -1 })],
     ];
     it.each(cases)('%s → %i, nothing recorded', async (_attack, status, token, body) => {
       const rentalId = randomUUID();
-      expect(await approve(body(rentalId), token())).toBe(status);
+      expect(await approve(body(rentalId), await token())).toBe(status);
       expect(await c.count('payment', 'SELECT count(*) AS n FROM payment WHERE "rentalId" = $1', [rentalId])).toBe(0);
       expect(await c.count('payment', 'SELECT count(*) AS n FROM outbox_event WHERE "aggregateId" = $1', [rentalId])).toBe(0);
     });
