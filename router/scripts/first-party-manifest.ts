@@ -5,11 +5,9 @@ import { REPO_ROOT } from '../src/subgraphs';
 /** The first-party operations (one named operation or fragment per file): what our own clients send. */
 export const OPERATIONS_GLOB = fileURLToPath(new URL('router/operations/*.graphql', REPO_ROOT));
 
-/** The committed manifest of {@link OPERATIONS_GLOB} (written by `pnpm pq:manifest`, read by the gateway in `safelist` mode). */
-export const FIRST_PARTY_MANIFEST_FILE = new URL('router/persisted-query-manifest.json', REPO_ROOT);
-
 /**
- * The persisted-query manifest of the first-party operations, built by Apollo's own generator
+ * The persisted-query manifest of the first-party operations (committed as
+ * `FIRST_PARTY_MANIFEST_FILE`), built by Apollo's own generator
  * (`@apollo/generate-persisted-query-manifest`, the function its CLI calls): each operation is
  * printed as Apollo Client sends it (`__typename` added, its fragments appended) and its `id` is
  * the sha256 of that body — the hash Apollo Client's persisted-query link sends.
