@@ -8,7 +8,7 @@ import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOp
 import { CORRELATION_HEADER, FORWARDED_FOR_HEADER, correlationIdOf, listen, maskError, type AuthUser, type Logger, type Service, type TokenVerifier } from '@ebook/subgraph-kit';
 import { register } from 'prom-client';
 import { mountPlayground } from './playground';
-import { GatewayRateLimiter, hardeningFromEnv, jsonErrorHandler, playgroundFromEnv, queryLimits, verifiedAuthOf, type GatewayHardening } from './hardening';
+import { GatewayRateLimiter, hardeningFromEnv, jsonErrorHandler, persistedQueries, playgroundFromEnv, queryLimits, verifiedAuthOf, type GatewayHardening } from './hardening';
 
 // @apollo/gateway's OpenTelemetry GCP resource detector probes the GCE metadata server at
 // start-up and warns when it is absent; we never run on GCE metadata, so skip the probe.
@@ -56,7 +56,7 @@ export interface GatewayOptions {
   playground?: boolean;
   /** Largest accepted request body (default `GATEWAY_BODY_LIMIT` or `100kb`; larger gets 413). Same as `hardening.bodyLimit`, which wins. */
   bodyLimit?: string;
-  /** Query, body and rate limits; unset fields come from {@link hardeningFromEnv} (the `GATEWAY_*` variables). */
+  /** Query, body and rate limits and the persisted-query mode; unset fields come from {@link hardeningFromEnv} (the `GATEWAY_*` variables). */
   hardening?: Partial<GatewayHardening>;
 }
 
@@ -75,7 +75,11 @@ export interface GatewayOptions {
  * - depth, cost, alias, directive limits: 400 `GRAPHQL_VALIDATION_FAILED`; token limit: 400
  *   `GRAPHQL_PARSE_FAILED` ({@link queryLimits}, graphql-armor + graphql-js);
  * - introspection, the playground and field suggestions only when `playground` is on;
- * - errors masked (`maskError`): no stack traces, SQL or internal URLs reach a client.
+ * - errors masked (`maskError`): no stack traces, SQL or internal URLs reach a client;
+ * - persisted queries ({@link persistedQueries}): APQ by default; with `safelist` only the
+ *   manifest's operations run (else 400 `PERSISTED_QUERY_NOT_IN_SAFELIST`); or off.
+ * @throws Error when a `GATEWAY_*` variable is invalid, or in `safelist` mode when the manifest
+ * cannot be read or is invalid (before anything listens).
  */
 export async function startGateway(opts: GatewayOptions): Promise<Service> {
   const app = express();
@@ -93,6 +97,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Service> {
   app.set('trust proxy', limits.trustProxy);
   const rateLimiter = new GatewayRateLimiter({ perIp: limits.rateLimitPerIp, perUser: limits.rateLimitPerUser, windowSeconds: limits.rateLimitWindowSeconds });
   const armor = queryLimits(limits, playground);
+  const pq = persistedQueries(limits);
   const server = new ApolloServer<GatewayContext>({
     gateway,
     introspection: playground,
@@ -100,6 +105,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Service> {
     stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
+    persistedQueries: pq.apollo,
     parseOptions: armor.parseOptions,
     validationRules: armor.validationRules,
     formatError: maskError(opts.logger),
@@ -120,6 +126,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Service> {
     '/graphql',
     rateLimiter.middleware(opts.verifier),
     express.json({ limit: limits.bodyLimit }),
+    ...pq.middleware,
     expressMiddleware(server, {
       context: async ({ req, res }) => {
         const correlationId = correlationIdOf(req.headers);
@@ -133,7 +140,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Service> {
   app.use(jsonErrorHandler(opts.logger));
 
   const url = `http://127.0.0.1:${await listen(httpServer, opts.port)}`;
-  opts.logger.info({ url: `${url}/graphql` }, 'gateway listening');
+  opts.logger.info({ url: `${url}/graphql`, persistedQueries: limits.persistedQueries, ...(pq.safelisted ? { safelisted: pq.safelisted } : {}) }, 'gateway listening');
   return {
     name: 'gateway',
     url,

@@ -1,17 +1,14 @@
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, TokenVerifier, type Service } from '@ebook/subgraph-kit';
-import { startGateway } from '../src/gateway';
-import { SUPERGRAPH_FILE } from '../src/subgraphs';
-import type { GatewayHardening } from '../src/hardening';
+import { createLogger, type Service } from '@ebook/subgraph-kit';
 import { eventually } from './rental-scenario';
 import { GatewayClient, gql } from './graphql-client';
-import { startTestStack, TEST_MANAGER } from './test-stack';
-import { codeOf, expectCleanJsonError, expectNoAccount as expectNoAccountIn, freshEmail, hardeningAttacks, postJson, REGISTER, registerBody, registerInput, send } from './hardening-attacks';
+import { expectNoAccount as expectNoAccountIn, freshEmail, hardeningAttacks, REGISTER, registerBody, registerInput } from './hardening-attacks';
 import { sqlAccessor, testDatabaseUrls } from './security-target';
+import { codeOf, expectCleanJsonError, postJson, send } from './gateway-http';
+import { startExtraGateway, startTestStack, TEST_MANAGER, type ExtraGatewayOptions } from './test-stack';
 
 /**
  * Gateway hardening (issue #5) through real HTTP on the whole stack (PostgreSQL + Kafka): every
@@ -27,27 +24,11 @@ const db = sqlAccessor(testDatabaseUrls());
 const extraGateways: Service[] = [];
 const logger = createLogger('e2e-hardening', process.env.LOG_LEVEL ?? 'silent');
 
-/** Starts one more gateway on the stack's subgraphs. `production` starts it with NODE_ENV=production and no explicit `playground`. */
-async function startExtraGateway(o: { hardening?: Partial<GatewayHardening>; production?: boolean; subgraphUrls?: Record<string, string> } = {}): Promise<string> {
-  const c = stack.contexts;
-  const verifier = new TokenVerifier({ issuer: 'http://localhost:4001', audience: 'ebook-rental', jwks: new URL(`${c.user.url}/.well-known/jwks.json`) });
-  const previousEnv = process.env.NODE_ENV;
-  if (o.production) process.env.NODE_ENV = 'production';
-  try {
-    const gw = await startGateway({
-      port: 0,
-      supergraphSdl: readFileSync(SUPERGRAPH_FILE, 'utf8'),
-      subgraphUrls: { user: c.user.url, 'book-management': c['book-management'].url, rental: c.rental.url, payment: c.payment.url, 'rental-view': c['rental-view'].url, ...o.subgraphUrls },
-      verifier,
-      logger,
-      ...(o.production ? {} : { playground: true }),
-      ...(o.hardening ? { hardening: o.hardening } : {}),
-    });
-    extraGateways.push(gw);
-    return gw.url;
-  } finally {
-    process.env.NODE_ENV = previousEnv;
-  }
+/** Starts one more gateway on the stack's subgraphs (see {@link startExtraGateway}); stopped after the file. @returns its base URL. */
+async function extraGateway(o: ExtraGatewayOptions = {}): Promise<string> {
+  const gw = await startExtraGateway(stack, logger, o);
+  extraGateways.push(gw);
+  return gw.url;
 }
 
 /** Nothing was written: no account exists for `email` (checked in the user database). */
@@ -83,7 +64,7 @@ hardeningAttacks(() => ({ gatewayUrl: stack.gatewayUrl, sql: db.sql, manager: TE
 describe('production mode (NODE_ENV=production)', () => {
   let prod: string;
   beforeAll(async () => {
-    prod = await startExtraGateway({ production: true });
+    prod = await extraGateway({ production: true });
   });
 
   it('refuses introspection (__schema, __type) with GRAPHQL_VALIDATION_FAILED and serves no playground', async () => {
@@ -110,7 +91,7 @@ describe('production mode (NODE_ENV=production)', () => {
   });
 
   it('masks errors: an unreachable subgraph gives INTERNAL_SERVER_ERROR without its URL, stack or cause', async () => {
-    const broken = await startExtraGateway({ production: true, subgraphUrls: { 'book-management': `http://127.0.0.1:${await deadPort()}` } });
+    const broken = await extraGateway({ production: true, subgraphUrls: { 'book-management': `http://127.0.0.1:${await deadPort()}` } });
     const r = await postJson(broken, { query: '{ books(first: 1) { edges { node { id title } } } }' });
     expect(r.json?.errors?.map((e) => e.extensions?.code)).toEqual(['INTERNAL_SERVER_ERROR']);
     expect(r.json?.errors?.[0]?.message).toBe('Internal server error');
@@ -130,7 +111,7 @@ describe('production mode (NODE_ENV=production)', () => {
 
 describe('rate limits: 429 RATE_LIMITED with retryAfter and Retry-After, nothing written', () => {
   it('per IP: the 6th request of a 5/min budget — a registerCustomer — is refused and creates no account; X-Forwarded-For does not reset it', async () => {
-    const gw = await startExtraGateway({ hardening: { rateLimitPerIp: 5, rateLimitPerUser: 0, rateLimitWindowSeconds: 60 } });
+    const gw = await extraGateway({ hardening: { rateLimitPerIp: 5, rateLimitPerUser: 0, rateLimitWindowSeconds: 60 } });
     for (let i = 0; i < 5; i++) expect((await postJson(gw, { query: '{ __typename }' }, { 'x-forwarded-for': `203.0.113.${i}` })).status).toBe(200);
     const email = freshEmail('ratelimited');
     const r = await postJson(gw, registerBody(email), { 'x-forwarded-for': '198.51.100.7' });
@@ -147,7 +128,7 @@ describe('rate limits: 429 RATE_LIMITED with retryAfter and Retry-After, nothing
   });
 
   it('per user (JWT sub): the 4th request of a 3/min budget — a rentBook — is refused and rents nothing; another user is unaffected', async () => {
-    const gw = await startExtraGateway({ hardening: { rateLimitPerIp: 0, rateLimitPerUser: 3, rateLimitWindowSeconds: 60 } });
+    const gw = await extraGateway({ hardening: { rateLimitPerIp: 0, rateLimitPerUser: 3, rateLimitWindowSeconds: 60 } });
     const manager = (await api.run(gql`mutation L($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }`, { e: TEST_MANAGER.email, p: TEST_MANAGER.password })).login.accessToken;
     const { registerBook } = await api.run(
       gql`mutation B($input: RegisterBookInput!) { registerBook(input: $input) { id } }`,

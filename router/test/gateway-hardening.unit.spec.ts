@@ -63,6 +63,8 @@ describe('gateway hardening configuration', () => {
         GATEWAY_RATE_LIMIT_PER_USER: '7',
         GATEWAY_RATE_LIMIT_WINDOW_SECONDS: '10',
         GATEWAY_TRUST_PROXY: '1',
+        GATEWAY_PERSISTED_QUERIES: 'safelist',
+        GATEWAY_PERSISTED_QUERY_MANIFEST: '/etc/gateway/manifest.json',
       }),
     ).toEqual({
       maxDepth: 5,
@@ -75,6 +77,8 @@ describe('gateway hardening configuration', () => {
       rateLimitPerUser: 7,
       rateLimitWindowSeconds: 10,
       trustProxy: 1,
+      persistedQueries: 'safelist',
+      persistedQueryManifest: '/etc/gateway/manifest.json',
     });
   });
 
@@ -83,6 +87,7 @@ describe('gateway hardening configuration', () => {
     expect(() => hardeningFromEnv({ GATEWAY_MAX_DEPTH: '0' })).toThrow(/at least 1/);
     expect(() => hardeningFromEnv({ GATEWAY_RATE_LIMIT_PER_IP: '-1' })).toThrow(/at least 0/);
     expect(() => hardeningFromEnv({ GATEWAY_RATE_LIMIT_WINDOW_SECONDS: '0' })).toThrow(/at least 1/);
+    expect(() => hardeningFromEnv({ GATEWAY_PERSISTED_QUERIES: 'safe-list' })).toThrow(/GATEWAY_PERSISTED_QUERIES must be one of apq, safelist, off, got "safe-list"/);
   });
 
   it('parses GATEWAY_TRUST_PROXY like Express `trust proxy`', () => {

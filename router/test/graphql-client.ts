@@ -1,4 +1,6 @@
 import { ApolloClient, ApolloError, HttpLink, InMemoryCache, gql, type DocumentNode } from '@apollo/client/core';
+import { createPersistedQueryLink } from '@apollo/client/link/persisted-queries';
+import { operationId } from '../src/hardening';
 
 /**
  * A real GraphQL client (Apollo Client, default POST JSON requests) for the e2e tests,
@@ -7,9 +9,15 @@ import { ApolloClient, ApolloError, HttpLink, InMemoryCache, gql, type DocumentN
 export class GatewayClient {
   private readonly client: ApolloClient<unknown>;
 
-  constructor(gatewayUrl: string) {
+  /**
+   * @param options.persistedQueries send operations as Apollo Client's persisted-query link does
+   * (`createPersistedQueryLink` with sha256): the hash first, the full text only when the
+   * gateway answers `PERSISTED_QUERY_NOT_FOUND`. Default: full text.
+   */
+  constructor(gatewayUrl: string, options: { persistedQueries?: boolean } = {}) {
+    const http = new HttpLink({ uri: `${gatewayUrl}/graphql`, fetch });
     this.client = new ApolloClient({
-      link: new HttpLink({ uri: `${gatewayUrl}/graphql`, fetch }),
+      link: options.persistedQueries ? createPersistedQueryLink({ sha256: operationId }).concat(http) : http,
       cache: new InMemoryCache(),
       defaultOptions: { query: { fetchPolicy: 'no-cache' }, mutate: { fetchPolicy: 'no-cache' } },
     });

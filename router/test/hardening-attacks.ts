@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { SecurityTarget } from './security-target';
+import { codeOf, expectCleanJsonError, postJson, send, type Reply as HttpReply } from './gateway-http';
 
 /**
  * Gateway hardening attacks (issue #5) through real HTTP, defined ONCE and run against every
@@ -12,43 +13,6 @@ import type { SecurityTarget } from './security-target';
  * run with the default limits ({@link DEFAULT_HARDENING} in router/src/hardening/config.ts).
  */
 
-/** A raw HTTP reply. */
-export interface HttpReply {
-  status: number;
-  headers: Headers;
-  text: string;
-  /** Parsed body (undefined when not JSON). */
-  json: { data?: unknown; errors?: { message: string; extensions?: { code?: string; retryAfter?: number } }[] } | undefined;
-}
-
-/** Raw HTTP to `<base>/graphql` (or `path`): what an attacker sends, no client library in between. */
-export async function send(base: string, init: { method?: string; body?: string; headers?: Record<string, string> }, path = '/graphql'): Promise<HttpReply> {
-  const res = await fetch(`${base}${path}`, { method: init.method ?? 'POST', headers: init.headers ?? { 'content-type': 'application/json' }, ...(init.body !== undefined ? { body: init.body } : {}) });
-  const text = await res.text();
-  let json: HttpReply['json'];
-  try {
-    json = JSON.parse(text) as HttpReply['json'];
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json };
-}
-
-/** POSTs `body` as JSON to `<base>/graphql`. */
-export const postJson = (base: string, body: unknown, headers: Record<string, string> = {}) =>
-  send(base, { body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
-
-/** The first error's code. */
-export const codeOf = (r: HttpReply) => r.json?.errors?.[0]?.extensions?.code;
-
-/** Asserts a JSON error body: no HTML page, no stack trace, no internals. */
-export function expectCleanJsonError(r: HttpReply): void {
-  expect(r.headers.get('content-type')).toMatch(/^application\/json/);
-  expect(r.json?.errors?.length).toBeGreaterThan(0);
-  expect(r.text).not.toMatch(/<html|<pre>|\bat \S+:\d+|node_modules|stacktrace|exception|prisma|postgres|SELECT |INSERT |ECONNREFUSED|127\.0\.0\.1/i);
-}
-
-/** registerCustomer: the mutation a refused request must not have run. */
 export const REGISTER = 'mutation R($input: RegisterCustomerInput!) { registerCustomer(input: $input) { id } }';
 /** A unique, lower-case e-mail address. */
 export const freshEmail = (tag: string) => `${tag}.${randomUUID().slice(0, 8)}@example.com`;

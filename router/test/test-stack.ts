@@ -1,8 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { KafkaEventBus } from '@ebook/events';
-import { createLogger, requireEnv } from '@ebook/subgraph-kit';
+import { createLogger, requireEnv, TokenVerifier, type Logger, type Service } from '@ebook/subgraph-kit';
 import { SimulatedPaymentProcessor } from '@ebook/payment';
 import type { PaymentPolicyOptions } from '@ebook/rental';
+import { startGateway } from '../src/gateway';
+import type { GatewayHardening } from '../src/hardening';
 import { startStack, type Stack, type StackOptions } from '../src/stack';
+import { SUPERGRAPH_FILE } from '../src/subgraphs';
 
 /** Manager seeded into the e2e stacks. */
 export const TEST_MANAGER = { email: 'manager@ebook.test', password: 'manager-test-password' };
@@ -63,4 +67,39 @@ export async function startTestStack(
       await bus.close();
     },
   };
+}
+
+/** Settings of {@link startExtraGateway}. */
+export interface ExtraGatewayOptions {
+  /** Limits and modes (unset fields: the `GATEWAY_*` variables, then the defaults). */
+  hardening?: Partial<GatewayHardening>;
+  /** Start it with NODE_ENV=production and no explicit `playground` (introspection and playground off, errors masked). */
+  production?: boolean;
+  /** Subgraph name → base URL replacing the stack's (e.g. a dead port). */
+  subgraphUrls?: Record<string, string>;
+}
+
+/**
+ * Starts one more gateway on `stack`'s subgraphs, with other settings than the stack's own
+ * (production mode, tight rate limits, a dead subgraph, a persisted-query mode). The caller
+ * stops it (before the stack).
+ */
+export async function startExtraGateway(stack: Stack, logger: Logger, o: ExtraGatewayOptions = {}): Promise<Service> {
+  const c = stack.contexts;
+  const verifier = new TokenVerifier({ issuer: 'http://localhost:4001', audience: 'ebook-rental', jwks: new URL(`${c.user.url}/.well-known/jwks.json`) });
+  const previousEnv = process.env.NODE_ENV;
+  if (o.production) process.env.NODE_ENV = 'production';
+  try {
+    return await startGateway({
+      port: 0,
+      supergraphSdl: readFileSync(SUPERGRAPH_FILE, 'utf8'),
+      subgraphUrls: { user: c.user.url, 'book-management': c['book-management'].url, rental: c.rental.url, payment: c.payment.url, 'rental-view': c['rental-view'].url, ...o.subgraphUrls },
+      verifier,
+      logger,
+      ...(o.production ? {} : { playground: true }),
+      ...(o.hardening ? { hardening: o.hardening } : {}),
+    });
+  } finally {
+    process.env.NODE_ENV = previousEnv;
+  }
 }

@@ -1,4 +1,20 @@
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { intEnv } from '@ebook/subgraph-kit';
+import { REPO_ROOT } from '../subgraphs';
+
+/** The values of `GATEWAY_PERSISTED_QUERIES` (see {@link GatewayHardening.persistedQueries}). */
+export const PERSISTED_QUERY_MODES = ['apq', 'safelist', 'off'] as const;
+
+/** How the gateway treats persisted queries: one of {@link PERSISTED_QUERY_MODES}. */
+export type PersistedQueryMode = (typeof PERSISTED_QUERY_MODES)[number];
+
+/**
+ * Absolute path of the committed persisted-query manifest of the first-party operations
+ * (`router/operations/*.graphql` → `router/persisted-query-manifest.json`, written by
+ * `pnpm pq:manifest`; shipped in the image).
+ */
+export const FIRST_PARTY_MANIFEST_FILE = fileURLToPath(new URL('router/persisted-query-manifest.json', REPO_ROOT));
 
 /**
  * Limits the gateway puts on every request to `/graphql` (issue #5, "Gateway hardening").
@@ -56,6 +72,31 @@ export interface GatewayHardening {
    * proxy's IP — and its rate limit.
    */
   trustProxy: boolean | number | string;
+  /**
+   * Persisted queries (see `persisted-queries.ts`). Env `GATEWAY_PERSISTED_QUERIES`:
+   * - `apq` (default): Automatic Persisted Queries — a client may send only
+   *   `extensions.persistedQuery.sha256Hash`; unknown hashes get `PERSISTED_QUERY_NOT_FOUND` and
+   *   the client resends the full text, which registers it (bounded in-memory cache per replica).
+   *   Any operation still runs: APQ saves bandwidth, it is not access control.
+   * - `safelist`: only the operations of {@link persistedQueryManifest} run, sent as their full
+   *   text or as their hash; anything else → 400 `PERSISTED_QUERY_NOT_IN_SAFELIST`, nothing executed.
+   * - `off`: full text only; a hash → `PERSISTED_QUERY_NOT_SUPPORTED`.
+   *
+   * Why `apq` everywhere, `safelist` opt-in even in production: APQ costs nothing to a client
+   * that does not use it and changes no answer, while a safelist refuses every operation that is
+   * not in the manifest — the playground, introspection, ad-hoc and third-party queries, and
+   * any app version whose operations were not published in the manifest it is deployed with.
+   * Turn it on (in production) once every client is built from the manifest: it then shrinks
+   * the attack surface to the operations we ship.
+   */
+  persistedQueries: PersistedQueryMode;
+  /**
+   * Path of the persisted-query manifest read in `safelist` mode (Apollo's format, as written by
+   * `@apollo/generate-persisted-query-manifest`), relative to the working directory. Env
+   * `GATEWAY_PERSISTED_QUERY_MANIFEST`, default {@link FIRST_PARTY_MANIFEST_FILE}. Read and
+   * checked at start-up: a missing or invalid file stops the gateway.
+   */
+  persistedQueryManifest: string;
 }
 
 /** Defaults of {@link GatewayHardening} (what {@link hardeningFromEnv} returns for an empty environment). */
@@ -70,16 +111,19 @@ export const DEFAULT_HARDENING: Readonly<GatewayHardening> = Object.freeze({
   rateLimitPerUser: 600,
   rateLimitWindowSeconds: 60,
   trustProxy: false,
+  persistedQueries: 'apq',
+  persistedQueryManifest: FIRST_PARTY_MANIFEST_FILE,
 });
 
 /**
  * Reads {@link GatewayHardening} from the environment (`GATEWAY_MAX_DEPTH`, `GATEWAY_MAX_COST`,
  * `GATEWAY_MAX_ALIASES`, `GATEWAY_MAX_DIRECTIVES`, `GATEWAY_MAX_TOKENS`, `GATEWAY_BODY_LIMIT`,
  * `GATEWAY_RATE_LIMIT_PER_IP`, `GATEWAY_RATE_LIMIT_PER_USER`,
- * `GATEWAY_RATE_LIMIT_WINDOW_SECONDS`, `GATEWAY_TRUST_PROXY`), each defaulting to
- * {@link DEFAULT_HARDENING}.
- * @throws Error when a number is not an integer, a limit is below 1, a rate limit is negative
- * or the window is below 1 s — a typo must stop the start, not silently disable a guard.
+ * `GATEWAY_RATE_LIMIT_WINDOW_SECONDS`, `GATEWAY_TRUST_PROXY`, `GATEWAY_PERSISTED_QUERIES`,
+ * `GATEWAY_PERSISTED_QUERY_MANIFEST`), each defaulting to {@link DEFAULT_HARDENING}.
+ * @throws Error when a number is not an integer, a limit is below 1, a rate limit is negative,
+ * the window is below 1 s or the persisted-query mode is not one of {@link PERSISTED_QUERY_MODES}
+ * — a typo must stop the start, not silently disable a guard.
  */
 export function hardeningFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayHardening {
   const d = DEFAULT_HARDENING;
@@ -99,7 +143,18 @@ export function hardeningFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayH
     rateLimitPerUser: atLeast('GATEWAY_RATE_LIMIT_PER_USER', d.rateLimitPerUser, 0),
     rateLimitWindowSeconds: atLeast('GATEWAY_RATE_LIMIT_WINDOW_SECONDS', d.rateLimitWindowSeconds, 1),
     trustProxy: parseTrustProxy(env.GATEWAY_TRUST_PROXY),
+    persistedQueries: parsePersistedQueryMode(env.GATEWAY_PERSISTED_QUERIES, d.persistedQueries),
+    persistedQueryManifest: env.GATEWAY_PERSISTED_QUERY_MANIFEST ? resolve(env.GATEWAY_PERSISTED_QUERY_MANIFEST) : d.persistedQueryManifest,
   };
+}
+
+/** `GATEWAY_PERSISTED_QUERIES` → a {@link PersistedQueryMode} (unset or blank: `fallback`). @throws Error on any other value. */
+function parsePersistedQueryMode(value: string | undefined, fallback: PersistedQueryMode): PersistedQueryMode {
+  const v = value?.trim();
+  if (!v) return fallback;
+  const mode = PERSISTED_QUERY_MODES.find((m) => m === v);
+  if (!mode) throw new Error(`environment variable GATEWAY_PERSISTED_QUERIES must be one of ${PERSISTED_QUERY_MODES.join(', ')}, got ${JSON.stringify(v)}`);
+  return mode;
 }
 
 /** `GATEWAY_TRUST_PROXY` → Express `trust proxy` value (see {@link GatewayHardening.trustProxy}). */

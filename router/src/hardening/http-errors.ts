@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler } from 'express';
+import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from '@ebook/subgraph-kit';
 
 /**
@@ -7,6 +7,15 @@ import type { Logger } from '@ebook/subgraph-kit';
  * is ours, for a body over `GATEWAY_BODY_LIMIT`.
  */
 export const HttpErrorCode = { BAD_REQUEST: 'BAD_REQUEST', PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE', INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR' } as const;
+
+/**
+ * Answers a request the gateway refuses before Apollo runs: HTTP `status` with one GraphQL-shaped
+ * error `{ errors: [{ message, extensions }] }` (`extensions.code` plus any extras, e.g.
+ * `retryAfter`). `message` must be safe to show a client.
+ */
+export function sendJsonError(res: Response, status: number, message: string, extensions: { code: string } & Record<string, unknown>): void {
+  res.status(status).json({ errors: [{ message, extensions }] });
+}
 
 /** Safe messages of body-parser's error types (`err.type`); anything else 4xx is "Bad request". */
 const BODY_ERRORS: Record<string, string> = {
@@ -33,11 +42,11 @@ export function jsonErrorHandler(logger: Logger): ErrorRequestHandler {
     const status = raw >= 400 && raw < 500 ? raw : 500;
     if (status === 500) {
       logger.error({ err }, 'unexpected HTTP error');
-      res.status(500).json({ errors: [{ message: 'Internal server error', extensions: { code: HttpErrorCode.INTERNAL_SERVER_ERROR } }] });
+      sendJsonError(res, 500, 'Internal server error', { code: HttpErrorCode.INTERNAL_SERVER_ERROR });
       return;
     }
     const message = (typeof e.type === 'string' && BODY_ERRORS[e.type]) || 'Bad request';
     const code = status === 413 ? HttpErrorCode.PAYLOAD_TOO_LARGE : HttpErrorCode.BAD_REQUEST;
-    res.status(status).json({ errors: [{ message, extensions: { code } }] });
+    sendJsonError(res, status, message, { code });
   };
 }

@@ -1,6 +1,7 @@
 import type { RequestHandler, Response } from 'express';
 import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { ErrorCode, takePoint, type AuthUser, type TokenVerifier } from '@ebook/subgraph-kit';
+import { sendJsonError } from './http-errors';
 
 /** Options of {@link GatewayRateLimiter}. */
 export interface RateLimitOptions {
@@ -80,8 +81,8 @@ export class GatewayRateLimiter {
   }
 }
 
-
+/** Answers 429 with the {@link RateLimitedBody} and `Retry-After`. */
 function refuse(res: Response, retryAfter: number): void {
-  const body: RateLimitedBody = { errors: [{ message: 'Too many requests, retry later', extensions: { code: ErrorCode.RATE_LIMITED, retryAfter } }] };
-  res.status(429).set('Retry-After', String(retryAfter)).json(body);
+  res.set('Retry-After', String(retryAfter));
+  sendJsonError(res, 429, 'Too many requests, retry later', { code: ErrorCode.RATE_LIMITED, retryAfter });
 }

@@ -18,6 +18,12 @@ export const ErrorCode = {
   PAYMENT_UNAVAILABLE: 'PAYMENT_UNAVAILABLE',
   /** Too many requests (gateway per-IP / per-user limits; issue #5): HTTP 429, `extensions.retryAfter` (s) + `Retry-After`. */
   RATE_LIMITED: 'RATE_LIMITED',
+  /**
+   * The gateway runs only the operations of its persisted-query manifest
+   * (`GATEWAY_PERSISTED_QUERIES=safelist`; issue #5): anything else — other query text, an
+   * unknown `extensions.persistedQuery.sha256Hash` — is refused with HTTP 400, nothing executed.
+   */
+  PERSISTED_QUERY_NOT_IN_SAFELIST: 'PERSISTED_QUERY_NOT_IN_SAFELIST',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 

@@ -16,7 +16,7 @@ import type { TokenVerifier } from './auth/verifier';
 import { enforceAuthDirectives } from './auth/directives';
 import type { BaseContext } from './context';
 import { DomainError, ErrorCode } from './errors';
-import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
 
 /** Header carrying the correlation id between gateway, subgraphs and events. */
 export const CORRELATION_HEADER = 'x-correlation-id';
@@ -94,8 +94,20 @@ export interface RunningServer {
 }
 
 /**
- * Masks unexpected errors: clients see our coded errors and GraphQL validation errors,
- * never stack traces, SQL or internals (those are logged with the correlation id).
+ * Apollo Server's own request-level codes a client acts on: a malformed request, and the
+ * persisted-query protocol (Apollo Client's persisted-query link resends the full text on
+ * `PERSISTED_QUERY_NOT_FOUND`, and stops hashing on `PERSISTED_QUERY_NOT_SUPPORTED`).
+ */
+const APOLLO_CLIENT_CODES: ReadonlySet<string> = new Set([
+  ApolloServerErrorCode.BAD_REQUEST,
+  ApolloServerErrorCode.PERSISTED_QUERY_NOT_FOUND,
+  ApolloServerErrorCode.PERSISTED_QUERY_NOT_SUPPORTED,
+]);
+
+/**
+ * Masks unexpected errors: clients see our coded errors ({@link ErrorCode}), GraphQL parse and
+ * validation errors and Apollo's request-level codes ({@link APOLLO_CLIENT_CODES}), never stack
+ * traces, SQL or internals (those are logged with the correlation id).
  */
 export function maskError(logger: Logger, { log = true }: { log?: boolean } = {}) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
@@ -106,7 +118,7 @@ export function maskError(logger: Logger, { log = true }: { log?: boolean } = {}
     const code = formatted.extensions?.code;
     // Apollo stamps INTERNAL_SERVER_ERROR on every uncoded error: those are exactly the ones to hide.
     const safe = typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR;
-    if (safe && (code in ErrorCode || code.startsWith('GRAPHQL_') || code === 'BAD_REQUEST' || code === 'PERSISTED_QUERY_NOT_FOUND')) {
+    if (safe && (code in ErrorCode || code.startsWith('GRAPHQL_') || APOLLO_CLIENT_CODES.has(code))) {
       const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }

@@ -53,6 +53,13 @@ describe('maskError', () => {
     expect(mask(formatted, error)).toEqual({ message: 'Book not found', path: ['book'], extensions: { code: 'NOT_FOUND', bookId: 'b1' } });
   });
 
+  it("keeps the persisted-query codes a client acts on (Apollo's NOT_FOUND / NOT_SUPPORTED, the gateway's NOT_IN_SAFELIST)", () => {
+    for (const code of ['PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'PERSISTED_QUERY_NOT_IN_SAFELIST']) {
+      const error = new GraphQLError('persisted query refused', { extensions: { code } });
+      expect(mask(error.toJSON(), error)).toEqual({ message: 'persisted query refused', extensions: { code } });
+    }
+  });
+
   it('keeps GraphQL validation errors so clients can fix their query', () => {
     const error = new GraphQLError('Cannot query field "nope" on type "Query".', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
     const masked = mask(error.toJSON(), error);
