@@ -13,7 +13,8 @@
 #   migrations       pnpm migrate   (one-off, exit code matters, no shutdown to protect)
 #
 #   docker build -t ghcr.io/ebook-rental/platform:latest .
-FROM node:20-bookworm-slim
+# Node 22 LTS: Node 20 reached end of life in April 2026 and oidc-provider 9 warns "Unsupported runtime. Use Node.js v22.x LTS" on it.
+FROM node:22-bookworm-slim
 
 # Keep in step with "packageManager" in package.json: with another version pnpm 10 would try to
 # download that one at run time (manage-package-manager-versions).
