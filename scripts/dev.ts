@@ -14,7 +14,7 @@ import { EmbeddedEventBus } from '@ebook/events';
 import { createLogger, intEnv } from '@ebook/subgraph-kit';
 import { simulatedProcessorFromEnv } from '@ebook/payment';
 import { paymentPolicyFromEnv } from '@ebook/rental';
-import { startStack } from '@ebook/router';
+import { commaList, DEFAULT_WEB_REDIRECT_URI, startStack } from '@ebook/router';
 import { CONTEXTS, type ContextName } from '../prisma/contexts';
 import { migrateAll } from '../prisma/migrate';
 
@@ -46,6 +46,8 @@ const migrated = await migrateAll(urls);
 console.log(`migrations: ${migrated.applied.length} databases migrated, ${migrated.upToDate.length} up to date (${Date.now() - tMigrate} ms)`);
 const tStack = Date.now();
 
+const issuer = process.env.JWT_ISSUER ?? `http://localhost:${subgraphBasePort}`;
+const webRedirectUris = commaList(process.env.OIDC_WEB_REDIRECT_URIS, DEFAULT_WEB_REDIRECT_URI);
 const stack = await startStack({
   bus: new EmbeddedEventBus(),
   logger,
@@ -58,8 +60,9 @@ const stack = await startStack({
     payment: subgraphBasePort + 3,
     'rental-view': subgraphBasePort + 4,
   },
+  webRedirectUris,
   jwt: {
-    issuer: process.env.JWT_ISSUER ?? `http://localhost:${subgraphBasePort}`,
+    issuer,
     audience: process.env.JWT_AUDIENCE ?? 'ebook-rental',
     ttlSeconds: intEnv('ACCESS_TOKEN_TTL_SECONDS', 3600),
     privateKeyFile: path.join(dataDir, 'keys', 'jwt-private.json'),
@@ -81,6 +84,8 @@ E-book rental is running (started in ${((Date.now() - t0) / 1000).toFixed(1)} s;
   Manager account  : ${manager.email} / ${manager.password}
   Get a token      : mutation { login(email: "${manager.email}", password: "${manager.password}") { accessToken } }
                      then set the header {"Authorization": "Bearer <accessToken>"}
+  OAuth 2.1 / OIDC : ${issuer}/.well-known/openid-configuration
+                     (authorization code + PKCE: client "ebook-web", redirect URI ${webRedirectUris.join(', ')})
   Customers        : mutation { registerCustomer(input: {name: "Ann", email: "ann@example.com", phone: "010-1234-5678", password: "ann-password"}) { id } }
 Press Ctrl-C to stop.`);
 

@@ -52,7 +52,10 @@ fi
 if [ -f "$results" ]; then
   node -e '
     const r = require(process.argv[1]);
-    const failed = r.numFailedTests + (r.numRuntimeErrorTests ?? 0) + r.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
+    // A file that failed outside its tests (e.g. in beforeAll) reports its tests as skipped or
+    // not at all: each such test counts as failed (at least one per file), never as nothing.
+    const broken = r.testResults.filter((f) => f.status === "failed" && !f.assertionResults.some((a) => a.status === "failed"));
+    const failed = r.numFailedTests + (r.numRuntimeErrorTests ?? 0) + broken.reduce((n, f) => n + Math.max(1, f.assertionResults.filter((a) => a.status !== "passed").length), 0);
     console.log(`${r.numPassedTests} passed, ${failed} failed`);
     process.exit(failed > 0 ? 1 : 0);
   ' "$PWD/$results" || status=1

@@ -1,7 +1,7 @@
 import type { EventBus } from '@ebook/events';
 import { randomBytes } from 'node:crypto';
 import { ClientCredentialsTokenSource, PAYMENT_APPROVE_SCOPE, TokenVerifier, type Logger, type Platform, type Service, type ContextService } from '@ebook/subgraph-kit';
-import { DEFAULT_WEB_CLIENT_ID, JwtIssuer, startUserService, type LoginThrottleOptions, type ServiceClient } from '@ebook/user';
+import { DEFAULT_WEB_CLIENT_ID, DEFAULT_WEB_REDIRECT_URI, JwtIssuer, startUserService, type LoginThrottleOptions, type ServiceClient } from '@ebook/user';
 import { startCatalogService } from '@ebook/book-management';
 import { startRentalService, type PaymentPolicyOptions } from '@ebook/rental';
 import { startPaymentService, type PaymentProcessor } from '@ebook/payment';
@@ -30,7 +30,7 @@ export interface StackOptions {
   playground?: boolean;
   /** Login throttling of the user context (unset fields: `LOGIN_*` variables, then defaults). */
   loginThrottle?: Partial<LoginThrottleOptions>;
-  /** Redirect URIs of the public web client `ebook-web` (authorization code + PKCE); default `http://localhost:3000/callback`. */
+  /** Redirect URIs of the public web client `ebook-web` (authorization code + PKCE); default {@link DEFAULT_WEB_REDIRECT_URI}. */
   webRedirectUris?: string[];
 }
 
@@ -68,7 +68,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       issuer,
       oauth: {
         cookieKeys: [secret()],
-        publicClients: [{ clientId: DEFAULT_WEB_CLIENT_ID, redirectUris: o.webRedirectUris ?? ['http://localhost:3000/callback'] }],
+        publicClients: [{ clientId: DEFAULT_WEB_CLIENT_ID, redirectUris: o.webRedirectUris ?? [DEFAULT_WEB_REDIRECT_URI] }],
         serviceClients: [rentalClient],
         refreshTokenTtlSeconds: 14 * 24 * 3600,
       },

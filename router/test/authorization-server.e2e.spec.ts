@@ -5,6 +5,7 @@ import * as oauth from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireEnv } from '@ebook/subgraph-kit';
 import { startTestStack } from './test-stack';
+import { Browser, discoverWebClient, refreshTokens, signIn as signInAs, startFlow as startFlowOf, type WebClient } from './oidc-browser';
 
 /**
  * The OAuth 2.1 / OpenID Connect authorization server (issue #5) on the whole stack (real
@@ -21,6 +22,7 @@ const THROTTLE = { maxFailuresPerAccount: 3, maxFailuresPerIp: 50, windowSeconds
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let issuer: string;
+let client: WebClient;
 let web: oauth.Configuration;
 let paymentDb: pg.Pool;
 
@@ -42,6 +44,11 @@ async function gql(query: string, variables: Record<string, unknown> = {}, token
   return (await res.json()) as { data?: any };
 }
 
+/** Starts a code + PKCE flow in `browser` (see oidc-browser.ts). */
+const startFlow = (browser: Browser, extra: Record<string, string> = {}) => startFlowOf(client, browser, extra);
+/** Signs `email` in through the whole flow. */
+const signIn = (email: string) => signInAs(client, email, PASSWORD);
+
 const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
 const headerOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString()) as Record<string, unknown>;
 
@@ -51,69 +58,6 @@ async function newCustomer(): Promise<{ id: string; email: string }> {
     i: { name: 'Oh Idc', email, phone: '010-5555-0101', password: PASSWORD },
   });
   return { id: r.data.registerCustomer.id as string, email };
-}
-
-/** A browser: cookies per name (one host), manual redirects. */
-class Browser {
-  private readonly cookies = new Map<string, string>();
-
-  async request(url: string, init: RequestInit = {}): Promise<Response> {
-    const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    const res = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), ...(cookie ? { cookie } : {}) } });
-    for (const set of res.headers.getSetCookie()) {
-      const [pair] = set.split(';');
-      const eq = pair!.indexOf('=');
-      this.cookies.set(pair!.slice(0, eq), pair!.slice(eq + 1));
-    }
-    return res;
-  }
-
-  /** Follows redirects until one leaves the issuer (the client's redirect URI) or a page is shown. */
-  async follow(url: string, init: RequestInit = {}): Promise<{ res: Response; url: string }> {
-    let res = await this.request(url, init);
-    let current = url;
-    while (res.status >= 300 && res.status < 400) {
-      current = new URL(res.headers.get('location')!, current).href;
-      if (!current.startsWith(issuer)) return { res, url: current };
-      res = await this.request(current);
-    }
-    return { res, url: current };
-  }
-
-  /** Posts the login form of the page at `pageUrl`. */
-  async login(pageUrl: string, email: string, password: string): Promise<{ res: Response; url: string }> {
-    const action = new URL(`${new URL(pageUrl).pathname}/login`, issuer).href;
-    return this.follow(action, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ email, password }).toString(),
-    });
-  }
-}
-
-/** Starts an authorization code + PKCE flow; returns the login page and what the client keeps. */
-async function startFlow(browser: Browser, extra: Record<string, string> = {}) {
-  const verifier = oauth.randomPKCECodeVerifier();
-  const state = oauth.randomState();
-  const url = oauth.buildAuthorizationUrl(web, {
-    redirect_uri: REDIRECT_URI,
-    scope: 'openid offline_access profile',
-    code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state,
-    ...extra,
-  });
-  const page = await browser.follow(url.href);
-  return { verifier, state, page };
-}
-
-/** The whole sign-in of `email`: login page, credentials, code exchange. @returns the token response. */
-async function signIn(email: string) {
-  const browser = new Browser();
-  const { verifier, state, page } = await startFlow(browser);
-  const done = await browser.login(page.url, email, PASSWORD);
-  expect(done.url.startsWith(REDIRECT_URI)).toBe(true);
-  return oauth.authorizationCodeGrant(web, new URL(done.url), { pkceCodeVerifier: verifier, expectedState: state });
 }
 
 /** Calls the token endpoint as rental's service client (client_secret_basic). */
@@ -141,7 +85,8 @@ beforeAll(async () => {
   const port = await freePort();
   stack = await startTestStack({ declineRate: 0 }, undefined, { userPort: port, webRedirectUris: [REDIRECT_URI], loginThrottle: THROTTLE });
   issuer = `http://127.0.0.1:${port}`;
-  web = await oauth.discovery(new URL(issuer), WEB_CLIENT, undefined, oauth.None(), { execute: [oauth.allowInsecureRequests] });
+  client = await discoverWebClient(issuer, WEB_CLIENT, REDIRECT_URI);
+  web = client.config;
   paymentDb = new pg.Pool({ connectionString: requireEnv('PAYMENT_DATABASE_URL'), max: 2 });
 }, 60_000);
 
@@ -190,7 +135,7 @@ describe('authorization code + PKCE (web client, login page)', () => {
 
   it('a wrong password shows the form again with 401 and issues no code; the per-account throttle then answers 429 with Retry-After', async () => {
     const me = await newCustomer();
-    const browser = new Browser();
+    const browser = new Browser(issuer);
     const { page } = await startFlow(browser);
     expect(page.res.status).toBe(200);
     const html = await page.res.text();
@@ -208,7 +153,7 @@ describe('authorization code + PKCE (web client, login page)', () => {
   });
 
   it('PKCE is required: an authorization request without code_challenge is refused (error sent back to the client, no login page)', async () => {
-    const browser = new Browser();
+    const browser = new Browser(issuer);
     const url = oauth.buildAuthorizationUrl(web, { redirect_uri: REDIRECT_URI, scope: 'openid', state: 's' });
     const { url: landed } = await browser.follow(url.href);
     expect(new URL(landed).searchParams.get('error')).toBe('invalid_request');
@@ -217,7 +162,7 @@ describe('authorization code + PKCE (web client, login page)', () => {
 
   it('a code redeemed with the wrong PKCE verifier is refused (invalid_grant)', async () => {
     const me = await newCustomer();
-    const browser = new Browser();
+    const browser = new Browser(issuer);
     const { state, page } = await startFlow(browser);
     const done = await browser.login(page.url, me.email, PASSWORD);
     await expect(oauth.authorizationCodeGrant(web, new URL(done.url), { pkceCodeVerifier: oauth.randomPKCECodeVerifier(), expectedState: state })).rejects.toMatchObject({
@@ -226,7 +171,7 @@ describe('authorization code + PKCE (web client, login page)', () => {
   });
 
   it('an unregistered redirect_uri gets an error page from the server, never a redirect (no open redirector)', async () => {
-    const browser = new Browser();
+    const browser = new Browser(issuer);
     const { page } = await startFlow(browser, { redirect_uri: 'https://attacker.example/steal' });
     expect(page.res.status).toBe(400);
     expect(page.url.startsWith(issuer)).toBe(true);
@@ -238,15 +183,15 @@ describe('refresh tokens: rotation and reuse detection', () => {
   it('each refresh returns a new refresh token; presenting a used one revokes the whole grant (the newest stops working too)', async () => {
     const me = await newCustomer();
     const first = await signIn(me.email);
-    const second = await oauth.refreshTokenGrant(web, first.refresh_token!);
+    const second = await refreshTokens(client, first.refresh_token!);
     expect(second.refresh_token).toEqual(expect.any(String));
     expect(second.refresh_token).not.toBe(first.refresh_token);
     expect((await gql('{ me { id } }', {}, second.access_token)).data.me.id).toBe(me.id);
 
     // A thief replays the first (already rotated) refresh token.
-    await expect(oauth.refreshTokenGrant(web, first.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(refreshTokens(client, first.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
     // Reuse detected: the grant is revoked, so the legitimate client's newest token is dead too.
-    await expect(oauth.refreshTokenGrant(web, second.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(refreshTokens(client, second.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 });
 

@@ -3,7 +3,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exportJWK, generateKeyPair } from 'jose';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -37,6 +37,9 @@ export interface ProcessStackOptions {
 export class ProcessStack {
   private readonly procs = new Map<string, ChildProcess>();
   private readonly groupPrefix = `fault-${randomUUID().slice(0, 8)}.`;
+  /** Secrets of this stack, as a k8s Secret would hold them: the authorization server's cookie key and rental's client secret. */
+  private readonly cookieKey = randomBytes(32).toString('base64url');
+  private readonly rentalClientSecret = randomBytes(32).toString('base64url');
 
   private constructor(
     private readonly opts: ProcessStackOptions,
@@ -84,6 +87,10 @@ export class ProcessStack {
       PAYMENT_DATABASE_URL: process.env.PAYMENT_DATABASE_URL,
       RENTAL_VIEW_DATABASE_URL: process.env.RENTAL_VIEW_DATABASE_URL,
       JWT_PRIVATE_JWK: this.privateJwk,
+      OIDC_COOKIE_KEYS: this.cookieKey,
+      OIDC_SERVICE_CLIENTS: JSON.stringify([{ clientId: 'rental-service', clientSecret: this.rentalClientSecret, scopes: ['payment:approve'] }]),
+      OIDC_CLIENT_ID: 'rental-service',
+      OIDC_CLIENT_SECRET: this.rentalClientSecret,
       SEED_MANAGER_EMAIL: FAULT_MANAGER.email,
       SEED_MANAGER_PASSWORD: FAULT_MANAGER.password,
       PAYMENT_URL: this.url('payment'),

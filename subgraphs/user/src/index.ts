@@ -12,7 +12,9 @@ export { JwtIssuer } from './auth/jwt-issuer';
 export {
   API_RESOURCE,
   authorizationServerFromEnv,
+  commaList,
   DEFAULT_WEB_CLIENT_ID,
+  DEFAULT_WEB_REDIRECT_URI,
   OIDC_ROUTES,
   type AuthorizationServerOptions,
   type ServiceClient,

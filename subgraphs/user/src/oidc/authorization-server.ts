@@ -65,6 +65,14 @@ export interface AuthorizationServerOptions {
 /** The web client's id when `OIDC_WEB_CLIENT_ID` is unset. */
 export const DEFAULT_WEB_CLIENT_ID = 'ebook-web';
 
+/** The web client's redirect URI when `OIDC_WEB_REDIRECT_URIS` is unset (a local SPA dev server). */
+export const DEFAULT_WEB_REDIRECT_URI = 'http://localhost:3000/callback';
+
+/** Splits a comma-separated variable into trimmed, non-empty items. */
+export function commaList(value: string | undefined, fallback: string): string[] {
+  return (value ?? fallback).split(',').map((item) => item.trim()).filter(Boolean);
+}
+
 /**
  * Reads the authorization-server settings that are not the signing key from the environment:
  * `OIDC_COOKIE_KEYS` (required in production — `pnpm dev` and tests pass their own),
@@ -76,7 +84,7 @@ export const DEFAULT_WEB_CLIENT_ID = 'ebook-web';
 export function authorizationServerFromEnv(
   env: NodeJS.ProcessEnv = process.env,
 ): Pick<AuthorizationServerOptions, 'cookieKeys' | 'publicClients' | 'serviceClients' | 'refreshTokenTtlSeconds' | 'trustProxy'> {
-  const cookieKeys = (env.OIDC_COOKIE_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean);
+  const cookieKeys = commaList(env.OIDC_COOKIE_KEYS, '');
   if (cookieKeys.length === 0 || cookieKeys.some((k) => k.length < 32)) throw new Error('OIDC_COOKIE_KEYS must list one or more secrets of at least 32 characters');
   const serviceClients = z.array(ServiceClientSchema).parse(JSON.parse(env.OIDC_SERVICE_CLIENTS ?? '[]'));
   const refresh = Number(env.REFRESH_TOKEN_TTL_SECONDS ?? 14 * 24 * 3600);
@@ -86,7 +94,7 @@ export function authorizationServerFromEnv(
     publicClients: [
       {
         clientId: env.OIDC_WEB_CLIENT_ID ?? DEFAULT_WEB_CLIENT_ID,
-        redirectUris: (env.OIDC_WEB_REDIRECT_URIS ?? 'http://localhost:3000/callback').split(',').map((u) => u.trim()).filter(Boolean),
+        redirectUris: commaList(env.OIDC_WEB_REDIRECT_URIS, DEFAULT_WEB_REDIRECT_URI),
       },
     ],
     serviceClients,
