@@ -32,9 +32,10 @@ export const FORWARDED_FOR_HEADER = 'x-forwarded-for';
 
 /**
  * The end client's IP for a subgraph request: the last (nearest-proxy) entry of
- * `x-forwarded-for` — the gateway sets it to the IP it saw — else the TCP peer's address.
- * Subgraph ports are internal (only the gateway calls them), so the header is trusted; a
- * direct caller could forge it, which only affects per-IP counters (per-account ones hold).
+ * `x-forwarded-for` — the gateway (or, for the user context's login page, the ingress) sets it
+ * to the IP it saw — else the TCP peer's address. Subgraph ports are internal (only the gateway
+ * and the ingress reach them), so the header is trusted; a direct caller could forge it, which
+ * only affects per-IP counters (per-account ones hold).
  */
 export function clientIpOf(req: http.IncomingMessage): string | undefined {
   const header = req.headers[FORWARDED_FOR_HEADER];

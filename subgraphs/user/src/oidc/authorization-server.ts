@@ -86,7 +86,14 @@ export function authorizationServerFromEnv(
 ): Pick<AuthorizationServerOptions, 'cookieKeys' | 'publicClients' | 'serviceClients' | 'refreshTokenTtlSeconds' | 'trustProxy'> {
   const cookieKeys = commaList(env.OIDC_COOKIE_KEYS, '');
   if (cookieKeys.length === 0 || cookieKeys.some((k) => k.length < 32)) throw new Error('OIDC_COOKIE_KEYS must list one or more secrets of at least 32 characters');
-  const serviceClients = z.array(ServiceClientSchema).parse(JSON.parse(env.OIDC_SERVICE_CLIENTS ?? '[]'));
+  let serviceClients: ServiceClient[];
+  try {
+    serviceClients = z.array(ServiceClientSchema).parse(JSON.parse(env.OIDC_SERVICE_CLIENTS ?? '[]'));
+  } catch (err) {
+    // Never echo the value: it holds client secrets.
+    const why = err instanceof z.ZodError ? err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : 'not valid JSON';
+    throw new Error(`OIDC_SERVICE_CLIENTS must be a JSON array of {clientId, clientSecret (≥ 32 chars), scopes}: ${why}`);
+  }
   const refresh = Number(env.REFRESH_TOKEN_TTL_SECONDS ?? 14 * 24 * 3600);
   if (!Number.isInteger(refresh) || refresh <= 0) throw new Error('REFRESH_TOKEN_TTL_SECONDS must be a positive integer');
   return {
