@@ -21,24 +21,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { EmbeddedEventBus } from '@ebook/events';
-import { ClientCredentialsTokenSource, createLogger, PAYMENT_APPROVE_SCOPE, requireEnv } from '@ebook/subgraph-kit';
+import { ClientCredentialsTokenSource, createLogger, PAYMENT_APPROVE_SCOPE } from '@ebook/subgraph-kit';
 import { SimulatedPaymentProcessor } from '@ebook/payment';
 import { startStack } from '../router/src/stack';
 import { discoverWebClient, refreshTokens, signIn } from '../router/test/oidc-browser';
+import { freePort, testDatabaseUrls } from '../router/test/test-stack';
 
 const N = Number(process.env.AUTH_BENCH_N ?? 60);
 const REDIRECT_URI = 'http://127.0.0.1:3999/callback';
 const PASSWORD = 'bench-password-123';
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Runs `op` `n` times in a row (after 3 warm-up runs). @returns p50, p95 and mean in ms. */
 async function measure(n: number, op: () => Promise<unknown>): Promise<{ p50: number; p95: number; mean: number }> {
@@ -59,13 +51,7 @@ const issuer = `http://127.0.0.1:${userPort}`;
 const stack = await startStack({
   bus: new EmbeddedEventBus(),
   logger: createLogger('bench-auth', process.env.LOG_LEVEL ?? 'silent'),
-  databaseUrls: {
-    user: requireEnv('USER_DATABASE_URL'),
-    'book-management': requireEnv('BOOK_MANAGEMENT_DATABASE_URL'),
-    rental: requireEnv('RENTAL_DATABASE_URL'),
-    payment: requireEnv('PAYMENT_DATABASE_URL'),
-    'rental-view': requireEnv('RENTAL_VIEW_DATABASE_URL'),
-  },
+  databaseUrls: testDatabaseUrls(),
   ports: { gateway: 0, user: userPort, 'book-management': 0, rental: 0, payment: 0, 'rental-view': 0 },
   jwt: { issuer, audience: 'ebook-rental', ttlSeconds: 900 },
   paymentProcessor: new SimulatedPaymentProcessor({ latencyMs: 0, declineRate: 0 }),

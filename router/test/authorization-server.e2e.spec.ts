@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
 import pg from 'pg';
 import * as oauth from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireEnv } from '@ebook/subgraph-kit';
-import { startTestStack } from './test-stack';
+import { freePort, startTestStack } from './test-stack';
 import { Browser, discoverWebClient, refreshTokens, signIn as signInAs, startFlow as startFlowOf, type WebClient } from './oidc-browser';
 
 /**
@@ -25,14 +24,6 @@ let issuer: string;
 let client: WebClient;
 let web: oauth.Configuration;
 let paymentDb: pg.Pool;
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** A GraphQL call at the gateway. */
 async function gql(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<{ data?: any; errors?: { extensions?: { code?: string } }[] }> {

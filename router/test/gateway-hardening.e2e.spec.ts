@@ -6,9 +6,9 @@ import { createLogger, type Service } from '@ebook/subgraph-kit';
 import { eventually } from './rental-scenario';
 import { GatewayClient, gql } from './graphql-client';
 import { expectNoAccount as expectNoAccountIn, freshEmail, hardeningAttacks, REGISTER, registerBody, registerInput } from './hardening-attacks';
-import { sqlAccessor, testDatabaseUrls } from './security-target';
+import { sqlAccessor } from './security-target';
 import { codeOf, expectCleanJsonError, postJson, send } from './gateway-http';
-import { startExtraGateway, startTestStack, TEST_MANAGER, type ExtraGatewayOptions } from './test-stack';
+import { freePort, startExtraGateway, startTestStack, testDatabaseUrls, TEST_MANAGER, type ExtraGatewayOptions } from './test-stack';
 
 /**
  * Gateway hardening (issue #5) through real HTTP on the whole stack (PostgreSQL + Kafka): every
@@ -38,15 +38,6 @@ async function customerToken(name: string): Promise<string> {
   const email = freshEmail(name);
   await api.run(gql(REGISTER), { input: registerInput(email) });
   return (await api.run(gql`mutation L($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }`, { e: email, p: 'a-long-password' })).login.accessToken;
-}
-
-/** A port nothing listens on. */
-async function deadPort(): Promise<number> {
-  const s = http.createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
 }
 
 beforeAll(async () => {
@@ -91,7 +82,7 @@ describe('production mode (NODE_ENV=production)', () => {
   });
 
   it('masks errors: an unreachable subgraph gives INTERNAL_SERVER_ERROR without its URL, stack or cause', async () => {
-    const broken = await extraGateway({ production: true, subgraphUrls: { 'book-management': `http://127.0.0.1:${await deadPort()}` } });
+    const broken = await extraGateway({ production: true, subgraphUrls: { 'book-management': `http://127.0.0.1:${await freePort()}` } });
     const r = await postJson(broken, { query: '{ books(first: 1) { edges { node { id title } } } }' });
     expect(r.json?.errors?.map((e) => e.extensions?.code)).toEqual(['INTERNAL_SERVER_ERROR']);
     expect(r.json?.errors?.[0]?.message).toBe('Internal server error');

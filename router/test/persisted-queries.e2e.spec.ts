@@ -74,6 +74,14 @@ afterAll(async () => {
 });
 
 describe('apq (the default): Automatic Persisted Queries', () => {
+  it('a hash that is not the sha256 of the text sent with it is 400 BAD_REQUEST (a client mistake, not an internal error), nothing cached', async () => {
+    const query = `query Mismatch { books(search: "${randomUUID()}", first: 1) { edges { cursor } } }`;
+    const wrong = await postJson(stack.gatewayUrl, { query, ...byHash(`${query} `) });
+    expect([wrong.status, codeOf(wrong), wrong.json?.errors?.[0]?.message]).toEqual([400, 'BAD_REQUEST', 'provided sha does not match query']);
+    const hashOnly = await postJson(stack.gatewayUrl, byHash(`${query} `));
+    expect(codeOf(hashOnly)).toBe('PERSISTED_QUERY_NOT_FOUND');
+  });
+
   it('a hash alone is PERSISTED_QUERY_NOT_FOUND until the text is sent once with it; then the hash alone is served', async () => {
     const query = `query Fresh { books(search: "${randomUUID()}", first: 1) { edges { cursor } } }`;
     const unknown = await postJson(stack.gatewayUrl, byHash(query));

@@ -7,7 +7,7 @@ import { createLogger, TokenVerifier, type Service } from '@ebook/subgraph-kit';
 import type { LoginThrottleOptions } from '@ebook/user';
 import { startGateway } from '../src/gateway';
 import { SUPERGRAPH_FILE } from '../src/subgraphs';
-import { CONTEXTS, databaseUrlEnv, type ContextName } from '../../prisma/contexts';
+import { type ContextName } from '../../prisma/contexts';
 
 /**
  * What the shared security suite ({@link ./security-suite}) and hardening attacks
@@ -105,18 +105,6 @@ export function sqlAccessor(urls: Record<ContextName, string>): { sql: Sql; end:
     return (await p.query(text, params)).rows;
   };
   return { sql, end: async () => void (await Promise.all([...pools.values()].map((p) => p.end()))) };
-}
-
-/** Database URLs of the test stack (`<CONTEXT>_DATABASE_URL`, scripts/test-env.sh). */
-export function testDatabaseUrls(): Record<ContextName, string> {
-  return Object.fromEntries(
-    CONTEXTS.map((c) => {
-      const env = databaseUrlEnv(c);
-      const url = process.env[env];
-      if (!url) throw new Error(`${env} is not set`);
-      return [c, url];
-    }),
-  ) as Record<ContextName, string>;
 }
 
 /**

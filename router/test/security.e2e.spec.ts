@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { securitySuite } from './security-suite';
-import { assembleTarget, createSigningKey, SECURITY_THROTTLE, testDatabaseUrls, useTarget } from './security-target';
-import { startTestStack, TEST_MANAGER } from './test-stack';
+import { assembleTarget, createSigningKey, SECURITY_THROTTLE, useTarget } from './security-target';
+import { startTestStack, testDatabaseUrls, TEST_MANAGER } from './test-stack';
 
 /**
  * The security suite (security-suite.ts, issue #5) on the whole stack: real PostgreSQL + Kafka,

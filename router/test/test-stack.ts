@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import net from 'node:net';
 import { KafkaEventBus } from '@ebook/events';
 import { createLogger, requireEnv, TokenVerifier, type Logger, type Service } from '@ebook/subgraph-kit';
 import { SimulatedPaymentProcessor } from '@ebook/payment';
@@ -7,6 +8,28 @@ import { startGateway } from '../src/gateway';
 import type { GatewayHardening } from '../src/hardening';
 import { startStack, type Stack, type StackOptions } from '../src/stack';
 import { SUPERGRAPH_FILE } from '../src/subgraphs';
+import { CONTEXTS, databaseUrlEnv, type ContextName } from '../../prisma/contexts';
+
+/** Database URLs of the test stack (`<CONTEXT>_DATABASE_URL`, scripts/test-env.sh). */
+export function testDatabaseUrls(): Record<ContextName, string> {
+  return Object.fromEntries(
+    CONTEXTS.map((c) => {
+      const env = databaseUrlEnv(c);
+      const url = process.env[env];
+      if (!url) throw new Error(`${env} is not set`);
+      return [c, url];
+    }),
+  ) as Record<ContextName, string>;
+}
+
+/** A TCP port free right now on 127.0.0.1 (for a service that must know its URL before it starts, or a dead endpoint). */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 
 /** Manager seeded into the e2e stacks. */
 export const TEST_MANAGER = { email: 'manager@ebook.test', password: 'manager-test-password' };
@@ -44,13 +67,7 @@ export async function startTestStack(
   const stack = await startStack({
     bus,
     logger,
-    databaseUrls: {
-      user: requireEnv('USER_DATABASE_URL'),
-      'book-management': requireEnv('BOOK_MANAGEMENT_DATABASE_URL'),
-      rental: requireEnv('RENTAL_DATABASE_URL'),
-      payment: requireEnv('PAYMENT_DATABASE_URL'),
-      'rental-view': requireEnv('RENTAL_VIEW_DATABASE_URL'),
-    },
+    databaseUrls: testDatabaseUrls(),
     ports: { gateway: 0, user: extra.userPort ?? 0, 'book-management': 0, rental: 0, payment: 0, 'rental-view': 0 },
     jwt: { issuer: extra.userPort ? `http://127.0.0.1:${extra.userPort}` : 'http://localhost:4001', audience: 'ebook-rental', ttlSeconds: 900, ...(extra.jwtPrivateKeyFile ? { privateKeyFile: extra.jwtPrivateKeyFile } : {}) },
     seedManager: TEST_MANAGER,

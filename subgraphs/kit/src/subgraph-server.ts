@@ -106,6 +106,18 @@ const APOLLO_CLIENT_CODES: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * A refusal Apollo Server itself raises before executing, with an HTTP 4xx but no code (e.g.
+ * "provided sha does not match query", "Unsupported persisted query version"): the client's
+ * mistake, told as `BAD_REQUEST` — not an internal error to mask and log. Errors thrown by
+ * resolvers (which carry an `originalError`) never qualify.
+ */
+function isRequestRefusal(error: unknown): boolean {
+  const e = error as { extensions?: { http?: { status?: unknown } }; originalError?: unknown } | null;
+  const status = e?.extensions?.http?.status;
+  return typeof status === 'number' && status >= 400 && status < 500 && !e?.originalError;
+}
+
+/**
  * Masks unexpected errors: clients see our coded errors ({@link ErrorCode}), GraphQL parse and
  * validation errors and Apollo's request-level codes ({@link APOLLO_CLIENT_CODES}), never stack
  * traces, SQL or internals (those are logged with the correlation id).
@@ -123,6 +135,7 @@ export function maskError(logger: Logger, { log = true }: { log?: boolean } = {}
       const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
+    if (isRequestRefusal(original)) return { message: formatted.message, extensions: { code: ApolloServerErrorCode.BAD_REQUEST } };
     if (log) logger.error({ err: error }, 'unexpected error');
     return { message: 'Internal server error', ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
   };

@@ -60,6 +60,15 @@ describe('maskError', () => {
     }
   });
 
+  it("tells Apollo's own uncoded 4xx refusals (a persisted-query hash that does not match its query) as BAD_REQUEST, not as an internal error", () => {
+    const error = new GraphQLError('provided sha does not match query', { extensions: { http: { status: 400, headers: new Map() } } });
+    const formatted = { message: error.message, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+    expect(mask(formatted, error)).toEqual({ message: 'provided sha does not match query', extensions: { code: 'BAD_REQUEST' } });
+    // A resolver's error with an HTTP status stays masked: only Apollo's request-level refusals qualify.
+    const fromResolver = new GraphQLError('select * from secrets failed', { extensions: { http: { status: 400 } }, originalError: new Error('db') });
+    expect(mask({ message: fromResolver.message, extensions: { code: 'INTERNAL_SERVER_ERROR' } }, fromResolver).message).toBe('Internal server error');
+  });
+
   it('keeps GraphQL validation errors so clients can fix their query', () => {
     const error = new GraphQLError('Cannot query field "nope" on type "Query".', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
     const masked = mask(error.toJSON(), error);
