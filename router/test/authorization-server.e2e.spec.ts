@@ -143,6 +143,14 @@ describe('authorization code + PKCE (web client, login page)', () => {
     expect(throttled.url.startsWith(REDIRECT_URI)).toBe(false);
   });
 
+  it('a login form posted from another site (no interaction cookie: login CSRF) is refused 400 and signs no one in', async () => {
+    const me = await newCustomer();
+    const { page } = await startFlow(new Browser(issuer));
+    const forged = await new Browser(issuer).login(page.url, me.email, PASSWORD);
+    expect(forged.res.status).toBe(400);
+    expect(forged.url.startsWith(REDIRECT_URI)).toBe(false);
+  });
+
   it('PKCE is required: an authorization request without code_challenge is refused (error sent back to the client, no login page)', async () => {
     const browser = new Browser(issuer);
     const url = oauth.buildAuthorizationUrl(web, { redirect_uri: REDIRECT_URI, scope: 'openid', state: 's' });

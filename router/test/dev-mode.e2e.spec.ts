@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRentalScenario } from './rental-scenario';
+import { discoverWebClient, signIn } from './oidc-browser';
 import { securitySuite } from './security-suite';
 import { hardeningAttacks } from './hardening-attacks';
 import { assembleTarget, createSigningKey, securityThrottleEnv, useTarget } from './security-target';
@@ -129,6 +130,27 @@ describe('pnpm dev (embedded PostgreSQL + embedded bus)', () => {
 
   it('runs the whole rental scenario', async () => {
     await runRentalScenario(`http://localhost:${GATEWAY_PORT}`, { managerEmail: 'manager@ebook.local', managerPassword: 'manager-dev-password' });
+  });
+
+  it('serves OpenID Connect discovery at the iss of its tokens; the manager signs in with code + PKCE on the login page', async () => {
+    const res = await fetch(`http://localhost:${GATEWAY_PORT}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'mutation { login(email: "manager@ebook.local", password: "manager-dev-password") { accessToken } }' }),
+    });
+    const loginToken = ((await res.json()) as any).data.login.accessToken as string;
+    const iss = JSON.parse(Buffer.from(loginToken.split('.')[1]!, 'base64url').toString()).iss as string;
+    expect(iss).toBe(`http://localhost:${GATEWAY_PORT + 1}`);
+    expect(dev.output()).toContain(`${iss}/.well-known/openid-configuration`);
+
+    const web = await discoverWebClient(iss, 'ebook-web', 'http://localhost:3000/callback');
+    const tokens = await signIn(web, 'manager@ebook.local', 'manager-dev-password');
+    const me = await fetch(`http://localhost:${GATEWAY_PORT}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.access_token}` },
+      body: JSON.stringify({ query: '{ me { role } }' }),
+    });
+    expect(await me.json()).toEqual({ data: { me: { role: 'MANAGER' } } });
   });
 
   it('stops cleanly on Ctrl-C (SIGINT): everything shut down, nothing left listening', async () => {

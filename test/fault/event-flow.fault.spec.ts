@@ -3,7 +3,7 @@ import { KafkaEventBus, TOPICS } from '@ebook/events';
 import { createLogger } from '@ebook/subgraph-kit';
 import { ProcessStack } from './process-stack';
 import { Actors, type Customer } from './actors';
-import { closeLedger, deliveredTo, kafkaBroker, producedFor, report, sql, viewLedger } from './ledger';
+import { closeLedger, deliveredTo, kafkaBroker, producedFor, report, settledViewLedger, sql } from './ledger';
 
 /**
  * Issue #4 — the event flow under real faults: every service a separate process, the real
@@ -40,7 +40,7 @@ async function viewConverges(expected: Map<string, { c: Customer; status: string
   return Date.now() - t0;
 }
 
-const ledger = viewLedger;
+const ledger = settledViewLedger;
 
 describe('event flow under faults (separate processes, real Kafka and PostgreSQL)', () => {
   it('Kafka broker stopped mid-flow: rentals are still accepted, every event is delivered after the restart', async () => {

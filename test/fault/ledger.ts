@@ -92,3 +92,19 @@ export async function viewLedger(rentalIds: string[]): Promise<Omit<FaultReportR
   );
   return { produced: produced.length, delivered, duplicatedEffects: doubled.length, lost: produced.length - delivered };
 }
+
+/**
+ * {@link viewLedger} once every produced event has reached the view, or after `timeoutMs`
+ * (default 60 000: a killed consumer's partitions move after the 10 s session timeout plus a
+ * rebalance). The view's status can converge before the last event is in its inbox (a rental
+ * shows APPROVED from `BookRented` before `PaymentApproved` lands), so counting at that moment
+ * would report in-flight events as lost. An event still missing after the wait is lost.
+ */
+export async function settledViewLedger(rentalIds: string[], timeoutMs = 60_000): Promise<Omit<FaultReportRow, 'scenario' | 'recoveryMs'>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const counts = await viewLedger(rentalIds);
+    if (counts.lost === 0 || Date.now() >= deadline) return counts;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
