@@ -41,9 +41,14 @@ async function measure(n: number, op: () => Promise<unknown>): Promise<{ p50: nu
     await op();
     samples.push(performance.now() - t);
   }
-  samples.sort((a, b) => a - b);
-  const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]!;
-  return { p50: at(0.5), p95: at(0.95), mean: samples.reduce((a, b) => a + b, 0) / samples.length };
+  return summarize(samples);
+}
+
+/** p50, p95 and mean of `samples` (ms). */
+function summarize(samples: number[]): { p50: number; p95: number; mean: number } {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return { p50: at(0.5), p95: at(0.95), mean: sorted.reduce((a, b) => a + b, 0) / sorted.length };
 }
 
 const userPort = await freePort();
@@ -93,8 +98,17 @@ try {
   rows['client-credentials token from the cache'] = await measure(N, () => service.token());
   const oauthToken = (await signIn(web, email, PASSWORD)).access_token;
   const loginToken = (await gql(LOGIN, { e: email, p: PASSWORD })).login.accessToken as string;
-  rows['{ me { id } } with an OAuth access token'] = await measure(N, () => gql('{ me { id } }', {}, oauthToken));
-  rows['{ me { id } } with a login token'] = await measure(N, () => gql('{ me { id } }', {}, loginToken));
+  // Interleaved (one of each in turn), so drift over the run does not favour either token.
+  let turn = 0;
+  const both = { oauth: [] as number[], login: [] as number[] };
+  await measure(2 * N, async () => {
+    const which = turn++ % 2 === 0 ? 'oauth' : 'login';
+    const t = performance.now();
+    await gql('{ me { id } }', {}, which === 'oauth' ? oauthToken : loginToken);
+    both[which].push(performance.now() - t);
+  });
+  rows['{ me { id } } with an OAuth access token'] = summarize(both.oauth);
+  rows['{ me { id } } with a login token'] = summarize(both.login);
 
   const fmt = (x: number) => (x < 1 ? x.toFixed(3) : x.toFixed(1));
   console.log(`\n| operation (n = ${N}, sequential) | p50 ms | p95 ms | mean ms |\n|---|---|---|---|`);
