@@ -10,8 +10,6 @@ export interface BaseContext {
   correlationId: string;
   /** Request-scoped logger carrying the correlation id. */
   logger: Logger;
-  /** The raw `Authorization` header, to forward on internal calls. A secret: never log it. */
-  authorization?: string;
   /**
    * The end client's IP as the gateway saw it (see `clientIpOf`: the gateway's `x-forwarded-for`,
    * else the TCP peer). For per-IP throttling (login); not an identity — a caller that reaches a

@@ -219,7 +219,6 @@ export async function startSubgraph<TContext extends BaseContext>(opts: Subgraph
           auth,
           correlationId,
           logger,
-          ...(auth && req.headers.authorization ? { authorization: req.headers.authorization } : {}),
           ...(clientIp ? { clientIp } : {}),
         });
       },
