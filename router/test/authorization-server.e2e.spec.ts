@@ -143,6 +143,15 @@ describe('authorization code + PKCE (web client, login page)', () => {
     expect(throttled.url.startsWith(REDIRECT_URI)).toBe(false);
   });
 
+  it('"Cancel" on the login page sends the user back to the client with access_denied, no code', async () => {
+    const browser = new Browser(issuer);
+    const { state, page } = await startFlow(browser);
+    const back = await browser.follow(`${page.url}/abort`);
+    const params = new URL(back.url).searchParams;
+    expect(back.url.startsWith(REDIRECT_URI)).toBe(true);
+    expect([params.get('error'), params.get('state'), params.get('code')]).toEqual(['access_denied', state, null]);
+  });
+
   it('a login form posted from another site (no interaction cookie: login CSRF) is refused 400 and signs no one in', async () => {
     const me = await newCustomer();
     const { page } = await startFlow(new Browser(issuer));

@@ -82,13 +82,16 @@ export function mountAuthorizationServer(app: express.Express, provider: Provide
       deps.logger.error({ err }, 'login page failed');
       return void res.status(500).set(PAGE_HEADERS).type('html').send(page('Sign-in failed', '<p>Something went wrong. Try again later.</p>'));
     }
-    await provider.interactionFinished(req, res, { login: { accountId } }, { mergeWithLastSubmission: false });
+    // The interaction may expire between the check above and here: say so, never a stack trace.
+    await provider.interactionFinished(req, res, { login: { accountId } }, { mergeWithLastSubmission: false }).catch(() => expired(res));
   });
 
   app.get('/interaction/:uid/abort', async (req, res) => {
     const details = await provider.interactionDetails(req, res).catch(() => null);
     if (!details || details.uid !== req.params.uid) return expired(res);
-    await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'The user cancelled the sign-in' }, { mergeWithLastSubmission: false });
+    await provider
+      .interactionFinished(req, res, { error: 'access_denied', error_description: 'The user cancelled the sign-in' }, { mergeWithLastSubmission: false })
+      .catch(() => expired(res));
   });
 
   const callback = provider.callback();
