@@ -1,18 +1,12 @@
-import { loadSchemaFile, startContext, type ContextService, type Platform } from '@ebook/subgraph-kit';
+import { loadSchemaFile, startContext, type ContextService, type ContextServiceOptions } from '@ebook/subgraph-kit';
 import { createCatalogDb } from './db';
 import { bookLoader, resolvers, type CatalogContext } from './resolvers';
 import { seedCatalog } from './application/seed-catalog';
 
-/** Settings of the book-management context. */
-export interface CatalogServiceOptions {
-  platform: Platform;
-  /** `BOOK_MANAGEMENT_DATABASE_URL`. */
-  databaseUrl: string;
-  /** HTTP port (`PORT`, default 4002; 0 = any). */
-  port: number;
+/** Settings of the book-management context: database `BOOK_MANAGEMENT_DATABASE_URL`, port `PORT` (default 4002), and: */
+export interface CatalogServiceOptions extends ContextServiceOptions {
   /** Seed an empty catalog with public-domain books (`SEED_CATALOG=true`; on in `pnpm dev`). */
   seed?: boolean;
-  dbPoolSize?: number;
 }
 
 /** Starts the book-management context (the catalog). Publishes `BookRegistered`. */

@@ -39,6 +39,17 @@ export interface ContextService extends Service {
   relay: OutboxRelay;
 }
 
+/** What every context's `start*Service` takes (each context adds its own settings). */
+export interface ContextServiceOptions {
+  platform: Platform;
+  /** The context's own database (`<CONTEXT>_DATABASE_URL`). */
+  databaseUrl: string;
+  /** HTTP port (`PORT`; 0 = any free port). */
+  port: number;
+  /** Database pool size (`DB_POOL_SIZE`, default 10). */
+  dbPoolSize?: number;
+}
+
 /**
  * Starts one bounded context: its consumers, its outbox relay and its subgraph server,
  * all sharing one database client. Stops in reverse: server, consumers, relay, pool.

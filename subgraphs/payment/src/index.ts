@@ -1,4 +1,4 @@
-import { loadSchemaFile, startContext, type ContextService, type Platform } from '@ebook/subgraph-kit';
+import { loadSchemaFile, startContext, type ContextService, type ContextServiceOptions } from '@ebook/subgraph-kit';
 import { createPaymentDb } from './db';
 import { paymentLoader, resolvers, type PaymentContext } from './resolvers';
 import { internalPaymentRoutes } from './internal-api';
@@ -7,15 +7,9 @@ import type { PaymentProcessor } from './domain/payment-processor';
 
 export { SimulatedPaymentProcessor, simulatedProcessorFromEnv, type PaymentProcessor } from './domain/payment-processor';
 
-/** Settings of the payment context. */
-export interface PaymentServiceOptions {
-  platform: Platform;
-  /** `PAYMENT_DATABASE_URL`. */
-  databaseUrl: string;
-  /** HTTP port (`PORT`, default 4004; 0 = any). */
-  port: number;
+/** Settings of the payment context: database `PAYMENT_DATABASE_URL`, port `PORT` (default 4004), and: */
+export interface PaymentServiceOptions extends ContextServiceOptions {
   processor: PaymentProcessor;
-  dbPoolSize?: number;
 }
 
 /** Consumer group of payment's refunds and saga compensations. */

@@ -1,17 +1,10 @@
-import { loadSchemaFile, startContext, type ContextService, type Platform } from '@ebook/subgraph-kit';
+import { loadSchemaFile, startContext, type ContextService, type ContextServiceOptions } from '@ebook/subgraph-kit';
 import { createViewDb } from './db';
 import { resolvers, type ViewContext } from './resolvers';
 import { projectionHandlers } from './handlers/projection';
 
-/** Settings of the rental-view context. */
-export interface ViewServiceOptions {
-  platform: Platform;
-  /** `RENTAL_VIEW_DATABASE_URL`. */
-  databaseUrl: string;
-  /** HTTP port (`PORT`, default 4005; 0 = any). */
-  port: number;
-  dbPoolSize?: number;
-}
+/** Settings of the rental-view context: database `RENTAL_VIEW_DATABASE_URL`, port `PORT` (default 4005). */
+export type ViewServiceOptions = ContextServiceOptions;
 
 /** Consumer group of the projection. */
 export const VIEW_PROJECTION_GROUP = 'rental-view.projection';

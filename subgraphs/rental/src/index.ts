@@ -1,4 +1,4 @@
-import { intEnv, loadSchemaFile, startContext, type ContextService, type Platform, type ServiceTokenSource } from '@ebook/subgraph-kit';
+import { intEnv, loadSchemaFile, startContext, type ContextService, type ServiceTokenSource, type ContextServiceOptions } from '@ebook/subgraph-kit';
 import { createRentalDb } from './db';
 import { loaders, resolvers, type RentalContext } from './resolvers';
 import { DEFAULT_PAYMENT_POLICY, HttpPaymentGateway, type PaymentGateway, type PaymentPolicyOptions } from './sagaparticipants/payment-proxy';
@@ -8,13 +8,8 @@ import { startPendingSweeper } from './application/sweep-pending';
 
 export { DEFAULT_PAYMENT_POLICY, type PaymentPolicyOptions } from './sagaparticipants/payment-proxy';
 
-/** Settings of the rental context. */
-export interface RentalServiceOptions {
-  platform: Platform;
-  /** `RENTAL_DATABASE_URL`. */
-  databaseUrl: string;
-  /** HTTP port (`PORT`, default 4003; 0 = any). */
-  port: number;
+/** Settings of the rental context: database `RENTAL_DATABASE_URL`, port `PORT` (default 4003), and: */
+export interface RentalServiceOptions extends ContextServiceOptions {
   /** Base URL of the payment service (`PAYMENT_URL`, e.g. `http://payment:4004`). */
   paymentUrl: string;
   /**
@@ -32,7 +27,6 @@ export interface RentalServiceOptions {
    * timeout × (retries + 1) + back-off + queueing).
    */
   pendingStaleMs?: number;
-  dbPoolSize?: number;
 }
 
 /** Consumer group of rental's catalog replica. */

@@ -1,4 +1,4 @@
-import { loadSchemaFile, startContext, type ContextService, type Platform } from '@ebook/subgraph-kit';
+import { loadSchemaFile, startContext, type ContextService, type ContextServiceOptions } from '@ebook/subgraph-kit';
 import { createUserDb } from './db';
 import { resolvers, userLoader, type UserContext } from './resolvers';
 import type { JwtIssuer } from './auth/jwt-issuer';
@@ -21,17 +21,11 @@ export {
 } from './oidc/authorization-server';
 export { DEFAULT_LOGIN_THROTTLE, loginThrottleFromEnv, type LoginThrottleOptions } from './auth/login-throttle';
 
-/** Settings of the user context. */
-export interface UserServiceOptions {
-  platform: Platform;
-  /** `USER_DATABASE_URL`. */
-  databaseUrl: string;
-  /** HTTP port (`PORT`, default 4001; 0 = any). */
-  port: number;
+/** Settings of the user context: database `USER_DATABASE_URL`, port `PORT` (default 4001), and: */
+export interface UserServiceOptions extends ContextServiceOptions {
   issuer: JwtIssuer;
   /** Manager account ensured at start (`SEED_MANAGER_EMAIL` / `SEED_MANAGER_PASSWORD`). */
   seedManager?: { email: string; password: string };
-  dbPoolSize?: number;
   /** Login throttling limits; unset fields come from {@link loginThrottleFromEnv} (`LOGIN_*` variables). */
   loginThrottle?: Partial<LoginThrottleOptions>;
   /** Clients and cookie keys of the authorization server (`iss`, `aud`, key and token lifetime come from {@link issuer}). */
