@@ -40,3 +40,17 @@ export function expectCleanJsonError(r: Reply): void {
   expect(r.json?.errors?.length).toBeGreaterThan(0);
   expect(r.text).not.toMatch(/<html|<pre>|\bat \S+:\d+|node_modules|stacktrace|exception|prisma|postgres|SELECT |INSERT |ECONNREFUSED|127\.0\.0\.1/i);
 }
+
+/**
+ * Asserts a gateway rate-limit refusal: 429 `RATE_LIMITED`, `extensions.retryAfter` within
+ * 1..`windowSeconds` and equal to the `Retry-After` header, a clean JSON body.
+ */
+export function expectRateLimited(r: Reply, windowSeconds: number): void {
+  expect(r.status).toBe(429);
+  expect(codeOf(r)).toBe('RATE_LIMITED');
+  const retryAfter = r.json?.errors?.[0]?.extensions?.retryAfter;
+  expect(retryAfter).toBeGreaterThanOrEqual(1);
+  expect(retryAfter).toBeLessThanOrEqual(windowSeconds);
+  expect(r.headers.get('retry-after')).toBe(String(retryAfter));
+  expectCleanJsonError(r);
+}
