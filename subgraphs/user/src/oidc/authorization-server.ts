@@ -1,4 +1,4 @@
-import Provider, { type ClientMetadata, type KoaContextWithOIDC, errors as oidcErrors } from 'oidc-provider';
+import Provider, { type Account, type ClientMetadata, type KoaContextWithOIDC, errors as oidcErrors } from 'oidc-provider';
 import type { JWK } from 'jose';
 import { z } from 'zod';
 import type { Logger } from '@ebook/subgraph-kit';
@@ -151,6 +151,12 @@ function clientMetadata(opts: AuthorizationServerOptions): ClientMetadata[] {
 export function createAuthorizationServer(opts: AuthorizationServerOptions, db: UserDb, logger: Logger): Provider {
   const serviceScopes = new Map(opts.serviceClients.map((c) => [c.clientId, c.scopes.join(' ')]));
   const userScopes = Object.values(ROLE_SCOPE).join(' ');
+  /** The account oidc-provider already looked up for this request, else one lookup. */
+  const accountOf = async (ctx: KoaContextWithOIDC, id: string): Promise<Pick<UserAccount, 'role' | 'name'> | null> => {
+    const known = ctx.oidc.account as UserAccount | undefined;
+    if (known?.accountId === id && known.role) return known;
+    return db.user.findUnique({ where: { id }, select: { role: true, name: true } });
+  };
   const provider = new Provider(opts.issuer, {
     adapter: prismaOidcAdapter(db),
     clients: clientMetadata(opts),
@@ -200,16 +206,18 @@ export function createAuthorizationServer(opts: AuthorizationServerOptions, db: 
       },
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
-    async findAccount(_ctx, id) {
+    // The account carries the role and name, so the token and grant code below read them from
+    // `ctx.oidc.account` (set by oidc-provider from this lookup) instead of querying again.
+    async findAccount(_ctx, id): Promise<UserAccount | undefined> {
       const user = await db.user.findUnique({ where: { id } }).catch(() => null);
       if (!user) return undefined;
-      return { accountId: user.id, claims: () => ({ sub: user.id, name: user.name, email: user.email }) };
+      return { accountId: user.id, role: user.role, name: user.name, claims: () => ({ sub: user.id, name: user.name, email: user.email }) };
     },
     // API access tokens of users carry the role (our verifier authorizes on it), like `login`'s.
-    async extraTokenClaims(_ctx, token) {
+    async extraTokenClaims(ctx, token) {
       if (!('accountId' in token) || !token.accountId) return undefined;
-      const user = await db.user.findUnique({ where: { id: token.accountId }, select: { role: true, name: true } });
-      return user ? { role: user.role, name: user.name } : undefined;
+      const account = await accountOf(ctx, token.accountId);
+      return account ? { role: account.role, name: account.name } : undefined;
     },
     // First-party clients only: no consent screen; the grant covers OIDC scopes and the user's role scope.
     async loadExistingGrant(ctx: KoaContextWithOIDC) {
@@ -217,7 +225,7 @@ export function createAuthorizationServer(opts: AuthorizationServerOptions, db: 
       if (!client || !session?.accountId) return undefined;
       const grantId = ctx.oidc.result?.consent?.grantId ?? session.grantIdFor(client.clientId);
       if (grantId) return ctx.oidc.provider.Grant.find(grantId);
-      const user = await db.user.findUnique({ where: { id: session.accountId }, select: { role: true } });
+      const user = await accountOf(ctx, session.accountId);
       if (!user) return undefined;
       const grant = new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
       grant.addOIDCScope('openid offline_access profile email');
@@ -234,6 +242,12 @@ export function createAuthorizationServer(opts: AuthorizationServerOptions, db: 
   provider.on('server_error', (_ctx, err) => logger.error({ err }, 'authorization server error'));
   provider.on('grant.revoked', (_ctx, grantId) => logger.warn({ grantId }, 'grant revoked (refresh token reuse or revocation)'));
   return provider;
+}
+
+/** oidc-provider's account, with what our tokens and grants need from the user row. */
+interface UserAccount extends Account {
+  role: 'CUSTOMER' | 'MANAGER';
+  name: string;
 }
 
 /** Escapes text for HTML element content and attribute values. */
