@@ -118,24 +118,36 @@ function isRequestRefusal(error: unknown): boolean {
 }
 
 /**
- * Masks unexpected errors: clients see our coded errors ({@link ErrorCode}), GraphQL parse and
- * validation errors and Apollo's request-level codes ({@link APOLLO_CLIENT_CODES}), never stack
- * traces, SQL or internals (those are logged with the correlation id).
+ * What a client may see of an error — the one rule for masking and for logging: our coded
+ * errors ({@link DomainError}, {@link ErrorCode}), GraphQL parse and validation errors, Apollo's
+ * request-level codes ({@link APOLLO_CLIENT_CODES}) and its uncoded 4xx refusals (as
+ * `BAD_REQUEST`), without stack traces.
+ * @returns the error as the client gets it, or null for an unexpected error (to be masked and logged).
+ */
+export function clientFacingError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError | null {
+  const original = unwrapResolverError(error);
+  if (original instanceof DomainError) {
+    return { message: original.message, ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: original.code, ...original.extensions } };
+  }
+  const code = formatted.extensions?.code;
+  // Apollo stamps INTERNAL_SERVER_ERROR on every uncoded error: those are exactly the ones to hide.
+  if (typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR && (code in ErrorCode || code.startsWith('GRAPHQL_') || APOLLO_CLIENT_CODES.has(code))) {
+    const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions };
+  }
+  if (isRequestRefusal(original)) return { message: formatted.message, extensions: { code: ApolloServerErrorCode.BAD_REQUEST } };
+  return null;
+}
+
+/**
+ * Apollo's `formatError`: {@link clientFacingError}, else a generic `INTERNAL_SERVER_ERROR`
+ * (no stack traces, SQL or internals reach a client). Logs what it masks unless `log` is false
+ * (subgraphs log in a plugin instead, with the request's correlation id).
  */
 export function maskError(logger: Logger, { log = true }: { log?: boolean } = {}) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
-    if (original instanceof DomainError) {
-      return { message: original.message, ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: original.code, ...original.extensions } };
-    }
-    const code = formatted.extensions?.code;
-    // Apollo stamps INTERNAL_SERVER_ERROR on every uncoded error: those are exactly the ones to hide.
-    const safe = typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR;
-    if (safe && (code in ErrorCode || code.startsWith('GRAPHQL_') || APOLLO_CLIENT_CODES.has(code))) {
-      const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
-      return { ...formatted, extensions };
-    }
-    if (isRequestRefusal(original)) return { message: formatted.message, extensions: { code: ApolloServerErrorCode.BAD_REQUEST } };
+    const exposed = clientFacingError(formatted, error);
+    if (exposed) return exposed;
     if (log) logger.error({ err: error }, 'unexpected error');
     return { message: 'Internal server error', ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
   };
@@ -165,10 +177,10 @@ export async function startSubgraph<TContext extends BaseContext>(opts: Subgraph
         return {
           async didEncounterErrors({ contextValue, errors }) {
             for (const e of errors) {
-              const original = unwrapResolverError(e);
-              const code = e.extensions?.code;
-              const coded = original instanceof DomainError || (typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR);
-              if (!coded) (contextValue?.logger ?? log).error({ err: original }, 'unexpected error');
+              // Exactly the errors maskError hides (same rule), logged with the correlation id.
+              if (!clientFacingError({ message: e.message, ...(e.extensions ? { extensions: e.extensions } : {}) }, e)) {
+                (contextValue?.logger ?? log).error({ err: unwrapResolverError(e) }, 'unexpected error');
+              }
             }
           },
         };

@@ -116,9 +116,6 @@ describe('maskError inside Apollo Server', () => {
     ]);
   });
 
-  // BUG (subgraph-server.ts:71): Apollo gives every uncoded error `extensions.code` =
-  // INTERNAL_SERVER_ERROR before calling formatError, and that code is in ErrorCode, so the
-  // raw message (SQL, hosts) reaches the client unlogged. Flip to `it` once fixed.
   it('hides an unexpected resolver error from the client', async () => {
     const [error] = await errorsOf('{ crash }');
     expect(error?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
