@@ -14,8 +14,3 @@ export type ContextName = (typeof CONTEXTS)[number];
 export function databaseUrlEnv(context: ContextName): string {
   return `${context.toUpperCase().replace(/-/g, '_')}_DATABASE_URL`;
 }
-
-/** Default database name of a context on a shared server: `rental-view` → `ebook_rental_view`. */
-export function defaultDatabaseName(context: ContextName): string {
-  return `ebook_${context.replace(/-/g, '_')}`;
-}

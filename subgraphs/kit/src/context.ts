@@ -23,13 +23,3 @@ export function requireAuth(ctx: BaseContext): AuthUser {
   if (!ctx.auth) throw appError('UNAUTHENTICATED', 'Sign in first: send "Authorization: Bearer <accessToken>" (mutation login)');
   return ctx.auth;
 }
-
-/**
- * @returns the caller when it has `role`.
- * @throws `UNAUTHENTICATED` without a token, `FORBIDDEN` with another role.
- */
-export function requireRole(ctx: BaseContext, role: Role): AuthUser {
-  const user = requireAuth(ctx);
-  if (user.role !== role) throw appError('FORBIDDEN', `Only ${role === 'MANAGER' ? 'book managers' : 'customers'} may do this`);
-  return user;
-}

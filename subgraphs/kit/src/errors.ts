@@ -46,11 +46,6 @@ export function invalidTokenError(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
 }
 
-/** True when `err` is (or wraps) a GraphQLError carrying one of our codes. */
-export function isAppError(err: unknown): err is GraphQLError {
-  return err instanceof GraphQLError && typeof err.extensions?.code === 'string' && err.extensions.code in ErrorCode;
-}
-
 /**
  * A business-rule violation raised by domain or application code (which must not depend on
  * GraphQL). The subgraph bootstrap turns it into a GraphQL error with `extensions.code` =

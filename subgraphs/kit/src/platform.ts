@@ -2,6 +2,9 @@ import { KafkaEventBus, type EventBus } from '@ebook/events';
 import type { Logger } from 'pino';
 import { parseAlgorithms, TokenVerifier } from './auth/verifier';
 import { createLogger } from './logger';
+import { intEnv, requireEnv } from './env';
+
+export { intEnv, requireEnv } from './env';
 
 /**
  * What every context needs from the platform: the event bus, the token verifier and a logger.
@@ -14,9 +17,12 @@ export interface Platform {
   logger: Logger;
 }
 
+/** `iss` when `JWT_ISSUER` is unset: the user context on its default port (`pnpm dev`). */
+export const DEFAULT_JWT_ISSUER = 'http://localhost:4001';
+
 /** Token trust settings from the environment (same names in every service). */
 export function trustFromEnv(env: NodeJS.ProcessEnv = process.env): { issuer: string; audience: string; jwksUrl: URL; algorithms: string[] } {
-  const issuer = env.JWT_ISSUER ?? 'http://localhost:4001';
+  const issuer = env.JWT_ISSUER ?? DEFAULT_JWT_ISSUER;
   return {
     issuer,
     audience: env.JWT_AUDIENCE ?? 'ebook-rental',
@@ -29,25 +35,6 @@ export function trustFromEnv(env: NodeJS.ProcessEnv = process.env): { issuer: st
 export function verifierFromEnv(env: NodeJS.ProcessEnv = process.env): TokenVerifier {
   const trust = trustFromEnv(env);
   return new TokenVerifier({ issuer: trust.issuer, audience: trust.audience, jwks: trust.jwksUrl, algorithms: trust.algorithms });
-}
-
-/**
- * Reads a required environment variable.
- * @throws Error naming the variable when it is unset or empty.
- */
-export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
-  const v = env[name];
-  if (!v) throw new Error(`environment variable ${name} is required`);
-  return v;
-}
-
-/** Reads an integer environment variable (default when unset). @throws Error when not an integer. */
-export function intEnv(name: string, fallback: number, env: NodeJS.ProcessEnv = process.env): number {
-  const v = env[name];
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new Error(`environment variable ${name} must be an integer, got "${v}"`);
-  return n;
 }
 
 /** Production platform: Kafka from `KAFKA_BROKERS` (comma separated), JWKS from `JWKS_URL`. */

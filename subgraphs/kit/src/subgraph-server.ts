@@ -68,8 +68,6 @@ export interface SubgraphOptions<TContext extends BaseContext> {
   name: string;
   /** TCP port; 0 picks a free one. */
   port: number;
-  /** Bind address (default `0.0.0.0`, env `HOST`). */
-  host?: string;
   /** Federation 2 SDL. */
   typeDefs: string;
   resolvers: GraphQLResolverMap<TContext>;
@@ -81,8 +79,6 @@ export interface SubgraphOptions<TContext extends BaseContext> {
   readiness?: Record<string, () => Promise<unknown>>;
   /** Extra HTTP routes mounted before `/graphql` (JWKS, internal endpoints). */
   routes?: (app: express.Express) => void;
-  /** Largest accepted JSON body (default `100kb`). */
-  bodyLimit?: string;
 }
 
 /** A listening HTTP server. */
@@ -220,7 +216,7 @@ export async function startSubgraph<TContext extends BaseContext>(opts: Subgraph
 
   app.use(
     '/graphql',
-    express.json({ limit: opts.bodyLimit ?? '100kb' }),
+    express.json({ limit: '100kb' }),
     expressMiddleware(server, {
       context: async ({ req }) => {
         const correlationId = correlationIdOf(req.headers);
@@ -237,7 +233,7 @@ export async function startSubgraph<TContext extends BaseContext>(opts: Subgraph
     }),
   );
 
-  const port = await listen(httpServer, opts.port, opts.host);
+  const port = await listen(httpServer, opts.port);
   const url = `http://127.0.0.1:${port}`;
   log.info({ url: `${url}/graphql` }, `${opts.name} subgraph listening`);
   return {

@@ -1,4 +1,5 @@
 import * as oauth from 'openid-client';
+import { DEFAULT_JWT_ISSUER } from '../platform';
 
 /** A service's own OAuth client (issue #5: service-to-service calls use client credentials, not a user's token). */
 export interface ServiceClientOptions {
@@ -74,7 +75,7 @@ export class ClientCredentialsTokenSource implements ServiceTokenSource {
  * @throws Error when `OIDC_CLIENT_ID` or `OIDC_CLIENT_SECRET` is missing.
  */
 export function serviceClientFromEnv(scope: string, env: NodeJS.ProcessEnv = process.env): ClientCredentialsTokenSource {
-  const issuer = env.JWT_ISSUER ?? 'http://localhost:4001';
+  const issuer = env.JWT_ISSUER ?? DEFAULT_JWT_ISSUER;
   const clientId = env.OIDC_CLIENT_ID;
   const clientSecret = env.OIDC_CLIENT_SECRET;
   if (!clientId || !clientSecret) throw new Error('environment variables OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are required (this service calls others with client credentials)');

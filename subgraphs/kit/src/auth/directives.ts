@@ -1,15 +1,6 @@
 import { defaultFieldResolver, type DirectiveNode, type GraphQLFieldResolver, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
-import type { BaseContext } from '../context';
+import { requireAuth, type BaseContext } from '../context';
 import { appError } from '../errors';
-import type { AuthUser } from './verifier';
-
-/**
- * Scopes a caller holds (issue #5: roles and scopes): `customer` or `manager` for users, the
- * granted scopes (e.g. `payment:approve`) for service clients. See {@link AuthUser.scopes}.
- */
-export function scopesOf(user: AuthUser): string[] {
-  return user.scopes;
-}
 
 interface FieldRule {
   authenticated: boolean;
@@ -54,9 +45,10 @@ export function enforceAuthDirectives<TContext extends BaseContext>(schema: Grap
       if (!rule.authenticated && !rule.scopes) continue;
       const resolve: GraphQLFieldResolver<unknown, TContext> = field.resolve ?? defaultFieldResolver;
       field.resolve = (source, args, ctx, info) => {
-        if (!ctx.auth) throw appError('UNAUTHENTICATED', 'Sign in first: send "Authorization: Bearer <accessToken>" (mutation login)');
+        const caller = requireAuth(ctx);
         if (rule.scopes) {
-          const held = new Set(scopesOf(ctx.auth));
+          // Users hold the scope of their role, service clients their granted scopes (AuthUser.scopes).
+          const held = new Set(caller.scopes);
           if (!rule.scopes.some((all) => all.every((s) => held.has(s)))) {
             throw appError('FORBIDDEN', `Not allowed: ${type.name}.${field.name} needs ${rule.scopes.map((all) => all.join(' + ')).join(' or ')}`);
           }

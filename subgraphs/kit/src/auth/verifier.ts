@@ -49,15 +49,20 @@ export const ACCEPTED_ALGORITHMS = ['ES256', 'EdDSA'];
 const ASYMMETRIC = /^(ES256|ES384|ES512|EdDSA|RS256|RS384|RS512|PS256|PS384|PS512)$/;
 
 /**
- * Parses `JWT_ALGORITHMS` (comma separated). @throws Error for `none`, HMAC (`HS*`) or unknown
- * names — accepting a symmetric algorithm would let anyone holding the public key forge tokens.
+ * Checks an algorithm allow-list. @returns it. @throws Error for `none`, HMAC (`HS*`), unknown
+ * names or an empty list — accepting a symmetric algorithm would let anyone holding the public
+ * key forge tokens.
  */
-export function parseAlgorithms(value: string | undefined): string[] {
-  if (!value) return ACCEPTED_ALGORITHMS;
-  const algs = value.split(',').map((a) => a.trim()).filter(Boolean);
+export function assertAsymmetric(algs: string[]): string[] {
   const bad = algs.filter((a) => !ASYMMETRIC.test(a));
   if (bad.length || algs.length === 0) throw new Error(`JWT_ALGORITHMS may list asymmetric algorithms only, refused: ${bad.join(', ') || '(empty)'}`);
   return algs;
+}
+
+/** Parses `JWT_ALGORITHMS` (comma separated; unset = {@link ACCEPTED_ALGORITHMS}). @throws as {@link assertAsymmetric}. */
+export function parseAlgorithms(value: string | undefined): string[] {
+  if (!value) return ACCEPTED_ALGORITHMS;
+  return assertAsymmetric(value.split(',').map((a) => a.trim()).filter(Boolean));
 }
 
 /** Allowed clock skew between issuer and verifier, seconds. */
@@ -92,7 +97,7 @@ export class TokenVerifier {
   private readonly algorithms: string[];
 
   constructor(private readonly opts: TokenVerifierOptions) {
-    this.algorithms = opts.algorithms ? parseAlgorithms(opts.algorithms.join(',')) : ACCEPTED_ALGORITHMS;
+    this.algorithms = opts.algorithms ? assertAsymmetric(opts.algorithms) : ACCEPTED_ALGORITHMS;
     this.keys =
       opts.jwks instanceof URL
         ? createRemoteJWKSet(opts.jwks, { cooldownDuration: 10_000, cacheMaxAge: 10 * 60_000 })
