@@ -25,7 +25,7 @@ import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { destination, pino, type Logger } from 'pino';
 import { KafkaEventBus } from '../src/bus/kafka-event-bus';
-import { DEAD_LETTER_SUFFIX } from '../src/inbox/idempotent-consumer';
+import { DEAD_LETTER_HEADERS, DEAD_LETTER_SUFFIX } from '../src/inbox/idempotent-consumer';
 
 /** Options of {@link redrive}. */
 export interface RedriveOptions {
@@ -69,7 +69,7 @@ export interface RedriveResult {
 }
 
 /** Headers the dead-lettering added (not republished). */
-const DLT_HEADERS = ['x-dlt-reason', 'x-dlt-group', 'x-original-topic', 'x-original-partition', 'x-original-offset'];
+const DLT_HEADERS: readonly string[] = Object.values(DEAD_LETTER_HEADERS);
 
 /** The consumer group a re-drive of `topic` (optionally filtered by `group`) reads the DLT with. */
 export const redriveGroupId = (topic: string, group?: string) => (group ? `redrive.${topic}.${group}` : `redrive.${topic}`);
@@ -167,9 +167,9 @@ export async function redrive(opts: RedriveOptions): Promise<RedriveResult> {
           partition,
           offset: message.offset,
           key: message.key?.toString() ?? null,
-          group: headers['x-dlt-group'],
-          reason: headers['x-dlt-reason'],
-          originalTopic: headers['x-original-topic'],
+          group: headers[DEAD_LETTER_HEADERS.group],
+          reason: headers[DEAD_LETTER_HEADERS.reason],
+          originalTopic: headers[DEAD_LETTER_HEADERS.originalTopic],
           action: 'skipped',
         };
         if (opts.group !== undefined && record.group !== opts.group) record.note = `dead-lettered by group ${record.group ?? '(none)'}, not ${opts.group}`;

@@ -27,6 +27,15 @@ export interface IdempotentConsumerOptions<Tx extends SqlExecutor> {
 /** Suffix of the dead-letter topic of a topic: `rental.events` → `rental.events.dlt`. */
 export const DEAD_LETTER_SUFFIX = '.dlt';
 
+/** Headers dead-lettering adds to a message (the re-drive strips them before republishing). */
+export const DEAD_LETTER_HEADERS = {
+  reason: 'x-dlt-reason',
+  group: 'x-dlt-group',
+  originalTopic: 'x-original-topic',
+  originalPartition: 'x-original-partition',
+  originalOffset: 'x-original-offset',
+} as const;
+
 class PoisonEvent extends Error {}
 
 /**
@@ -69,11 +78,11 @@ export async function startIdempotentConsumer<Tx extends SqlExecutor>(
         value: m.value,
         headers: {
           ...m.headers,
-          'x-dlt-reason': reason.slice(0, 1000),
-          'x-dlt-group': opts.groupId,
-          'x-original-topic': m.topic,
-          'x-original-partition': String(m.partition),
-          'x-original-offset': m.offset,
+          [DEAD_LETTER_HEADERS.reason]: reason.slice(0, 1000),
+          [DEAD_LETTER_HEADERS.group]: opts.groupId,
+          [DEAD_LETTER_HEADERS.originalTopic]: m.topic,
+          [DEAD_LETTER_HEADERS.originalPartition]: String(m.partition),
+          [DEAD_LETTER_HEADERS.originalOffset]: m.offset,
         },
       },
     ]);
