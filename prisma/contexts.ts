@@ -14,3 +14,18 @@ export type ContextName = (typeof CONTEXTS)[number];
 export function databaseUrlEnv(context: ContextName): string {
   return `${context.toUpperCase().replace(/-/g, '_')}_DATABASE_URL`;
 }
+
+/**
+ * Every context's database URL from `<CONTEXT>_DATABASE_URL` (migrations, test databases, test stacks).
+ * @throws Error naming the first variable that is unset.
+ */
+export function databaseUrlsFromEnv(env: NodeJS.ProcessEnv = process.env): Record<ContextName, string> {
+  return Object.fromEntries(
+    CONTEXTS.map((context) => {
+      const name = databaseUrlEnv(context);
+      const url = env[name];
+      if (!url) throw new Error(`${name} is not set`);
+      return [context, url];
+    }),
+  ) as Record<ContextName, string>;
+}

@@ -4,7 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { parseDatabaseUrl } from '../subgraphs/kit/src/db-url';
 import { fileURLToPath } from 'node:url';
-import { CONTEXTS, databaseUrlEnv, type ContextName } from './contexts';
+import { CONTEXTS, databaseUrlEnv, databaseUrlsFromEnv, type ContextName } from './contexts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -63,13 +63,7 @@ function migrate(context: ContextName, url: string): Promise<void> {
 
 /** CLI: `tsx prisma/migrate.ts` migrates the databases named by `<CONTEXT>_DATABASE_URL`. */
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  const urls = Object.fromEntries(
-    CONTEXTS.map((c) => {
-      const v = process.env[databaseUrlEnv(c)];
-      if (!v) throw new Error(`${databaseUrlEnv(c)} is not set`);
-      return [c, v];
-    }),
-  ) as Record<ContextName, string>;
+  const urls = databaseUrlsFromEnv();
   const t0 = Date.now();
   const { applied, upToDate } = await migrateAll(urls);
   console.log(`migrations: ${applied.length} databases migrated, ${upToDate.length} already up to date (${Date.now() - t0} ms)`);

@@ -3,12 +3,10 @@
  * from the `<CONTEXT>_DATABASE_URL` variables set by scripts/test-env.sh.
  */
 import pg from 'pg';
-import { CONTEXTS, databaseUrlEnv } from '../prisma/contexts';
+import { CONTEXTS, databaseUrlsFromEnv } from '../prisma/contexts';
 import { parseDatabaseUrl } from '../subgraphs/kit/src/db-url';
 
-for (const context of CONTEXTS) {
-  const url = process.env[databaseUrlEnv(context)];
-  if (!url) throw new Error(`${databaseUrlEnv(context)} is not set`);
+for (const url of Object.values(databaseUrlsFromEnv())) {
   const { database, ...server } = parseDatabaseUrl(url);
   if (!/^[a-z0-9_]+$/.test(database)) throw new Error(`unexpected database name ${database}`);
   const admin = new pg.Client({ ...server, database: 'postgres' });

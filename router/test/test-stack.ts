@@ -1,26 +1,17 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import { KafkaEventBus } from '@ebook/events';
-import { createLogger, requireEnv, TokenVerifier, type Logger, type Service } from '@ebook/subgraph-kit';
+import type { KafkaEventBus } from '@ebook/events';
+import { createLogger, kafkaBusFromEnv, TokenVerifier, type Logger, type Service } from '@ebook/subgraph-kit';
 import { SimulatedPaymentProcessor } from '@ebook/payment';
 import type { PaymentPolicyOptions } from '@ebook/rental';
 import { startGateway } from '../src/gateway';
 import type { GatewayHardening } from '../src/hardening';
 import { startStack, type Stack, type StackOptions } from '../src/stack';
 import { SUPERGRAPH_FILE } from '../src/subgraphs';
-import { CONTEXTS, databaseUrlEnv, type ContextName } from '../../prisma/contexts';
+import { databaseUrlsFromEnv, type ContextName } from '../../prisma/contexts';
 
 /** Database URLs of the test stack (`<CONTEXT>_DATABASE_URL`, scripts/test-env.sh). */
-export function testDatabaseUrls(): Record<ContextName, string> {
-  return Object.fromEntries(
-    CONTEXTS.map((c) => {
-      const env = databaseUrlEnv(c);
-      const url = process.env[env];
-      if (!url) throw new Error(`${env} is not set`);
-      return [c, url];
-    }),
-  ) as Record<ContextName, string>;
-}
+export const testDatabaseUrls = (): Record<ContextName, string> => databaseUrlsFromEnv();
 
 /** A TCP port free right now on 127.0.0.1 (for a service that must know its URL before it starts, or a dead endpoint). */
 export async function freePort(): Promise<number> {
@@ -56,13 +47,8 @@ export async function startTestStack(
   extra: Pick<StackOptions, 'loginThrottle' | 'webRedirectUris'> & { jwtPrivateKeyFile?: string; userPort?: number } = {},
 ): Promise<Stack & { bus: KafkaEventBus }> {
   const logger = createLogger('e2e', process.env.LOG_LEVEL ?? 'silent');
-  const bus = new KafkaEventBus({
-    brokers: requireEnv('KAFKA_BROKERS').split(','),
-    clientId: 'e2e',
-    logger,
-    // Like production (platform.ts): separate test runs on one broker get their own consumer groups.
-    ...(process.env.KAFKA_GROUP_PREFIX ? { groupIdPrefix: process.env.KAFKA_GROUP_PREFIX } : {}),
-  });
+  // Like production: separate test runs on one broker get their own consumer groups (KAFKA_GROUP_PREFIX).
+  const bus = kafkaBusFromEnv('e2e', logger);
   const processor = new SimulatedPaymentProcessor({ latencyMs: 0, declineRate: 0.5, random: () => (Math.random() < knobs.declineRate ? 0 : 0.999) });
   const stack = await startStack({
     bus,

@@ -43,14 +43,23 @@ export function platformFromEnv(service: string, env: NodeJS.ProcessEnv = proces
   return {
     logger,
     verifier: verifierFromEnv(env),
-    bus: new KafkaEventBus({
-      brokers: requireEnv('KAFKA_BROKERS', env).split(',').map((s) => s.trim()),
-      clientId: service,
-      logger,
-      commitIntervalMs: intEnv('KAFKA_COMMIT_INTERVAL_MS', 500, env),
-      ...(env.KAFKA_GROUP_PREFIX ? { groupIdPrefix: env.KAFKA_GROUP_PREFIX } : {}),
-    }),
+    bus: kafkaBusFromEnv(service, logger, env),
   };
+}
+
+/**
+ * The Kafka event bus from `KAFKA_BROKERS` (comma separated), `KAFKA_COMMIT_INTERVAL_MS`
+ * (default 500) and `KAFKA_GROUP_PREFIX` (consumer groups of separate runs on one broker).
+ * @throws Error when `KAFKA_BROKERS` is unset.
+ */
+export function kafkaBusFromEnv(clientId: string, logger: Logger, env: NodeJS.ProcessEnv = process.env): KafkaEventBus {
+  return new KafkaEventBus({
+    brokers: requireEnv('KAFKA_BROKERS', env).split(',').map((s) => s.trim()),
+    clientId,
+    logger,
+    commitIntervalMs: intEnv('KAFKA_COMMIT_INTERVAL_MS', 500, env),
+    ...(env.KAFKA_GROUP_PREFIX ? { groupIdPrefix: env.KAFKA_GROUP_PREFIX } : {}),
+  });
 }
 
 /** A started context (subgraph server + relay + consumers) or the gateway. */
