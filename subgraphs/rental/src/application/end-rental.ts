@@ -20,11 +20,11 @@ export async function endRental(db: RentalDb, customerId: string, rentalId: stri
     if (!rental) throw new DomainError('NOT_FOUND', 'No such rental');
     assertCanEnd(rental, customerId, ending);
     const at = new Date();
-    const changed = await tx.rental.updateMany({
+    const [ended] = await tx.rental.updateManyAndReturn({
       where: { id: rentalId, status: 'RENTED' },
       data: ending === 'cancel' ? { status: 'CANCELED', canceledAt: at, activeKey: null } : { status: 'RETURNED', returnedAt: at, activeKey: null },
     });
-    if (changed.count === 0) throw new DomainError('INVALID_RENTAL_STATE', 'The rental changed meanwhile; reload it');
+    if (!ended) throw new DomainError('INVALID_RENTAL_STATE', 'The rental changed meanwhile; reload it');
     await freeCopy(tx, rental.bookId);
     const base = { rentalId, bookId: rental.bookId, customerId };
     await appendToOutbox(tx, [
@@ -32,6 +32,6 @@ export async function endRental(db: RentalDb, customerId: string, rentalId: stri
         ? RentalCanceled.create(rentalId, { ...base, paymentId: rental.paymentId, canceledAt: at.toISOString() }, cause)
         : BookReturned.create(rentalId, { ...base, returnedAt: at.toISOString() }, cause),
     ]);
-    return (await tx.rental.findUnique({ where: { id: rentalId } }))!;
+    return ended;
   });
 }

@@ -135,12 +135,11 @@ async function confirmRental(deps: RentBookDeps, pending: Rental, paymentId: str
     const rentedAt = new Date();
     const dueAt = dueAtFor(rentedAt, deps.loanDays);
     // Conditional: the sweeper may have failed this rental meanwhile (then its compensation refunds).
-    const confirmed = await tx.rental.updateMany({
+    const [rental] = await tx.rental.updateManyAndReturn({
       where: { id: pending.id, status: 'PENDING_PAYMENT' },
       data: { status: 'RENTED', paymentId, rentedAt, dueAt },
     });
-    if (confirmed.count === 0) return null;
-    const rental = await tx.rental.findUniqueOrThrow({ where: { id: pending.id } });
+    if (!rental) return null;
     await appendToOutbox(tx, [
       BookRented.create(
         rental.id,
