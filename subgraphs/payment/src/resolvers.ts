@@ -16,7 +16,6 @@ export function paymentLoader(db: PaymentDb) {
 
 export const resolvers: GraphQLResolverMap<PaymentContext> = {
   Rental: {
-    __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
     payment: async (rental: { id: string }, _: unknown, ctx: PaymentContext) => {
       if (!ctx.auth || !isUuid(rental.id)) return null;
       const p = await ctx.paymentByRental.load(rental.id);

@@ -1,7 +1,7 @@
 import { intEnv, loadSchemaFile, startContext, type ContextService, type ServiceTokenSource, type ContextServiceOptions } from '@ebook/subgraph-kit';
 import { createRentalDb } from './db';
 import { loaders, resolvers, type RentalContext } from './resolvers';
-import { DEFAULT_PAYMENT_POLICY, HttpPaymentGateway, type PaymentGateway, type PaymentPolicyOptions } from './sagaparticipants/payment-proxy';
+import { DEFAULT_PAYMENT_POLICY, HttpPaymentGateway, type PaymentPolicyOptions } from './sagaparticipants/payment-proxy';
 import { onBookRegistered } from './handlers/on-book-registered';
 import { DEFAULT_LOAN_DAYS } from './domain/rental';
 import { startPendingSweeper } from './application/sweep-pending';
@@ -37,7 +37,7 @@ export const RENTAL_CATALOG_GROUP = 'rental.catalog-replica';
  * catalog (consumes `BookRegistered`), publishes `BookRented`, `RentalCanceled`,
  * `BookReturned`, `RentalPaymentFailed`.
  */
-export async function startRentalService(opts: RentalServiceOptions): Promise<ContextService & { payments: PaymentGateway }> {
+export async function startRentalService(opts: RentalServiceOptions): Promise<ContextService> {
   const db = createRentalDb(opts.databaseUrl, opts.dbPoolSize);
   const logger = opts.platform.logger.child({ context: 'rental' });
   const payments = new HttpPaymentGateway(opts.paymentUrl, { ...DEFAULT_PAYMENT_POLICY, ...opts.paymentPolicy }, logger, opts.serviceTokens);
@@ -61,7 +61,6 @@ export async function startRentalService(opts: RentalServiceOptions): Promise<Co
   });
   return {
     ...service,
-    payments,
     stop: async () => {
       sweeper.stop();
       await service.stop();

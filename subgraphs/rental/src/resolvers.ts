@@ -72,14 +72,12 @@ export const resolvers: GraphQLResolverMap<RentalContext> = {
     canceledAt: (r: Rental) => iso(r.canceledAt),
   },
   Book: {
-    __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
     availableCopies: async (book: { id: string }, _: unknown, ctx: RentalContext) => {
       const replica = isUuid(book.id) ? await ctx.replicaByBook.load(book.id) : null;
       return replica ? availableCopies(replica.licensedCopies, replica.activeRentals) : 0;
     },
   },
   User: {
-    __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
     rentals: (user: { id: string }, _: unknown, ctx: RentalContext) => {
       const caller = requireAuth(ctx);
       if (caller.id !== user.id && caller.role !== 'MANAGER') throw appError('FORBIDDEN', "Only the user and managers can see a user's rentals");

@@ -10,16 +10,14 @@ import { purgeExpiredOidcPayloads } from './oidc/prisma-adapter';
 
 export { JwtIssuer } from './auth/jwt-issuer';
 export {
-  API_RESOURCE,
   authorizationServerFromEnv,
   commaList,
   DEFAULT_WEB_CLIENT_ID,
   DEFAULT_WEB_REDIRECT_URI,
-  OIDC_ROUTES,
   type AuthorizationServerOptions,
   type ServiceClient,
 } from './oidc/authorization-server';
-export { DEFAULT_LOGIN_THROTTLE, loginThrottleFromEnv, type LoginThrottleOptions } from './auth/login-throttle';
+export type { LoginThrottleOptions } from './auth/login-throttle';
 
 /** Settings of the user context: database `USER_DATABASE_URL`, port `PORT` (default 4001), and: */
 export interface UserServiceOptions extends ContextServiceOptions {

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { hasControlChars, noControlChars } from '@ebook/subgraph-kit';
 
-export { hasControlChars };
 
 /** Upper bound of a rental fee, integer KRW (a product decision: catches unit mistakes such as cents). */
 export const MAX_RENTAL_FEE_KRW = 1_000_000;

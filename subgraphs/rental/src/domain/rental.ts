@@ -8,9 +8,6 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** States of the rental aggregate (mirrors `RentalState` in prisma/rental/schema.prisma). */
 export type RentalStatus = 'PENDING_PAYMENT' | 'RENTED' | 'CANCELED' | 'RETURNED' | 'PAYMENT_DECLINED' | 'PAYMENT_FAILED';
 
-/** States that hold a licensed copy. */
-export const HOLDS_A_COPY: readonly RentalStatus[] = ['PENDING_PAYMENT', 'RENTED'];
-
 /** Due date: rent time + `loanDays` whole days (UTC, millisecond exact). */
 export function dueAtFor(rentedAt: Date, loanDays: number): Date {
   if (!Number.isInteger(loanDays) || loanDays < 1) throw new RangeError('loanDays must be a positive integer');

@@ -14,7 +14,7 @@ import {
   wrap,
 } from 'cockatiel';
 import { Gauge, register } from 'prom-client';
-import type { Logger, ServiceTokenSource } from '@ebook/subgraph-kit';
+import { CORRELATION_HEADER, type Logger, type ServiceTokenSource } from '@ebook/subgraph-kit';
 
 /** What the rent saga asks payment for. */
 export interface ApprovePaymentRequest {
@@ -98,7 +98,7 @@ class PaymentHttpError extends Error {
  * rotated —: the retry fetches a fresh one).
  */
 function isTransient(err: Error): boolean {
-  if (err instanceof BrokenCircuitError || err instanceof BulkheadRejectedError) return false;
+  if (err instanceof BrokenCircuitError) return false;
   if (err instanceof PaymentHttpError) return err.status >= 500 || err.status === 401;
   return true;
 }
@@ -185,7 +185,7 @@ export class HttpPaymentGateway implements PaymentGateway {
           headers: {
             'content-type': 'application/json',
             authorization: `Bearer ${token}`,
-            'x-correlation-id': req.correlationId,
+            [CORRELATION_HEADER]: req.correlationId,
           },
           body: JSON.stringify({ rentalId: req.rentalId, customerId: req.customerId, amount: req.amount }),
         });
@@ -199,11 +199,9 @@ export class HttpPaymentGateway implements PaymentGateway {
       const reason =
         err instanceof BrokenCircuitError
           ? 'circuit open'
-          : err instanceof BulkheadRejectedError
-            ? 'too many concurrent payments'
-            : err instanceof TaskCancelledError
-              ? `timed out after ${this.opts.timeoutMs} ms`
-              : (err as Error).message;
+          : err instanceof TaskCancelledError
+            ? `timed out after ${this.opts.timeoutMs} ms`
+            : (err as Error).message;
       this.logger.warn({ rentalId: req.rentalId, reason, correlationId: req.correlationId }, 'payment unavailable');
       const openFor = this.openForSeconds();
       return { kind: 'unavailable', reason, ...(openFor !== null ? { retryAfterSeconds: openFor } : {}) };

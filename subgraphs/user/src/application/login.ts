@@ -1,6 +1,6 @@
-import { appError } from '@ebook/subgraph-kit';
+import { appError, hasControlChars } from '@ebook/subgraph-kit';
 import type { User } from '../generated/prisma/client';
-import { hasControlChars, normalizeEmail } from '../domain/registration';
+import { normalizeEmail } from '../domain/registration';
 import { verifyPassword } from '../auth/passwords';
 import type { JwtIssuer } from '../auth/jwt-issuer';
 import type { LoginThrottle } from '../auth/login-throttle';

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { hasControlChars, noControlChars } from '@ebook/subgraph-kit';
+import { noControlChars } from '@ebook/subgraph-kit';
 
-export { hasControlChars };
 
 /**
  * Rules for a new account's fields. Email is trimmed and lower-cased (accounts are unique
