@@ -11,10 +11,10 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { EmbeddedEventBus } from '@ebook/events';
-import { createLogger, intEnv } from '@ebook/subgraph-kit';
+import { commaList, createLogger, intEnv } from '@ebook/subgraph-kit';
 import { simulatedProcessorFromEnv } from '@ebook/payment';
 import { paymentPolicyFromEnv } from '@ebook/rental';
-import { commaList, DEFAULT_WEB_REDIRECT_URI, startStack } from '@ebook/router';
+import { DEFAULT_WEB_REDIRECT_URI, startStack } from '@ebook/router';
 import { CONTEXTS, type ContextName } from '../prisma/contexts';
 import { migrateAll } from '../prisma/migrate';
 

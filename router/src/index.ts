@@ -3,4 +3,4 @@ export { composeSupergraph } from './compose';
 export { SUBGRAPHS, SUPERGRAPH_FILE, REPO_ROOT, type SubgraphEntry } from './subgraphs';
 export { startStack, type StackOptions, type Stack } from './stack';
 /** The web client's defaults, for `pnpm dev`'s banner. */
-export { commaList, DEFAULT_WEB_REDIRECT_URI } from '@ebook/user';
+export { DEFAULT_WEB_REDIRECT_URI } from '@ebook/user';

@@ -18,3 +18,8 @@ export function intEnv(name: string, fallback: number, env: NodeJS.ProcessEnv = 
   if (!Number.isInteger(n)) throw new Error(`environment variable ${name} must be an integer, got "${v}"`);
   return n;
 }
+
+/** Splits a comma-separated variable (`value`, else `fallback`) into trimmed, non-empty items. */
+export function commaList(value: string | undefined, fallback = ''): string[] {
+  return (value ?? fallback).split(',').map((item) => item.trim()).filter(Boolean);
+}

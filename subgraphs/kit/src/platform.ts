@@ -2,9 +2,9 @@ import { KafkaEventBus, type EventBus } from '@ebook/events';
 import type { Logger } from 'pino';
 import { parseAlgorithms, TokenVerifier } from './auth/verifier';
 import { createLogger } from './logger';
-import { intEnv, requireEnv } from './env';
+import { commaList, intEnv, requireEnv } from './env';
 
-export { intEnv, requireEnv } from './env';
+export { commaList, intEnv, requireEnv } from './env';
 
 /**
  * What every context needs from the platform: the event bus, the token verifier and a logger.
@@ -54,7 +54,7 @@ export function platformFromEnv(service: string, env: NodeJS.ProcessEnv = proces
  */
 export function kafkaBusFromEnv(clientId: string, logger: Logger, env: NodeJS.ProcessEnv = process.env): KafkaEventBus {
   return new KafkaEventBus({
-    brokers: requireEnv('KAFKA_BROKERS', env).split(',').map((s) => s.trim()),
+    brokers: commaList(requireEnv('KAFKA_BROKERS', env)),
     clientId,
     logger,
     commitIntervalMs: intEnv('KAFKA_COMMIT_INTERVAL_MS', 500, env),

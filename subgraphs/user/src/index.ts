@@ -4,17 +4,17 @@ import { resolvers, userLoader, type UserContext } from './resolvers';
 import type { JwtIssuer } from './auth/jwt-issuer';
 import { seedManager } from './application/seed-manager';
 import { LoginThrottle, loginThrottleFromEnv, type LoginThrottleOptions } from './auth/login-throttle';
-import { createAuthorizationServer, type AuthorizationServerOptions } from './oidc/authorization-server';
+import { createAuthorizationServer, type OAuthSettings } from './oidc/authorization-server';
 import { mountAuthorizationServer } from './oidc/login-page';
 import { purgeExpiredOidcPayloads } from './oidc/prisma-adapter';
 
 export { JwtIssuer } from './auth/jwt-issuer';
 export {
   authorizationServerFromEnv,
-  commaList,
   DEFAULT_WEB_CLIENT_ID,
   DEFAULT_WEB_REDIRECT_URI,
   type AuthorizationServerOptions,
+  type OAuthSettings,
   type ServiceClient,
 } from './oidc/authorization-server';
 export type { LoginThrottleOptions } from './auth/login-throttle';
@@ -27,7 +27,7 @@ export interface UserServiceOptions extends ContextServiceOptions {
   /** Login throttling limits; unset fields come from {@link loginThrottleFromEnv} (`LOGIN_*` variables). */
   loginThrottle?: Partial<LoginThrottleOptions>;
   /** Clients and cookie keys of the authorization server (`iss`, `aud`, key and token lifetime come from {@link issuer}). */
-  oauth: Pick<AuthorizationServerOptions, 'cookieKeys' | 'publicClients' | 'serviceClients' | 'refreshTokenTtlSeconds' | 'trustProxy'>;
+  oauth: OAuthSettings;
 }
 
 /** How often expired authorization-server rows (codes, sessions, refresh tokens) are deleted, ms. */
@@ -63,8 +63,9 @@ export async function startUserService(opts: UserServiceOptions): Promise<Contex
     resolvers,
     context: (base, relay) => ({ ...base, db, issuer: opts.issuer, loginThrottle, wakeRelay: () => relay.wake(), userById: userLoader(db), ownUserIds: new Set<string>() }),
     routes: (app) => {
+      const jwks = opts.issuer.jwks(); // fixed for the life of the process (keys come from the environment)
       app.get('/.well-known/jwks.json', (_req, res) => {
-        res.set('cache-control', 'public, max-age=300').json(opts.issuer.jwks());
+        res.set('cache-control', 'public, max-age=300').json(jwks);
       });
       mountAuthorizationServer(app, provider, { db, throttle: loginThrottle, logger: opts.platform.logger });
     },

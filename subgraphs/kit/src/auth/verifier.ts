@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JSONWebKeySet, createLocalJWKSet, errors as joseErrors } from 'jose';
 import { invalidTokenError } from '../errors';
+import { commaList } from '../env';
 
 /**
  * Roles of callers: our users (user context) and, for service-to-service calls, `SERVICE` —
@@ -62,7 +63,7 @@ export function assertAsymmetric(algs: string[]): string[] {
 /** Parses `JWT_ALGORITHMS` (comma separated; unset = {@link ACCEPTED_ALGORITHMS}). @throws as {@link assertAsymmetric}. */
 export function parseAlgorithms(value: string | undefined): string[] {
   if (!value) return ACCEPTED_ALGORITHMS;
-  return assertAsymmetric(value.split(',').map((a) => a.trim()).filter(Boolean));
+  return assertAsymmetric(commaList(value));
 }
 
 /** Allowed clock skew between issuer and verifier, seconds. */

@@ -2,9 +2,10 @@ import Provider, { type Account, type ClientMetadata, type KoaContextWithOIDC, e
 import type { JWK } from 'jose';
 import { z } from 'zod';
 import type { Logger } from '@ebook/subgraph-kit';
-import { PAYMENT_APPROVE_SCOPE, ROLE_SCOPE } from '@ebook/subgraph-kit';
+import { commaList, intEnv, isUuid, PAYMENT_APPROVE_SCOPE, ROLE_SCOPE } from '@ebook/subgraph-kit';
 import type { UserDb } from '../db';
 import { prismaOidcAdapter } from './prisma-adapter';
+import { escapeHtml, page, PAGE_HEADERS } from './html';
 
 /**
  * Resource indicator (RFC 8707) of our GraphQL API: access tokens for it are JWTs (RFC 9068)
@@ -62,16 +63,14 @@ export interface AuthorizationServerOptions {
   trustProxy?: boolean;
 }
 
+/** The deployment's part of the settings (clients, secrets, lifetimes): what {@link authorizationServerFromEnv} reads. */
+export type OAuthSettings = Pick<AuthorizationServerOptions, 'cookieKeys' | 'publicClients' | 'serviceClients' | 'refreshTokenTtlSeconds' | 'trustProxy'>;
+
 /** The web client's id when `OIDC_WEB_CLIENT_ID` is unset. */
 export const DEFAULT_WEB_CLIENT_ID = 'ebook-web';
 
 /** The web client's redirect URI when `OIDC_WEB_REDIRECT_URIS` is unset (a local SPA dev server). */
 export const DEFAULT_WEB_REDIRECT_URI = 'http://localhost:3000/callback';
-
-/** Splits a comma-separated variable into trimmed, non-empty items. */
-export function commaList(value: string | undefined, fallback: string): string[] {
-  return (value ?? fallback).split(',').map((item) => item.trim()).filter(Boolean);
-}
 
 /**
  * Reads the authorization-server settings that are not the signing key from the environment:
@@ -81,10 +80,8 @@ export function commaList(value: string | undefined, fallback: string): string[]
  * `REFRESH_TOKEN_TTL_SECONDS` (default 1 209 600 = 14 days), `OIDC_TRUST_PROXY`.
  * @throws Error for a missing or malformed variable (fail fast at start-up).
  */
-export function authorizationServerFromEnv(
-  env: NodeJS.ProcessEnv = process.env,
-): Pick<AuthorizationServerOptions, 'cookieKeys' | 'publicClients' | 'serviceClients' | 'refreshTokenTtlSeconds' | 'trustProxy'> {
-  const cookieKeys = commaList(env.OIDC_COOKIE_KEYS, '');
+export function authorizationServerFromEnv(env: NodeJS.ProcessEnv = process.env): OAuthSettings {
+  const cookieKeys = commaList(env.OIDC_COOKIE_KEYS);
   if (cookieKeys.length === 0 || cookieKeys.some((k) => k.length < 32)) throw new Error('OIDC_COOKIE_KEYS must list one or more secrets of at least 32 characters');
   let serviceClients: ServiceClient[];
   try {
@@ -94,8 +91,8 @@ export function authorizationServerFromEnv(
     const why = err instanceof z.ZodError ? err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : 'not valid JSON';
     throw new Error(`OIDC_SERVICE_CLIENTS must be a JSON array of {clientId, clientSecret (≥ 32 chars), scopes}: ${why}`);
   }
-  const refresh = Number(env.REFRESH_TOKEN_TTL_SECONDS ?? 14 * 24 * 3600);
-  if (!Number.isInteger(refresh) || refresh <= 0) throw new Error('REFRESH_TOKEN_TTL_SECONDS must be a positive integer');
+  const refresh = intEnv('REFRESH_TOKEN_TTL_SECONDS', 14 * 24 * 3600, env);
+  if (refresh <= 0) throw new Error('REFRESH_TOKEN_TTL_SECONDS must be a positive integer');
   return {
     cookieKeys,
     publicClients: [
@@ -209,7 +206,8 @@ export function createAuthorizationServer(opts: AuthorizationServerOptions, db: 
     // The account carries the role and name, so the token and grant code below read them from
     // `ctx.oidc.account` (set by oidc-provider from this lookup) instead of querying again.
     async findAccount(_ctx, id): Promise<UserAccount | undefined> {
-      const user = await db.user.findUnique({ where: { id } }).catch(() => null);
+      if (!isUuid(id)) return undefined;
+      const user = await db.user.findUnique({ where: { id }, select: { id: true, role: true, name: true, email: true } });
       if (!user) return undefined;
       return { accountId: user.id, role: user.role, name: user.name, claims: () => ({ sub: user.id, name: user.name, email: user.email }) };
     },
@@ -234,6 +232,7 @@ export function createAuthorizationServer(opts: AuthorizationServerOptions, db: 
       return grant;
     },
     renderError(ctx, out) {
+      ctx.set(PAGE_HEADERS);
       ctx.type = 'html';
       ctx.body = page('Sign-in error', `<p>${escapeHtml(String(out.error))}: ${escapeHtml(String(out.error_description ?? ''))}</p>`);
     },
@@ -248,16 +247,4 @@ export function createAuthorizationServer(opts: AuthorizationServerOptions, db: 
 interface UserAccount extends Account {
   role: 'CUSTOMER' | 'MANAGER';
   name: string;
-}
-
-/** Escapes text for HTML element content and attribute values. */
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
-/** A minimal self-contained HTML page (no scripts, no external resources). */
-export function page(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:22rem;margin:4rem auto;padding:0 1rem}label,input,button{display:block;width:100%;box-sizing:border-box;margin:.4rem 0}input,button{padding:.5rem}.error{color:#b00020}</style></head>
-<body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
 }

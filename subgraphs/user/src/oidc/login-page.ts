@@ -4,16 +4,7 @@ import { clientIpOf, type Logger } from '@ebook/subgraph-kit';
 import type { UserDb } from '../db';
 import type { LoginThrottle } from '../auth/login-throttle';
 import { authenticate } from '../application/login';
-import { escapeHtml, page } from './authorization-server';
-
-/** Headers of every login-page response: no caching, no framing (clickjacking), no scripts, no referrer. */
-const PAGE_HEADERS = {
-  'cache-control': 'no-store',
-  'x-frame-options': 'DENY',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
-  'referrer-policy': 'no-referrer',
-  'x-content-type-options': 'nosniff',
-};
+import { escapeHtml, page, PAGE_HEADERS } from './html';
 
 function loginForm(uid: string, clientId: string, error?: string): string {
   return page(
@@ -56,15 +47,22 @@ export function mountAuthorizationServer(app: express.Express, provider: Provide
   const expired = (res: express.Response) =>
     void res.status(400).set(PAGE_HEADERS).type('html').send(page('Sign-in expired', '<p>This sign-in link is no longer valid. Start again from the application.</p>'));
 
-  app.get('/interaction/:uid', async (req, res) => {
+  /** The interaction the request's cookie is bound to, when it is the one in the path (and, for `login`, at its login prompt); else null. */
+  const interactionOf = async (req: express.Request, res: express.Response, { loginPrompt }: { loginPrompt: boolean }) => {
     const details = await provider.interactionDetails(req, res).catch(() => null);
-    if (!details || details.uid !== req.params.uid || details.prompt.name !== 'login') return expired(res);
+    if (!details || details.uid !== req.params.uid || (loginPrompt && details.prompt.name !== 'login')) return null;
+    return details;
+  };
+
+  app.get('/interaction/:uid', async (req, res) => {
+    const details = await interactionOf(req, res, { loginPrompt: true });
+    if (!details) return expired(res);
     res.set(PAGE_HEADERS).type('html').send(loginForm(details.uid, String(details.params.client_id)));
   });
 
   app.post('/interaction/:uid/login', express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
-    const details = await provider.interactionDetails(req, res).catch(() => null);
-    if (!details || details.uid !== req.params.uid || details.prompt.name !== 'login') return expired(res);
+    const details = await interactionOf(req, res, { loginPrompt: true });
+    if (!details) return expired(res);
     const clientId = String(details.params.client_id);
     const email = typeof req.body?.email === 'string' ? req.body.email : '';
     const password = typeof req.body?.password === 'string' ? req.body.password : '';
@@ -87,8 +85,7 @@ export function mountAuthorizationServer(app: express.Express, provider: Provide
   });
 
   app.get('/interaction/:uid/abort', async (req, res) => {
-    const details = await provider.interactionDetails(req, res).catch(() => null);
-    if (!details || details.uid !== req.params.uid) return expired(res);
+    if (!(await interactionOf(req, res, { loginPrompt: false }))) return expired(res);
     await provider
       .interactionFinished(req, res, { error: 'access_denied', error_description: 'The user cancelled the sign-in' }, { mergeWithLastSubmission: false })
       .catch(() => expired(res));
