@@ -3,7 +3,7 @@ import { generatePersistedQueryManifest, type PersistedQueryManifest } from '@ap
 import { REPO_ROOT } from '../src/subgraphs';
 
 /** The first-party operations (one named operation or fragment per file): what our own clients send. */
-export const OPERATIONS_GLOB = fileURLToPath(new URL('router/operations/*.graphql', REPO_ROOT));
+const OPERATIONS_GLOB = fileURLToPath(new URL('router/operations/*.graphql', REPO_ROOT));
 
 /**
  * The persisted-query manifest of the first-party operations (committed as

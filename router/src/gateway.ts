@@ -54,8 +54,6 @@ export interface GatewayOptions {
    * {@link playgroundFromEnv} — off when `NODE_ENV=production` unless `PLAYGROUND=true`).
    */
   playground?: boolean;
-  /** Largest accepted request body (default `GATEWAY_BODY_LIMIT` or `100kb`; larger gets 413). Same as `hardening.bodyLimit`, which wins. */
-  bodyLimit?: string;
   /** Query, body and rate limits and the persisted-query mode; unset fields come from {@link hardeningFromEnv} (the `GATEWAY_*` variables). */
   hardening?: Partial<GatewayHardening>;
 }
@@ -93,7 +91,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Service> {
     },
   });
   const playground = opts.playground ?? playgroundFromEnv();
-  const limits: GatewayHardening = { ...hardeningFromEnv(), ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}), ...opts.hardening };
+  const limits: GatewayHardening = { ...hardeningFromEnv(), ...opts.hardening };
   app.set('trust proxy', limits.trustProxy);
   const rateLimiter = new GatewayRateLimiter({ perIp: limits.rateLimitPerIp, perUser: limits.rateLimitPerUser, windowSeconds: limits.rateLimitWindowSeconds });
   const armor = queryLimits(limits, playground);

@@ -2,7 +2,6 @@
 import { readFileSync } from 'node:fs';
 import { createLogger, intEnv, stopOnSignals, verifierFromEnv } from '@ebook/subgraph-kit';
 import { startGateway } from './gateway';
-import { hardeningFromEnv, playgroundFromEnv } from './hardening';
 import { SUBGRAPHS, SUPERGRAPH_FILE } from './subgraphs';
 
 const logger = createLogger('gateway');
@@ -13,8 +12,6 @@ const gateway = await startGateway({
   subgraphUrls,
   verifier: verifierFromEnv(),
   logger,
-  // Off when NODE_ENV=production unless PLAYGROUND=true; limits from the GATEWAY_* variables.
-  playground: playgroundFromEnv(),
-  hardening: hardeningFromEnv(),
+  // Defaults: playground off when NODE_ENV=production unless PLAYGROUND=true; limits from the GATEWAY_* variables.
 });
 stopOnSignals(() => [gateway], logger);

@@ -35,12 +35,16 @@ export interface StackOptions {
 }
 
 /** Rental's OAuth client in a stack (its secret is generated per start). */
-export const RENTAL_SERVICE_CLIENT_ID = 'rental-service';
+const RENTAL_SERVICE_CLIENT_ID = 'rental-service';
 
 /** A running stack. */
 export interface Stack {
   gatewayUrl: string;
   contexts: Record<'user' | 'book-management' | 'rental' | 'payment' | 'rental-view', ContextService>;
+  /** Base URL of each subgraph (what the gateway routes to). */
+  subgraphUrls: Record<'user' | 'book-management' | 'rental' | 'payment' | 'rental-view', string>;
+  /** What tokens must carry to be trusted (`iss`, `aud`) and where their keys are (the user context's JWKS). */
+  trust: { issuer: string; audience: string; jwksUrl: URL };
   /** The service clients registered at the authorization server, secrets included (tests call the token endpoint with them). */
   serviceClients: ServiceClient[];
   /** Stops the gateway, then every context (reverse start order). */
@@ -77,7 +81,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       ...(o.loginThrottle ? { loginThrottle: o.loginThrottle } : {}),
     });
     started.push(user);
-    const verifier = new TokenVerifier({ ...issuerOpts, jwks: new URL(`${user.url}/.well-known/jwks.json`) });
+    const trust = { issuer: o.jwt.issuer, audience: o.jwt.audience, jwksUrl: new URL(`${user.url}/.well-known/jwks.json`) };
+    const verifier = new TokenVerifier({ issuer: trust.issuer, audience: trust.audience, jwks: trust.jwksUrl });
     const platform: Platform = { bus: o.bus, logger: o.logger, verifier };
     const pool = o.dbPoolSize ? { dbPoolSize: o.dbPoolSize } : {};
     const payment = await startPaymentService({ platform, databaseUrl: o.databaseUrls.payment, port: o.ports.payment, processor: o.paymentProcessor, ...pool });
@@ -103,10 +108,11 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       ...pool,
     });
     started.push(rental);
+    const subgraphUrls = { user: user.url, 'book-management': catalog.url, rental: rental.url, payment: payment.url, 'rental-view': view.url };
     const gateway = await startGateway({
       port: o.ports.gateway,
       supergraphSdl: readFileSync(SUPERGRAPH_FILE, 'utf8'),
-      subgraphUrls: { user: user.url, 'book-management': catalog.url, rental: rental.url, payment: payment.url, 'rental-view': view.url },
+      subgraphUrls,
       verifier,
       logger: o.logger,
       playground: o.playground ?? true,
@@ -115,6 +121,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     return {
       gatewayUrl: gateway.url,
       contexts: { user, 'book-management': catalog, rental, payment, 'rental-view': view },
+      subgraphUrls,
+      trust,
       serviceClients: [rentalClient],
       stop: async () => {
         for (const s of [...started].reverse()) {

@@ -10,17 +10,15 @@ export interface SubgraphEntry {
   routingUrl: string;
   /** Env var overriding its base URL at run time (the gateway appends `/graphql`). */
   urlEnv: string;
-  /** Port of the subgraph (`pnpm dev` and k8s defaults). */
-  defaultPort: number;
 }
 
 /** The subgraphs composed into the supergraph — the single list the compose step and the gateway read. */
 export const SUBGRAPHS: SubgraphEntry[] = [
-  { name: 'user', schemaFile: 'subgraphs/user/schema.graphql', routingUrl: 'http://user:4001/graphql', urlEnv: 'USER_URL', defaultPort: 4001 },
-  { name: 'book-management', schemaFile: 'subgraphs/book-management/schema.graphql', routingUrl: 'http://book-management:4002/graphql', urlEnv: 'BOOK_MANAGEMENT_URL', defaultPort: 4002 },
-  { name: 'rental', schemaFile: 'subgraphs/rental/schema.graphql', routingUrl: 'http://rental:4003/graphql', urlEnv: 'RENTAL_URL', defaultPort: 4003 },
-  { name: 'payment', schemaFile: 'subgraphs/payment/schema.graphql', routingUrl: 'http://payment:4004/graphql', urlEnv: 'PAYMENT_URL', defaultPort: 4004 },
-  { name: 'rental-view', schemaFile: 'subgraphs/rental-view/schema.graphql', routingUrl: 'http://rental-view:4005/graphql', urlEnv: 'RENTAL_VIEW_URL', defaultPort: 4005 },
+  { name: 'user', schemaFile: 'subgraphs/user/schema.graphql', routingUrl: 'http://user:4001/graphql', urlEnv: 'USER_URL' },
+  { name: 'book-management', schemaFile: 'subgraphs/book-management/schema.graphql', routingUrl: 'http://book-management:4002/graphql', urlEnv: 'BOOK_MANAGEMENT_URL' },
+  { name: 'rental', schemaFile: 'subgraphs/rental/schema.graphql', routingUrl: 'http://rental:4003/graphql', urlEnv: 'RENTAL_URL' },
+  { name: 'payment', schemaFile: 'subgraphs/payment/schema.graphql', routingUrl: 'http://payment:4004/graphql', urlEnv: 'PAYMENT_URL' },
+  { name: 'rental-view', schemaFile: 'subgraphs/rental-view/schema.graphql', routingUrl: 'http://rental-view:4005/graphql', urlEnv: 'RENTAL_VIEW_URL' },
 ];
 
 /** Repository root. */

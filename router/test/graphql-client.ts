@@ -48,17 +48,22 @@ export class GatewayClient {
     try {
       await this.run(doc, variables, token);
     } catch (err) {
-      if (err instanceof ApolloError) {
-        const gqlCode = err.graphQLErrors[0]?.extensions?.code;
-        if (typeof gqlCode === 'string') return gqlCode;
-        const net = err.networkError as { result?: { errors?: { extensions?: { code?: string } }[] } } | null;
-        const netCode = net?.result?.errors?.[0]?.extensions?.code;
-        if (typeof netCode === 'string') return netCode;
-      }
+      const code = errorExtensionsOf(err)?.code;
+      if (typeof code === 'string') return code;
       throw err;
     }
     throw new Error('expected the operation to fail, it succeeded');
   }
+}
+
+/**
+ * The first error's `extensions` of a failed {@link GatewayClient.run}: a GraphQL error's, or
+ * the one in an HTTP error's body (400, 429, ...). undefined for any other failure.
+ */
+export function errorExtensionsOf(err: unknown): { code?: string; retryAfter?: number } | undefined {
+  if (!(err instanceof ApolloError)) return undefined;
+  const net = err.networkError as { result?: { errors?: { extensions?: { code?: string; retryAfter?: number } }[] } } | null;
+  return (err.graphQLErrors[0]?.extensions as { code?: string; retryAfter?: number } | undefined) ?? net?.result?.errors?.[0]?.extensions;
 }
 
 export { gql };

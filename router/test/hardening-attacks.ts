@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { SecurityTarget } from './security-target';
-import { codeOf, expectCleanJsonError, postJson, send, type Reply as HttpReply } from './gateway-http';
+import { codeOf, expectCleanJsonError, postJson, send } from './gateway-http';
 
 /**
  * Gateway hardening attacks (issue #5) through real HTTP, defined ONCE and run against every

@@ -15,15 +15,13 @@ const target = useTarget(async () => {
   const keyDir = mkdtempSync(path.join(tmpdir(), 'ebook-security-'));
   const signing = await createSigningKey(path.join(keyDir, 'jwt.json'), 'e2e-security-key');
   const stack = await startTestStack(undefined, undefined, { loginThrottle: SECURITY_THROTTLE, jwtPrivateKeyFile: path.join(keyDir, 'jwt.json') });
-  const c = stack.contexts;
-  const subgraphUrls = { user: c.user.url, 'book-management': c['book-management'].url, rental: c.rental.url, payment: c.payment.url, 'rental-view': c['rental-view'].url };
   return assembleTarget({
     gatewayUrl: stack.gatewayUrl,
-    subgraphUrls,
+    subgraphUrls: stack.subgraphUrls,
     databaseUrls: testDatabaseUrls(),
     signing,
-    issuer: 'http://localhost:4001',
-    audience: 'ebook-rental',
+    issuer: stack.trust.issuer,
+    audience: stack.trust.audience,
     manager: TEST_MANAGER,
     stopSystem: async () => {
       await stack.stop();

@@ -88,21 +88,22 @@ export interface ExtraGatewayOptions {
  * stops it (before the stack).
  */
 export async function startExtraGateway(stack: Stack, logger: Logger, o: ExtraGatewayOptions = {}): Promise<Service> {
-  const c = stack.contexts;
-  const verifier = new TokenVerifier({ issuer: 'http://localhost:4001', audience: 'ebook-rental', jwks: new URL(`${c.user.url}/.well-known/jwks.json`) });
+  const verifier = new TokenVerifier({ issuer: stack.trust.issuer, audience: stack.trust.audience, jwks: stack.trust.jwksUrl });
   const previousEnv = process.env.NODE_ENV;
   if (o.production) process.env.NODE_ENV = 'production';
   try {
     return await startGateway({
       port: 0,
       supergraphSdl: readFileSync(SUPERGRAPH_FILE, 'utf8'),
-      subgraphUrls: { user: c.user.url, 'book-management': c['book-management'].url, rental: c.rental.url, payment: c.payment.url, 'rental-view': c['rental-view'].url, ...o.subgraphUrls },
+      subgraphUrls: { ...stack.subgraphUrls, ...o.subgraphUrls },
       verifier,
       logger,
       ...(o.production ? {} : { playground: true }),
       ...(o.hardening ? { hardening: o.hardening } : {}),
     });
   } finally {
-    process.env.NODE_ENV = previousEnv;
+    // Assigning undefined would store the string "undefined".
+    if (previousEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = previousEnv;
   }
 }

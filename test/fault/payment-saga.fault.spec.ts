@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ProcessStack } from './process-stack';
 import { Actors } from './actors';
+import { errorExtensionsOf } from '../../router/test/graphql-client';
 import { closeLedger, report, sql, viewLedger } from './ledger';
 
 /**
@@ -50,9 +51,8 @@ async function codeOf(p: Promise<unknown>): Promise<{ code: string; retryAfter?:
     await p;
     return { code: 'OK' };
   } catch (err) {
-    const m = /\[(\{.*\})\]$/.exec((err as Error).message);
-    const ext = m ? (JSON.parse(m[1]!) as { code: string; retryAfter?: number }) : { code: (err as Error).message };
-    return ext;
+    const ext = errorExtensionsOf(err);
+    return ext?.code ? { code: ext.code, ...(ext.retryAfter !== undefined ? { retryAfter: ext.retryAfter } : {}) } : { code: (err as Error).message };
   }
 }
 

@@ -13,11 +13,6 @@ export interface RateLimitOptions {
   windowSeconds: number;
 }
 
-/** Body of a refused request. */
-export interface RateLimitedBody {
-  errors: { message: string; extensions: { code: typeof ErrorCode.RATE_LIMITED; retryAfter: number } }[];
-}
-
 /** Where {@link GatewayRateLimiter.middleware} leaves the user it verified (`res.locals`), so the GraphQL context does not verify the token twice. */
 export const VERIFIED_AUTH_LOCAL = 'verifiedAuth';
 
@@ -81,7 +76,7 @@ export class GatewayRateLimiter {
   }
 }
 
-/** Answers 429 with the {@link RateLimitedBody} and `Retry-After`. */
+/** Answers 429 `RATE_LIMITED` with `extensions.retryAfter` (seconds) and `Retry-After`. */
 function refuse(res: Response, retryAfter: number): void {
   res.set('Retry-After', String(retryAfter));
   sendJsonError(res, 429, 'Too many requests, retry later', { code: ErrorCode.RATE_LIMITED, retryAfter });
