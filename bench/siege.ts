@@ -53,6 +53,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { ProcessStack } from '../test/fault/process-stack';
+import { intEnv } from '../subgraphs/kit/src/env';
 import type { Actors as ActorsType, Customer } from '../test/fault/actors';
 import { closeLedger, sql } from '../test/fault/ledger';
 import { DEFAULT_PAYMENT_POLICY } from '../subgraphs/rental/src/sagaparticipants/payment-proxy';
@@ -65,11 +66,6 @@ const { gql } = await import('../router/test/graphql-client');
 type Actors = ActorsType;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-
-function intEnv(name: string, fallback: number): number {
-  const v = process.env[name];
-  return v ? Number.parseInt(v, 10) : fallback;
-}
 
 const CONFIG = {
   basePort: intEnv('SIEGE_BASE_PORT', 4600),

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, requireEnv, type Service } from '@ebook/subgraph-kit';
+import { createLogger, type Service } from '@ebook/subgraph-kit';
 import { FIRST_PARTY_MANIFEST_FILE, loadPersistedQueryManifest, operationId } from '../src/hardening';
 import { GatewayClient, gql } from './graphql-client';
 import { codeOf, expectCleanJsonError, postJson, send, type Reply } from './gateway-http';
-import { startExtraGateway, startTestStack } from './test-stack';
+import { startExtraGateway, startTestStack, testDatabaseUrls } from './test-stack';
+import { freshEmail, REGISTER, registerInput } from './hardening-attacks';
+import { sqlAccessor } from './security-target';
 
 /**
  * Persisted queries (issue #5) as a client sees them, over HTTP on the whole stack (PostgreSQL +
@@ -19,7 +20,7 @@ let safelist: string;
 let off: string;
 const extraGateways: Service[] = [];
 const logger = createLogger('e2e-persisted-queries', process.env.LOG_LEVEL ?? 'silent');
-const userDb = new pg.Pool({ connectionString: requireEnv('USER_DATABASE_URL'), max: 2 });
+const db = sqlAccessor(testDatabaseUrls());
 
 const manifest = loadPersistedQueryManifest(FIRST_PARTY_MANIFEST_FILE);
 /** The body of a first-party operation of the manifest, by name. */
@@ -40,15 +41,13 @@ const get = (base: string, params: Record<string, unknown>) =>
     `/graphql?${new URLSearchParams(Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]))}`,
   );
 
-const freshEmail = (tag: string) => `${tag}.${randomUUID().slice(0, 8)}@example.com`;
-const registerInput = (email: string) => ({ name: 'Mallory', email, phone: '010-5555-0000', password: 'a-long-password' });
 /** registerCustomer as a third party would write it: not in the manifest. */
-const UNLISTED_REGISTER = 'mutation R($input: RegisterCustomerInput!) { registerCustomer(input: $input) { id } }';
+const UNLISTED_REGISTER = REGISTER;
 
 /** Accounts with `email` in the user context's own database. */
 async function accounts(email: string): Promise<number> {
-  const { rows } = await userDb.query<{ n: string }>('SELECT count(*) AS n FROM user_account WHERE email = $1', [email]);
-  return Number(rows[0]!.n);
+  const [row] = await db.sql('user', 'SELECT count(*) AS n FROM user_account WHERE email = $1', [email]);
+  return Number(row.n);
 }
 
 /** 400 `PERSISTED_QUERY_NOT_IN_SAFELIST`, clean JSON, no data. */
@@ -70,7 +69,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const gw of extraGateways) await gw.stop().catch(() => undefined);
   await stack?.stop();
-  await userDb.end();
+  await db.end();
 });
 
 describe('apq (the default): Automatic Persisted Queries', () => {

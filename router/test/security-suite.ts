@@ -1,5 +1,5 @@
 import { createPublicKey, randomUUID } from 'node:crypto';
-import { generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { decodeJwt, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from './rental-scenario';
 import { SECURITY_THROTTLE, type ContextName, type SecurityTarget } from './security-target';
@@ -83,7 +83,7 @@ const customerInput = (email: string, extra: Record<string, unknown> = {}) => ({
 // Token forgery.
 
 const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
-const decode = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+const decode = decodeJwt;
 const now = () => Math.floor(Date.now() / 1000);
 
 interface Claims {
@@ -459,9 +459,7 @@ export function securitySuite(target: () => SecurityTarget): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The internal payment route. Kept apart on purpose: its authorization (today: the paying
-// customer's own token, forwarded by rental) is being replaced by client-credentials service
-// tokens, which will rewrite this block only.
+// The internal payment route: service clients (client credentials) with payment:approve only.
 
 /** What {@link internalPaymentRouteCases} needs from the suite (getters: read when the tests run). */
 interface InternalRouteContext {
