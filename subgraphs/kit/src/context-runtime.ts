@@ -2,6 +2,7 @@ import { OutboxRelay, startIdempotentConsumer, type EventHandlers, type Subscrip
 import type { GraphQLResolverMap } from '@apollo/subgraph';
 import type express from 'express';
 import type { BaseContext } from './context';
+import type { Logger } from 'pino';
 import type { Platform, Service } from './platform';
 import { startSubgraph } from './subgraph-server';
 
@@ -27,11 +28,49 @@ export interface ContextRuntimeOptions<TContext extends BaseContext> {
    * context's database (inbox) and wake its relay after a handler wrote events.
    */
   consumers?: { groupId: string; handlers: EventHandlers<any> }[];
-  routes?: (app: express.Express, relay: OutboxRelay) => void;
+  /** Extra HTTP routes (before `/graphql`), given the relay and the context's logger. */
+  routes?: (app: express.Express, relay: OutboxRelay, logger: Logger) => void;
+  /**
+   * Periodic jobs of the context (rental's stale-rental sweeper, user's purge of expired OAuth
+   * rows): started with the server, run every `everyMs` (a run never overlaps the previous
+   * one), failures logged, stopped first on stop.
+   */
+  jobs?: PeriodicJob[];
   /** Extra readiness checks (the database is always checked). */
   readiness?: Record<string, () => Promise<unknown>>;
   /** Outbox poll period, ms (default 500; `wake()` after commits makes it immediate). */
   relayPollMs?: number;
+}
+
+/** A job a context runs every `everyMs` (see {@link startPeriodicJobs}). */
+export interface PeriodicJob {
+  /** For logs. */
+  name: string;
+  /** Period, ms. */
+  everyMs: number;
+  run: (relay: OutboxRelay, logger: Logger) => Promise<unknown>;
+}
+
+/**
+ * Runs each job every `everyMs`: a run is skipped while the previous one is still going (no
+ * overlap), a failure is logged with the job's name and the next period runs again; timers do
+ * not keep the process alive. @returns `stop()`, which cancels every timer.
+ */
+export function startPeriodicJobs(jobs: PeriodicJob[], relay: OutboxRelay, logger: Logger): { stop(): void } {
+  const timers = jobs.map((job) => {
+    let running = false;
+    const timer = setInterval(() => {
+      if (running) return;
+      running = true;
+      job
+        .run(relay, logger)
+        .catch((err: unknown) => logger.error({ err, job: job.name }, 'periodic job failed'))
+        .finally(() => (running = false));
+    }, job.everyMs);
+    timer.unref();
+    return timer;
+  });
+  return { stop: () => timers.forEach((t) => clearInterval(t)) };
 }
 
 /** A running context; `relay` is exposed for tests and the dev runner (`flush()`). */
@@ -79,13 +118,15 @@ export async function startContext<TContext extends BaseContext>(opts: ContextRu
     logger,
     context: (base) => opts.context(base, relay),
     readiness: { database: async () => { await opts.db.$queryRawUnsafe('SELECT 1'); }, ...opts.readiness },
-    ...(opts.routes ? { routes: (app: express.Express) => opts.routes!(app, relay) } : {}),
+    ...(opts.routes ? { routes: (app: express.Express) => opts.routes!(app, relay, logger) } : {}),
   });
+  const jobs = startPeriodicJobs(opts.jobs ?? [], relay, logger);
   return {
     name: opts.name,
     url: server.url,
     relay,
     stop: async () => {
+      jobs.stop();
       logger.debug('stopping server');
       await server.stop();
       logger.debug('stopping consumers');

@@ -4,7 +4,7 @@ import { loaders, resolvers, type RentalContext } from './resolvers';
 import { DEFAULT_PAYMENT_POLICY, HttpPaymentGateway, type PaymentPolicyOptions } from './sagaparticipants/payment-proxy';
 import { onBookRegistered } from './handlers/on-book-registered';
 import { DEFAULT_LOAN_DAYS } from './domain/rental';
-import { startPendingSweeper } from './application/sweep-pending';
+import { sweepStalePending } from './application/sweep-pending';
 
 export { DEFAULT_PAYMENT_POLICY, type PaymentPolicyOptions } from './sagaparticipants/payment-proxy';
 
@@ -42,7 +42,8 @@ export async function startRentalService(opts: RentalServiceOptions): Promise<Co
   const logger = opts.platform.logger.child({ context: 'rental' });
   const payments = new HttpPaymentGateway(opts.paymentUrl, { ...DEFAULT_PAYMENT_POLICY, ...opts.paymentPolicy }, logger, opts.serviceTokens);
   const loanDays = opts.loanDays ?? DEFAULT_LOAN_DAYS;
-  const service = await startContext<RentalContext>({
+  const staleAfterMs = opts.pendingStaleMs ?? 60_000;
+  return startContext<RentalContext>({
     name: 'rental',
     platform: opts.platform,
     db,
@@ -52,20 +53,16 @@ export async function startRentalService(opts: RentalServiceOptions): Promise<Co
     consumers: [{ groupId: RENTAL_CATALOG_GROUP, handlers: { BookRegistered: onBookRegistered } }],
     context: (base, relay) => ({ ...base, deps: { db, payments, loanDays, wakeRelay: () => relay.wake(), logger: base.logger }, ...loaders(db) }),
     readiness: { paymentCircuit: async () => `circuit ${payments.circuitState()}` },
+    jobs: [
+      {
+        name: 'stale pending rentals sweeper',
+        everyMs: Math.max(1_000, Math.min(15_000, Math.floor(staleAfterMs / 4))),
+        run: async (relay, log) => {
+          if ((await sweepStalePending(db, staleAfterMs, log)) > 0) relay.wake();
+        },
+      },
+    ],
   });
-  const sweeper = startPendingSweeper(db, {
-    staleAfterMs: opts.pendingStaleMs ?? 60_000,
-    everyMs: Math.max(1_000, Math.min(15_000, Math.floor((opts.pendingStaleMs ?? 60_000) / 4))),
-    logger,
-    afterSweep: () => service.relay.wake(),
-  });
-  return {
-    ...service,
-    stop: async () => {
-      sweeper.stop();
-      await service.stop();
-    },
-  };
 }
 
 /** The payment-call policy from the environment (names in {@link PaymentPolicyOptions}). */

@@ -45,16 +45,7 @@ export async function startUserService(opts: UserServiceOptions): Promise<Contex
   const loginThrottle = new LoginThrottle({ ...loginThrottleFromEnv(), ...opts.loginThrottle });
   if (opts.seedManager) await seedManager(db, opts.platform.logger, opts.seedManager.email, opts.seedManager.password);
   const token = opts.issuer.settings();
-  const provider = createAuthorizationServer(
-    { ...opts.oauth, issuer: token.issuer, audience: token.audience, accessTokenTtlSeconds: token.ttlSeconds, signingKey: opts.issuer.signingJwk() },
-    db,
-    opts.platform.logger,
-  );
-  const purge = setInterval(() => {
-    purgeExpiredOidcPayloads(db).catch((err) => opts.platform.logger.warn({ err }, 'purging expired OAuth rows failed'));
-  }, OIDC_PURGE_INTERVAL_MS);
-  purge.unref();
-  const service = await startContext<UserContext>({
+  return startContext<UserContext>({
     name: 'user',
     platform: opts.platform,
     db,
@@ -62,19 +53,18 @@ export async function startUserService(opts: UserServiceOptions): Promise<Contex
     typeDefs: loadSchemaFile(import.meta.url, '../schema.graphql'),
     resolvers,
     context: (base, relay) => ({ ...base, db, issuer: opts.issuer, loginThrottle, wakeRelay: () => relay.wake(), userById: userLoader(db), ownUserIds: new Set<string>() }),
-    routes: (app) => {
+    routes: (app, _relay, logger) => {
       const jwks = opts.issuer.jwks(); // fixed for the life of the process (keys come from the environment)
       app.get('/.well-known/jwks.json', (_req, res) => {
         res.set('cache-control', 'public, max-age=300').json(jwks);
       });
-      mountAuthorizationServer(app, provider, { db, throttle: loginThrottle, logger: opts.platform.logger });
+      const provider = createAuthorizationServer(
+        { ...opts.oauth, issuer: token.issuer, audience: token.audience, accessTokenTtlSeconds: token.ttlSeconds, signingKey: opts.issuer.signingJwk() },
+        db,
+        logger,
+      );
+      mountAuthorizationServer(app, provider, { db, throttle: loginThrottle, logger });
     },
+    jobs: [{ name: 'purge expired OAuth rows', everyMs: OIDC_PURGE_INTERVAL_MS, run: () => purgeExpiredOidcPayloads(db) }],
   });
-  return {
-    ...service,
-    stop: async () => {
-      clearInterval(purge);
-      await service.stop();
-    },
-  };
 }

@@ -25,13 +25,3 @@ export async function sweepStalePending(db: RentalDb, staleAfterMs: number, logg
   return resolved;
 }
 
-/** Runs {@link sweepStalePending} every `everyMs` until `stop()`; `afterSweep` wakes the relay. */
-export function startPendingSweeper(db: RentalDb, opts: { staleAfterMs: number; everyMs: number; logger: Logger; afterSweep: () => void }): { stop(): void } {
-  const timer = setInterval(() => {
-    sweepStalePending(db, opts.staleAfterMs, opts.logger)
-      .then((n) => n > 0 && opts.afterSweep())
-      .catch((err: Error) => opts.logger.error({ err: err.message }, 'pending sweeper failed'));
-  }, opts.everyMs);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
-}
