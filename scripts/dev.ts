@@ -94,14 +94,21 @@ const stop = async () => {
   if (stopping) return;
   stopping = true;
   console.log('\nstopping…');
-  await stack.stop();
-  for (const d of databases) {
-    await d.server.stop();
-    await d.db.close();
+  let code = 0;
+  try {
+    await stack.stop();
+    for (const d of databases) {
+      await d.server.stop();
+      await d.db.close();
+    }
+  } catch (err) {
+    // Say what failed, on stdout like the rest (a crash here used to end the process silently).
+    code = 1;
+    console.log(`stop failed: ${(err as Error).stack ?? String(err)}`);
   }
   // Flush before exiting: stdout may be a pipe, whose writes are asynchronous.
-  await new Promise<void>((resolve) => process.stdout.write('stopped\n', () => resolve()));
-  process.exit(0);
+  await new Promise<void>((resolve) => process.stdout.write(code === 0 ? 'stopped\n' : 'stopped with errors\n', () => resolve()));
+  process.exit(code);
 };
 process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());

@@ -62,9 +62,10 @@ async function startDev(dataDir: string, env: Record<string, string> = {}): Prom
  * stdout (pnpm may exit before the node process it started has finished shutting down).
  */
 async function ctrlC(dev: DevProcess): Promise<void> {
-  const closed = new Promise<void>((resolve) => dev.proc.stdout!.once('close', () => resolve()));
+  // Both streams: what a crash prints on stderr must be in the output the test reports.
+  const closed = [dev.proc.stdout!, dev.proc.stderr!].map((stream) => new Promise<void>((resolve) => stream.once('close', () => resolve())));
   process.kill(-dev.proc.pid!, 'SIGINT');
-  await closed;
+  await Promise.all(closed);
 }
 
 function kill(dev: DevProcess | undefined): void {
