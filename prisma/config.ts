@@ -11,7 +11,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
  * The Prisma CLI configuration of one context (`prisma/<context>/prisma.config.ts`).
  *
  * Uses the JS engine with the `pg` driver adapter, so `generate`, `migrate diff` and
- * `migrate deploy` run offline (no Rust engine download; ENVIRONMENT.md, "Prisma").
+ * `migrate deploy` run offline (no Rust engine download).
  * `idleTimeoutMillis: 500` lets the CLI exit quickly after migrating.
  */
 export function contextPrismaConfig(context: ContextName) {

@@ -1,5 +1,5 @@
 // Generates every context's Prisma client (pnpm postinstall). Offline: JS engine, no downloads.
-// DATABASE_URL vars only need to be set (ENVIRONMENT.md): unset, the CLI tries to download an engine.
+// DATABASE_URL vars only need to be set: unset, the CLI tries to download an engine.
 import { spawn } from 'node:child_process';
 const contexts = ['user', 'book-management', 'rental', 'payment', 'rental-view'];
 const env = { ...process.env, PRISMA_HIDE_UPDATE_MESSAGE: '1' };

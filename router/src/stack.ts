@@ -25,7 +25,7 @@ export interface StackOptions {
   paymentProcessor: PaymentProcessor;
   paymentPolicy?: Partial<PaymentPolicyOptions>;
   loanDays?: number;
-  /** DB pool size of each context (PGlite counts every connection). */
+  /** DB pool size of each context (default `DB_POOL_SIZE`, else 10). */
   dbPoolSize?: number;
   playground?: boolean;
   /** Login throttling of the user context (unset fields: `LOGIN_*` variables, then defaults). */

@@ -1,16 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runRentalScenario } from './rental-scenario';
+import { eventually, runRentalScenario } from './rental-scenario';
+import { firstParty } from './first-party';
 import { discoverWebClient, signIn } from './oidc-browser';
 import { securitySuite } from './security-suite';
 import { hardeningAttacks } from './hardening-attacks';
 import { assembleTarget, createSigningKey, securityThrottleEnv, useTarget } from './security-target';
 import { CONTEXTS, type ContextName } from '../../prisma/contexts';
+import { devDatabaseUrl, runningServerPid } from '../../scripts/embedded-postgres';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const GATEWAY_PORT = 4100;
@@ -68,6 +70,16 @@ async function ctrlC(dev: DevProcess): Promise<void> {
   await Promise.all(closed);
 }
 
+/**
+ * Kills a `pnpm dev` that is still running (a failed test), and the PostgreSQL server it left
+ * behind: the server runs in its own session, beyond the reach of the process group.
+ */
+/** The exit code of `pnpm` itself (null when a signal ended it). */
+function exitCode(dev: DevProcess): Promise<number | null> {
+  if (dev.proc.exitCode !== null || dev.proc.signalCode !== null) return Promise.resolve(dev.proc.exitCode);
+  return new Promise((resolve) => dev.proc.once('exit', (code) => resolve(code)));
+}
+
 function kill(dev: DevProcess | undefined): void {
   if (dev && dev.proc.exitCode === null && dev.proc.signalCode === null) {
     try {
@@ -76,16 +88,21 @@ function kill(dev: DevProcess | undefined): void {
       // already gone
     }
   }
+  const postgres = runningServerPid(dataDir);
+  if (postgres !== undefined) process.kill(postgres, 'SIGQUIT');
 }
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'ebook-dev-'));
+// Run as root, the embedded server runs as the `postgres` account, which must enter the data directory.
+chmodSync(dataDir, 0o755);
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 /**
- * `pnpm dev` as a first user runs it: a fresh data directory, PGlite, the embedded bus,
- * seeded catalog and manager — then the whole acceptance scenario, then Ctrl-C.
+ * `pnpm dev` as a first user runs it: a fresh data directory, the embedded PostgreSQL server,
+ * the embedded bus, seeded catalog and manager — then the whole acceptance scenario, 50
+ * customers at once, then Ctrl-C.
  */
-describe('pnpm dev (embedded PostgreSQL + embedded bus)', () => {
+describe('pnpm dev (embedded PostgreSQL server + embedded bus)', () => {
   let dev: DevProcess;
 
   beforeAll(async () => {
@@ -133,6 +150,59 @@ describe('pnpm dev (embedded PostgreSQL + embedded bus)', () => {
     await runRentalScenario(`http://localhost:${GATEWAY_PORT}`, { managerEmail: 'manager@ebook.local', managerPassword: 'manager-dev-password' });
   });
 
+  it('serves 50 customers at once: each signs up, signs in, rents, reads back exactly its own account and loans, cancels — no error, nothing hangs', async () => {
+    const CUSTOMERS = 50;
+    const errors: string[] = [];
+    /** One first-party operation through the gateway; an error (or a request over 60 s) is recorded and thrown. */
+    const call = async (operation: string, variables: Record<string, unknown>, token?: string): Promise<any> => {
+      let body: { data?: any; errors?: { message: string; extensions?: { code?: string } }[] };
+      try {
+        const res = await fetch(`http://localhost:${GATEWAY_PORT}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          body: JSON.stringify({ query: firstParty(operation), variables }),
+          signal: AbortSignal.timeout(60_000),
+        });
+        body = (await res.json()) as typeof body;
+      } catch (err) {
+        errors.push(`${operation}: ${(err as Error).name}`);
+        throw err;
+      }
+      if (body.errors?.length) {
+        errors.push(`${operation}: ${body.errors[0]!.extensions?.code ?? body.errors[0]!.message}`);
+        throw new Error(errors.at(-1));
+      }
+      return body.data;
+    };
+    const books = ((await call('Books', { first: CUSTOMERS })).books.edges as { node: { id: string; availableCopies: number } }[]).map((e) => e.node);
+    expect(books).toHaveLength(CUSTOMERS);
+    expect(books.every((b) => b.availableCopies >= 1)).toBe(true);
+
+    const run = Date.now().toString(36);
+    const outcomes = await Promise.allSettled(
+      books.map(async (book, i) => {
+        const email = `crowd.${run}.${i}@example.com`;
+        const registered = (await call('RegisterCustomer', { input: { name: `Crowd ${i}`, email, phone: '010-5555-0000', password: `crowd-password-${i}` } })).registerCustomer;
+        const token = (await call('Login', { email, password: `crowd-password-${i}` })).login.accessToken as string;
+        const rental = (await call('RentBook', { bookId: book.id }, token)).rentBook;
+        expect(rental.status).toBe('RENTED');
+        expect(rental.book.id).toBe(book.id);
+        const me = (await call('Me', {}, token)).me;
+        expect({ id: me.id, email: me.email, name: me.name }).toEqual({ id: registered.id, email, name: `Crowd ${i}` });
+        expect(me.rentals.map((r: { id: string; book: { id: string } }) => [r.id, r.book.id])).toEqual([[rental.id, book.id]]);
+        const canceled = (await call('CancelRental', { rentalId: rental.id }, token)).cancelRental;
+        expect(canceled.status).toBe('CANCELED');
+        // The read model converges on exactly this customer's one loan.
+        await eventually(async () => {
+          const mine = (await call('MyRentals', {}, token)).myRentals as { rentalId: string; customerId: string; bookId: string; status: string }[];
+          expect(mine.map((r) => [r.rentalId, r.customerId, r.bookId, r.status])).toEqual([[rental.id, registered.id, book.id, 'CANCELED']]);
+        }, 60_000);
+      }),
+    );
+    const failures = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [`customer ${i}: ${(o.reason as Error).message}`] : []));
+    expect({ errors, failures }).toEqual({ errors: [], failures: [] });
+  });
+
   it('serves OpenID Connect discovery at the iss of its tokens; the manager signs in with code + PKCE on the login page', async () => {
     const res = await fetch(`http://localhost:${GATEWAY_PORT}/graphql`, {
       method: 'POST',
@@ -158,7 +228,9 @@ describe('pnpm dev (embedded PostgreSQL + embedded bus)', () => {
     await ctrlC(dev);
     expect(dev.output()).toContain('stopping');
     expect(dev.output()).toMatch(/^stopped$/m);
-    expect(dev.output()).not.toMatch(/timed out|Error:/);
+    expect(dev.output()).not.toMatch(/timed out|Error:|ELIFECYCLE/);
+    expect(await exitCode(dev)).toBe(0);
+    expect(runningServerPid(dataDir)).toBeUndefined();
     for (const port of [GATEWAY_PORT, GATEWAY_PORT + 1, GATEWAY_PORT + 3, PG_PORT]) {
       const refused = await new Promise<boolean>((resolve) => {
         const socket = net.connect(port, '127.0.0.1');
@@ -224,8 +296,8 @@ describe('pnpm dev with PAYMENT_SIM_LATENCY_MS=8000', () => {
  * test only swaps the signing key (`<DATA_DIR>/keys/jwt-private.json`, which dev loads at start)
  * for one it owns, so it can mint tokens with bad claims, and tightens the login throttle
  * (`LOGIN_*`). Per-IP cases go through a gateway in this process that trusts `X-Forwarded-For`,
- * on dev's own subgraph ports. The "nothing written" checks read dev's PGlite databases over
- * the Postgres protocol.
+ * on dev's own subgraph ports. The "nothing written" checks read dev's databases on its
+ * embedded PostgreSQL server.
  */
 describe('pnpm dev under attack: the security suite and the gateway hardening attacks', () => {
   let dev: DevProcess | undefined;
@@ -234,12 +306,12 @@ describe('pnpm dev under attack: the security suite and the gateway hardening at
   const target = useTarget(async () => {
     const signing = await createSigningKey(path.join(dataDir, 'keys', 'jwt-private.json'), 'dev-security-key');
     dev = await startDev(dataDir, securityThrottleEnv());
-    const byContext = (url: (i: number) => string) => Object.fromEntries(CONTEXTS.map((c, i) => [c, url(i)])) as Record<ContextName, string>;
-    // scripts/dev.ts: subgraphs on DEV_SUBGRAPH_PORT + i, databases on DEV_PG_PORT + i, in CONTEXTS order.
+    const byContext = (url: (i: number, c: ContextName) => string) => Object.fromEntries(CONTEXTS.map((c, i) => [c, url(i, c)])) as Record<ContextName, string>;
+    // scripts/dev.ts: subgraphs on DEV_SUBGRAPH_PORT + i in CONTEXTS order; one database server on DEV_PG_PORT.
     return assembleTarget({
       gatewayUrl: `http://127.0.0.1:${GATEWAY_PORT}`,
       subgraphUrls: byContext((i) => `http://127.0.0.1:${GATEWAY_PORT + 1 + i}`),
-      databaseUrls: byContext((i) => `postgresql://postgres@127.0.0.1:${PG_PORT + i}/postgres`),
+      databaseUrls: byContext((_i, c) => devDatabaseUrl(c, PG_PORT)),
       signing,
       issuer: `http://localhost:${GATEWAY_PORT + 1}`,
       audience: 'ebook-rental',

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, type Service } from '@ebook/subgraph-kit';
-import { FIRST_PARTY_MANIFEST_FILE, loadPersistedQueryManifest, operationId } from '../src/hardening';
+import { operationId } from '../src/hardening';
+import { firstParty } from './first-party';
 import { GatewayClient, gql } from './graphql-client';
 import { codeOf, expectCleanJsonError, postJson, send, type Reply } from './gateway-http';
 import { startExtraGateway, startTestStack, testDatabaseUrls } from './test-stack';
@@ -22,13 +23,6 @@ const extraGateways: Service[] = [];
 const logger = createLogger('e2e-persisted-queries', process.env.LOG_LEVEL ?? 'silent');
 const db = sqlAccessor(testDatabaseUrls());
 
-const manifest = loadPersistedQueryManifest(FIRST_PARTY_MANIFEST_FILE);
-/** The body of a first-party operation of the manifest, by name. */
-function firstParty(name: string): string {
-  const op = manifest.operations.find((o) => o.name === name);
-  if (!op) throw new Error(`no operation ${name} in the manifest`);
-  return op.body;
-}
 
 /** `extensions` of a request sending `query` by hash (APQ protocol, version 1). */
 const byHash = (query: string) => ({ extensions: { persistedQuery: { version: 1, sha256Hash: operationId(query) } } });

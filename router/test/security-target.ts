@@ -12,7 +12,7 @@ import { type ContextName } from '../../prisma/contexts';
 /**
  * What the shared security suite ({@link ./security-suite}) and hardening attacks
  * ({@link ./hardening-attacks}) are run against: the whole stack on PostgreSQL + Kafka, or a real
- * `pnpm dev` process (PGlite, embedded bus). Both describe themselves with a {@link SecurityTarget}.
+ * `pnpm dev` process (embedded PostgreSQL server, embedded bus). Both describe themselves with a {@link SecurityTarget}.
  */
 
 export type { ContextName };

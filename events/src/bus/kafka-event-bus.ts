@@ -20,7 +20,7 @@ export interface KafkaEventBusOptions {
 }
 
 /**
- * {@link EventBus} on Apache Kafka through kafkajs 2.2.4 (Kafka 3.9.x brokers; see ENVIRONMENT.md).
+ * {@link EventBus} on Apache Kafka through kafkajs 2.2.4 (Kafka 3.9.x brokers).
  * Producer: idempotent, acks=all. Consumers: one kafkajs consumer per group, reading from the
  * earliest offset when the group is new, committing offsets after `onMessage` resolves.
  * Topics are created on first use (admin.createTopics, idempotent).

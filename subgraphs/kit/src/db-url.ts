@@ -10,7 +10,7 @@ export interface PgConnectionConfig {
 /**
  * Parses a `postgresql://` URL into a config object.
  * A config object (not a string) is given to PrismaPg because with a string its
- * shadow-database connection reuses the main database (see ENVIRONMENT.md).
+ * shadow-database connection reuses the main database.
  * @throws Error when the URL is not a postgres URL.
  */
 export function parseDatabaseUrl(url: string): PgConnectionConfig {

