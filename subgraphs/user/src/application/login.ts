@@ -19,28 +19,38 @@ export interface LoginGuard {
  * Checks credentials — the one password check of the platform, used by the `login` mutation
  * and by the authorization server's login page.
  * With a `guard`, the attempt is first counted by the {@link LoginThrottle} (per account and per
- * IP): over a limit it is refused `RATE_LIMITED` (`extensions.retryAfter`, seconds) before any
- * lookup or password check; a success resets the account's failures.
+ * IP; it may wait while other attempts from the same IP or on the same account are being
+ * checked): over a limit it is refused `RATE_LIMITED` (`extensions.retryAfter`, seconds) before
+ * any lookup or password check. The attempt is then settled in every path: a wrong password or
+ * unknown email counts as a failure, a success resets the account's failures, and anything
+ * thrown on the way (e.g. the database is down) is no failure and gives the points back.
  * An email that cannot belong to an account (too long, control characters) is never sent to
  * the database and is answered like an unknown one.
  * @returns the account.
  * @throws `INVALID_CREDENTIALS` for an unknown email or a wrong password (same message, same
- * timing, so callers cannot probe which emails exist); `RATE_LIMITED`.
+ * timing, so callers cannot probe which emails exist); `RATE_LIMITED`; a database error as is.
  */
 export async function authenticate(db: UserDb, email: string, password: string, guard?: LoginGuard): Promise<User> {
   const account = normalizeEmail(email);
-  if (guard) {
-    const retryAfter = await guard.throttle.reserve(account, guard.clientIp);
-    if (retryAfter !== null) {
-      throw appError('RATE_LIMITED', `Too many failed logins, retry in ${retryAfter} s`, { retryAfter });
-    }
+  const reservation = guard ? await guard.throttle.reserve(account, guard.clientIp) : null;
+  if (reservation && !reservation.allowed) {
+    const { retryAfter } = reservation;
+    throw appError('RATE_LIMITED', `Too many failed logins, retry in ${retryAfter} s`, { retryAfter });
   }
-  const plausible = account.length <= MAX_EMAIL_LENGTH && !hasControlChars(account);
-  const user = plausible ? await db.user.findUnique({ where: { email: account } }) : null;
-  const ok = await verifyPassword(user?.passwordHash ?? null, password);
-  if (!user || !ok) throw appError('INVALID_CREDENTIALS', 'Email or password is wrong');
-  await guard?.throttle.succeeded(account, guard.clientIp);
-  return user;
+  let verdict: 'succeeded' | 'failed' | 'abandoned' = 'abandoned';
+  try {
+    const plausible = account.length <= MAX_EMAIL_LENGTH && !hasControlChars(account);
+    const user = plausible ? await db.user.findUnique({ where: { email: account } }) : null;
+    const ok = await verifyPassword(user?.passwordHash ?? null, password);
+    if (!user || !ok) {
+      verdict = 'failed';
+      throw appError('INVALID_CREDENTIALS', 'Email or password is wrong');
+    }
+    verdict = 'succeeded';
+    return user;
+  } finally {
+    await reservation?.attempt[verdict]();
+  }
 }
 
 /**
