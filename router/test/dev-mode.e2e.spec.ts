@@ -169,7 +169,7 @@ describe('pnpm dev (embedded PostgreSQL server + embedded bus)', () => {
         throw err;
       }
       if (body.errors?.length) {
-        errors.push(`${operation}: ${body.errors[0]!.extensions?.code ?? body.errors[0]!.message}`);
+        errors.push(`${operation}: ${body.errors[0]!.extensions?.code} ${body.errors[0]!.message}`);
         throw new Error(errors.at(-1));
       }
       return body.data;
@@ -200,7 +200,7 @@ describe('pnpm dev (embedded PostgreSQL server + embedded bus)', () => {
       }),
     );
     const failures = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [`customer ${i}: ${(o.reason as Error).message}`] : []));
-    expect({ errors, failures }).toEqual({ errors: [], failures: [] });
+    expect({ errors, failures }, `pnpm dev printed:\n${dev.output().slice(-3000)}`).toEqual({ errors: [], failures: [] });
   });
 
   it('serves OpenID Connect discovery at the iss of its tokens; the manager signs in with code + PKCE on the login page', async () => {

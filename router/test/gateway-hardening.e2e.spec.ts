@@ -138,4 +138,19 @@ describe('rate limits: 429 RATE_LIMITED with retryAfter and Retry-After, nothing
     const forged = await postJson(gw, { query: '{ me { id } }' }, { authorization: `Bearer ${ann.slice(0, -4)}AAAA` });
     expect([forged.status, codeOf(forged)]).toEqual([401, 'UNAUTHENTICATED']);
   });
+
+  it('one address, many signed-in customers (a campus NAT): each has its own budget; anonymous and forged-token requests share the address budget', async () => {
+    const gw = await extraGateway({ hardening: { rateLimitPerIp: 3, rateLimitPerUser: 3, rateLimitWindowSeconds: 60 } });
+    const customers = await Promise.all(['cara', 'dan', 'eve'].map((name) => customerToken(name)));
+    // 3 customers × 3 requests from the same address: 9 requests, three times the address budget.
+    for (const token of customers) {
+      for (let i = 0; i < 3; i++) expect((await postJson(gw, { query: '{ me { id } }' }, { authorization: `Bearer ${token}` })).status).toBe(200);
+    }
+    // Each customer's own budget still holds.
+    expectRateLimited(await postJson(gw, { query: '{ me { id } }' }, { authorization: `Bearer ${customers[0]}` }), 60);
+    // The address budget is untouched by them, and anonymous or forged-token requests use it up.
+    for (let i = 0; i < 2; i++) expect((await postJson(gw, { query: '{ __typename }' })).status).toBe(200);
+    expect((await postJson(gw, { query: '{ me { id } }' }, { authorization: `Bearer ${customers[1]!.slice(0, -4)}AAAA` })).status).toBe(401);
+    expectRateLimited(await postJson(gw, { query: '{ __typename }' }), 60);
+  });
 });

@@ -51,14 +51,16 @@ export interface GatewayHardening {
    */
   bodyLimit: string;
   /**
-   * Requests per {@link rateLimitWindowSeconds} per client IP (every request to `/graphql`,
-   * counted before the body is read). Env `GATEWAY_RATE_LIMIT_PER_IP`, default 1200; 0 = off.
+   * Requests per {@link rateLimitWindowSeconds} per client IP (requests to `/graphql` without a
+   * valid token — or every request when the per-user limit is off —, counted before the body is
+   * read). Env `GATEWAY_RATE_LIMIT_PER_IP`, default 1200; 0 = off.
    * Refused: 429 `RATE_LIMITED` with `extensions.retryAfter` and `Retry-After`.
    */
   rateLimitPerIp: number;
   /**
    * Requests per {@link rateLimitWindowSeconds} per signed-in user (JWT `sub`), counted after
-   * the token is verified. Env `GATEWAY_RATE_LIMIT_PER_USER`, default 600; 0 = off.
+   * the token is verified, instead of the IP limit. Env `GATEWAY_RATE_LIMIT_PER_USER`, default
+   * 600; 0 = off (then signed-in requests count per IP too).
    * Refused: 429 `RATE_LIMITED` with `extensions.retryAfter` and `Retry-After`.
    */
   rateLimitPerUser: number;

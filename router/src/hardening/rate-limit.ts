@@ -26,9 +26,10 @@ export function verifiedAuthOf(res: Response): AuthUser | undefined {
  * window, `rate-limiter-flexible`. {@link middleware} runs before the body is read and before
  * Apollo: a refused request gets HTTP 429, a `Retry-After` header (seconds) and one GraphQL
  * error `RATE_LIMITED` with `extensions.retryAfter` (same seconds) — no subgraph is called,
- * nothing is written. Every request counts against its IP (malformed ones too); a request with
- * a valid bearer token also counts against its user, from any IP. An invalid token is not
- * counted per user: the GraphQL context refuses it (401) anyway, and its IP is counted.
+ * nothing is written. A request with a valid bearer token counts against its user, from any IP
+ * (when a per-user limit is set); every other request counts against its IP (malformed ones
+ * too). An invalid token is not counted per user: the GraphQL context refuses it (401) anyway,
+ * and its IP is counted.
  *
  * The counters are in memory (`RateLimiterMemory`): each gateway replica counts alone, so
  * with N replicas a client gets up to N × the limit. Replicas need a shared store — swap in
@@ -54,23 +55,27 @@ export class GatewayRateLimiter {
   }
 
   /**
-   * Express middleware for `/graphql` (mount before the body parser): IP limit on `req.ip`
-   * (mind Express `trust proxy`), then — when a per-user limit is set and the bearer token
-   * verifies — the user limit on `sub`; the verified user is left in `res.locals` (see
-   * {@link verifiedAuthOf}). Over a limit → 429 `RATE_LIMITED`.
+   * Express middleware for `/graphql` (mount before the body parser). A request whose bearer
+   * token verifies counts against its user (`sub`) when a per-user limit is set, and not against
+   * its IP: signed-in customers behind one address (a campus or an office behind one NAT) each
+   * have their own budget instead of sharing one. Every other request — anonymous, malformed, or
+   * with a token that does not verify — counts against its IP (`req.ip`: mind Express
+   * `trust proxy`). The verified user is left in `res.locals` (see {@link verifiedAuthOf}).
+   * Over a limit → 429 `RATE_LIMITED`.
    */
   middleware(verifier: TokenVerifier): RequestHandler {
     return async (req, res, next) => {
-      const ipWait = await this.consumeIp(req.ip ?? req.socket.remoteAddress ?? 'unknown');
-      if (ipWait !== null) return refuse(res, ipWait);
       if (this.user && req.headers.authorization) {
         const auth = await verifier.fromAuthorizationHeader(req.headers.authorization).catch(() => null);
         if (auth) {
           res.locals[VERIFIED_AUTH_LOCAL] = auth;
           const userWait = await this.consumeUser(auth.id);
           if (userWait !== null) return refuse(res, userWait);
+          return next();
         }
       }
+      const ipWait = await this.consumeIp(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+      if (ipWait !== null) return refuse(res, ipWait);
       next();
     };
   }

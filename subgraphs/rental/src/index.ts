@@ -75,5 +75,6 @@ export function paymentPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): Paym
     halfOpenAfterMs: intEnv('PAYMENT_BREAKER_HALF_OPEN_MS', d.halfOpenAfterMs, env),
     maxConcurrent: intEnv('PAYMENT_MAX_CONCURRENT', d.maxConcurrent, env),
     maxQueued: intEnv('PAYMENT_MAX_QUEUED', d.maxQueued, env),
+    maxQueueWaitMs: intEnv('PAYMENT_MAX_QUEUE_WAIT_MS', d.maxQueueWaitMs, env),
   };
 }

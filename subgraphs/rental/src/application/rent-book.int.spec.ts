@@ -335,7 +335,7 @@ afterAll(async () => {
   await new Promise<void>((resolve) => (stub.server ? stub.server.close(() => resolve()) : resolve()));
 });
 
-const POLICY: PaymentPolicyOptions = { timeoutMs: 100, retries: 0, breakerThreshold: 3, halfOpenAfterMs: 500, maxConcurrent: 5, maxQueued: 5 };
+const POLICY: PaymentPolicyOptions = { timeoutMs: 100, retries: 0, breakerThreshold: 3, halfOpenAfterMs: 500, maxConcurrent: 5, maxQueued: 5, maxQueueWaitMs: 1000 };
 const request = (): ApprovePaymentRequest => ({
   rentalId: randomUUID(),
   customerId: randomUUID(),

@@ -42,9 +42,11 @@ export interface PaymentGateway {
    */
   openForSeconds(): number | null;
   /**
-   * Runs a whole rent saga inside the bulkhead (`maxConcurrent` at once, `maxQueued` waiting),
-   * so concurrent sagas never outnumber the database pool.
-   * @throws SagaRejected when the bulkhead is full (nothing has run).
+   * Runs a whole rent saga inside the bulkhead (`maxConcurrent` at once, so concurrent sagas
+   * never outnumber the database pool); a saga without a slot waits its turn in arrival order,
+   * up to `maxQueueWaitMs`.
+   * @throws SagaRejected when no slot freed within `maxQueueWaitMs`, or `maxQueued` sagas are
+   * already waiting (nothing has run).
    */
   admit<T>(saga: () => Promise<T>): Promise<T>;
   /** `closed` | `open` | `half-open` | `isolated`. */
@@ -63,10 +65,18 @@ export interface PaymentPolicyOptions {
   halfOpenAfterMs: number;
   /**
    * Concurrent rent sagas (`PAYMENT_MAX_CONCURRENT`, default 10 — at most the rental database
-   * pool, `DB_POOL_SIZE`) and sagas waiting for a slot (`PAYMENT_MAX_QUEUED`, default 20).
+   * pool, `DB_POOL_SIZE`) and sagas waiting for a slot (`PAYMENT_MAX_QUEUED`, default 500: a
+   * memory bound, not the admission rule — that is the wait below).
    */
   maxConcurrent: number;
   maxQueued: number;
+  /**
+   * Longest wait for a slot, ms (`PAYMENT_MAX_QUEUE_WAIT_MS`, default 5000): inside a client's
+   * usual 10–30 s budget, with room for the saga itself. While payment answers quickly the queue
+   * drains long before (a healthy saga holds its slot ≈ 10–50 ms); when payment is slow the
+   * slots stay busy, waits pass the deadline and rents are shed with `PAYMENT_UNAVAILABLE`.
+   */
+  maxQueueWaitMs: number;
 }
 
 /** Defaults of {@link PaymentPolicyOptions}. */
@@ -76,7 +86,8 @@ export const DEFAULT_PAYMENT_POLICY: PaymentPolicyOptions = {
   breakerThreshold: 5,
   halfOpenAfterMs: 10_000,
   maxConcurrent: 10,
-  maxQueued: 20,
+  maxQueued: 500,
+  maxQueueWaitMs: 5000,
 };
 
 /** The rent saga was refused by the bulkhead before it started (nothing was written). */
@@ -167,11 +178,29 @@ export class HttpPaymentGateway implements PaymentGateway {
   }
 
   async admit<T>(saga: () => Promise<T>): Promise<T> {
+    // The deadline aborts a saga still waiting: cockatiel skips an aborted queued task when its
+    // turn comes (TaskCancelledError) instead of running it; a saga already running is unaffected.
+    const deadline = new AbortController();
+    let started = false;
+    const timer = setTimeout(() => {
+      if (!started) deadline.abort();
+    }, this.opts.maxQueueWaitMs);
     try {
-      return await this.sagaBulkhead.execute(saga);
+      return await new Promise<T>((resolve, reject) => {
+        deadline.signal.addEventListener('abort', () => reject(new SagaRejected()), { once: true });
+        this.sagaBulkhead
+          .execute(() => {
+            started = true;
+            clearTimeout(timer);
+            return saga();
+          }, deadline.signal)
+          .then(resolve, reject);
+      });
     } catch (err) {
-      if (err instanceof BulkheadRejectedError) throw new SagaRejected();
+      if (err instanceof BulkheadRejectedError || err instanceof TaskCancelledError) throw new SagaRejected();
       throw err;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
