@@ -31,9 +31,10 @@ export interface RelayWaker {
 
 /**
  * The unit of work of a context: transactions of `db`, the relay woken after each commit that
- * wrote events (so they are published at once instead of at the next poll).
+ * wrote events (so they are published at once instead of at the next poll). Without `relay`
+ * (seeding before the context runs) events wait for the relay's next poll.
  */
-export function unitOfWork<Tx extends SqlExecutor>(db: TransactionalDb<Tx>, relay: RelayWaker): UnitOfWork<Tx> {
+export function unitOfWork<Tx extends SqlExecutor>(db: TransactionalDb<Tx>, relay?: RelayWaker): UnitOfWork<Tx> {
   return {
     async run<R>(work: (tx: Tx) => Promise<Outcome<R>>): Promise<R> {
       const { result, events } = await db.$transaction(async (tx) => {
@@ -41,7 +42,7 @@ export function unitOfWork<Tx extends SqlExecutor>(db: TransactionalDb<Tx>, rela
         await appendToOutbox(tx, outcome.events);
         return outcome;
       });
-      if (events.length > 0) relay.wake();
+      if (events.length > 0) relay?.wake();
       return result;
     },
   };
