@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { defineEvent, TOPICS } from './define';
+import { defineEvent, TOPICS, type EventContract } from './define';
+import type { Causation } from '../envelope';
 
 export { TOPICS, defineEvent, type Topic, type EventContract } from './define';
 
@@ -126,3 +127,23 @@ export type EventType = keyof typeof CONTRACTS;
 
 /** The validated envelope of event type `T`. */
 export type EventOf<T extends EventType> = ReturnType<(typeof CONTRACTS)[T]['create']>;
+
+/** The `data` of an event of type `T` as its producer writes it (the contract's input shape). */
+export type EventData<T extends EventType> = z.input<(typeof CONTRACTS)[T]['data']>;
+
+/**
+ * A domain event as an aggregate's decision returns it: its type and data, not yet wrapped in
+ * an envelope (no id, correlation or topic — the application adds those with
+ * {@link toEnvelope}). Domain code imports this type only (`import type`), never the runtime.
+ */
+export type DomainEvent<T extends EventType = EventType> = { [K in T]: { type: K; data: EventData<K> } }[T];
+
+/**
+ * Wraps a domain event in its envelope: a new `eventId`, `aggregateId` (also the Kafka key),
+ * `cause`, `occurredAt` (default now). Validates `data` against the contract.
+ * @throws ZodError when `data` does not satisfy the contract.
+ */
+export function toEnvelope(aggregateId: string, event: DomainEvent, cause: Causation, occurredAt?: Date): EventOf<EventType> {
+  const contract = CONTRACTS[event.type] as EventContract<EventType, z.ZodType>;
+  return contract.create(aggregateId, event.data, cause, occurredAt) as EventOf<EventType>;
+}

@@ -1,3 +1,4 @@
+import { unitOfWork } from '@ebook/events';
 import { loadSchemaFile, startContext, type ContextService, type ContextServiceOptions } from '@ebook/subgraph-kit';
 import { createCatalogDb } from './db';
 import { bookLoader, resolvers, type CatalogContext } from './resolvers';
@@ -20,6 +21,6 @@ export async function startCatalogService(opts: CatalogServiceOptions): Promise<
     port: opts.port,
     typeDefs: loadSchemaFile(import.meta.url, '../schema.graphql'),
     resolvers,
-    context: (base, relay) => ({ ...base, db, wakeRelay: () => relay.wake(), bookById: bookLoader(db) }),
+    context: (base, relay) => ({ ...base, db, uow: unitOfWork(db, relay), bookById: bookLoader(db) }),
   });
 }

@@ -1,14 +1,15 @@
 import { appError, batchByKey, type BaseContext, isUuid } from '@ebook/subgraph-kit';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
 import type { Book } from './generated/prisma/client';
-import type { CatalogDb } from './db';
+import type { UnitOfWork } from '@ebook/events';
+import type { CatalogDb, CatalogTx } from './db';
 import { decodeCursor, encodeCursor, searchTermProblem } from './domain/book';
 import { registerBooks } from './application/register-book';
 
 /** Request context of the book-management subgraph. */
 export interface CatalogContext extends BaseContext {
   db: CatalogDb;
-  wakeRelay: () => void;
+  uow: UnitOfWork<CatalogTx>;
   bookById: ReturnType<typeof bookLoader>;
 }
 
@@ -49,8 +50,7 @@ export const resolvers: GraphQLResolverMap<CatalogContext> = {
   },
   Mutation: {
     registerBook: async (_: unknown, { input }: { input: unknown }, ctx: CatalogContext) => {
-      const [book] = await registerBooks(ctx.db, [input], { correlationId: ctx.correlationId });
-      ctx.wakeRelay();
+      const [book] = await registerBooks(ctx.uow, [input], { correlationId: ctx.correlationId });
       ctx.logger.info({ bookId: book!.id }, 'book registered');
       return book;
     },

@@ -46,18 +46,4 @@ export function invalidTokenError(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
 }
 
-/**
- * A business-rule violation raised by domain or application code (which must not depend on
- * GraphQL). The subgraph bootstrap turns it into a GraphQL error with `extensions.code` =
- * `code` plus `extensions`.
- */
-export class DomainError extends Error {
-  constructor(
-    readonly code: ErrorCodeName,
-    message: string,
-    readonly extensions: Record<string, unknown> = {},
-  ) {
-    super(message);
-    this.name = 'DomainError';
-  }
-}
+export { DomainError } from './domain-error';

@@ -1,8 +1,10 @@
+import { unitOfWork } from '@ebook/events';
 import { loadSchemaFile, startContext, type ContextService, type ContextServiceOptions } from '@ebook/subgraph-kit';
 import { createPaymentDb } from './db';
 import { paymentLoader, resolvers, type PaymentContext } from './resolvers';
 import { internalPaymentRoutes } from './internal-api';
-import { refundHandlers } from './handlers/refund';
+import { onRentalCanceled } from './handlers/on-rental-canceled';
+import { onRentalPaymentFailed } from './handlers/on-rental-payment-failed';
 import type { PaymentProcessor } from './domain/payment-processor';
 
 export { SimulatedPaymentProcessor, simulatedProcessorFromEnv, type PaymentProcessor } from './domain/payment-processor';
@@ -30,9 +32,9 @@ export async function startPaymentService(opts: PaymentServiceOptions): Promise<
     port: opts.port,
     typeDefs: loadSchemaFile(import.meta.url, '../schema.graphql'),
     resolvers,
-    consumers: [{ groupId: PAYMENT_REFUNDS_GROUP, handlers: refundHandlers(opts.processor) }],
+    consumers: [{ groupId: PAYMENT_REFUNDS_GROUP, handlers: { RentalCanceled: onRentalCanceled(opts.processor), RentalPaymentFailed: onRentalPaymentFailed(opts.processor) } }],
     context: (base) => ({ ...base, paymentByRental: paymentLoader(db) }),
     routes: (app, relay) =>
-      internalPaymentRoutes(app, { db, processor: opts.processor, verifier: opts.platform.verifier, logger, wakeRelay: () => relay.wake() }),
+      internalPaymentRoutes(app, { db, uow: unitOfWork(db, relay), processor: opts.processor, verifier: opts.platform.verifier, logger }),
   });
 }

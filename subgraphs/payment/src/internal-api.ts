@@ -1,8 +1,6 @@
 import express from 'express';
 import { correlationIdOf, DomainError, PAYMENT_APPROVE_SCOPE, type Logger, type TokenVerifier } from '@ebook/subgraph-kit';
-import type { PaymentDb } from './db';
-import type { PaymentProcessor } from './domain/payment-processor';
-import { approvePayment, ApprovePaymentSchema } from './application/approve-payment';
+import { approvePayment, ApprovePaymentSchema, type ApprovePaymentDeps } from './application/approve-payment';
 
 /**
  * The internal, non-GraphQL route rental's saga calls: `POST /internal/payments/approve`
@@ -13,7 +11,7 @@ import { approvePayment, ApprovePaymentSchema } from './application/approve-paym
  * 401 without a valid token, 403 for any other caller — customers and managers included, even
  * for their own id —, 400 for a bad body.
  */
-export function internalPaymentRoutes(app: express.Express, deps: { db: PaymentDb; processor: PaymentProcessor; verifier: TokenVerifier; logger: Logger; wakeRelay: () => void }): void {
+export function internalPaymentRoutes(app: express.Express, deps: ApprovePaymentDeps & { verifier: TokenVerifier; logger: Logger }): void {
   app.post('/internal/payments/approve', express.json({ limit: '4kb' }), async (req, res) => {
     const correlationId = correlationIdOf(req.headers);
     const log = deps.logger.child({ correlationId });
@@ -28,8 +26,7 @@ export function internalPaymentRoutes(app: express.Express, deps: { db: PaymentD
     const body = ApprovePaymentSchema.safeParse(req.body);
     if (!body.success) return void res.status(400).json({ code: 'BAD_USER_INPUT', message: body.error.message });
     try {
-      const p = await approvePayment(deps.db, deps.processor, body.data, { correlationId });
-      deps.wakeRelay();
+      const p = await approvePayment(deps, body.data, { correlationId });
       log.info({ rentalId: p.rentalId, status: p.status }, 'payment decided');
       res.json({ paymentId: p.id, status: p.status, declineReason: p.declineReason });
     } catch (err) {

@@ -1,3 +1,4 @@
+import { unitOfWork } from '@ebook/events';
 import { intEnv, loadSchemaFile, startContext, type ContextService, type ServiceTokenSource, type ContextServiceOptions } from '@ebook/subgraph-kit';
 import { createRentalDb } from './db';
 import { loaders, resolvers, type RentalContext } from './resolvers';
@@ -51,15 +52,13 @@ export async function startRentalService(opts: RentalServiceOptions): Promise<Co
     typeDefs: loadSchemaFile(import.meta.url, '../schema.graphql'),
     resolvers,
     consumers: [{ groupId: RENTAL_CATALOG_GROUP, handlers: { BookRegistered: onBookRegistered } }],
-    context: (base, relay) => ({ ...base, deps: { db, payments, loanDays, wakeRelay: () => relay.wake(), logger: base.logger }, ...loaders(db) }),
+    context: (base, relay) => ({ ...base, deps: { uow: unitOfWork(db, relay), payments, loanDays, logger: base.logger }, ...loaders(db) }),
     readiness: { paymentCircuit: async () => `circuit ${payments.circuitState()}` },
     jobs: [
       {
         name: 'stale pending rentals sweeper',
         everyMs: Math.max(1_000, Math.min(15_000, Math.floor(staleAfterMs / 4))),
-        run: async (relay, log) => {
-          if ((await sweepStalePending(db, staleAfterMs, log)) > 0) relay.wake();
-        },
+        run: (relay, log) => sweepStalePending({ db, uow: unitOfWork(db, relay) }, staleAfterMs, log),
       },
     ],
   });

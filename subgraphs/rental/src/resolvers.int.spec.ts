@@ -1,6 +1,6 @@
 import { createPrivateKey, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { EmbeddedEventBus } from '@ebook/events';
+import { EmbeddedEventBus, unitOfWork } from '@ebook/events';
 import {
   createLogger,
   loadSchemaFile,
@@ -64,7 +64,7 @@ beforeAll(async () => {
     typeDefs: loadSchemaFile(import.meta.url, '../schema.graphql'),
     resolvers,
     relayPollMs: 60_000,
-    context: (base, relay) => ({ ...base, deps: { db, payments: noPayments, loanDays: 14, wakeRelay: () => relay.wake() }, ...loaders(db) }),
+    context: (base, relay) => ({ ...base, deps: { uow: unitOfWork(db, relay), payments: noPayments, loanDays: 14 }, ...loaders(db) }),
   });
 });
 

@@ -38,8 +38,7 @@ function visible(rental: Rental | null, ctx: RentalContext): Rental | null {
 function endRentalResolver(ending: RentalEnding) {
   return async (_: unknown, { rentalId }: { rentalId: string }, ctx: RentalContext) => {
     const customer = requireAuth(ctx); // role: @requiresScopes in schema.graphql
-    const rental = await endRental(ctx.deps.db, customer.id, rentalId, ending, { correlationId: ctx.correlationId });
-    ctx.deps.wakeRelay();
+    const rental = await endRental(ctx.deps, customer.id, rentalId, ending, { correlationId: ctx.correlationId });
     ctx.logger.info({ rentalId, ending }, ending === 'cancel' ? 'rental canceled' : 'book returned');
     return rental;
   };

@@ -1,3 +1,4 @@
+import { unitOfWork } from '@ebook/events';
 import { loadSchemaFile, startContext, type ContextService, type ContextServiceOptions } from '@ebook/subgraph-kit';
 import { createUserDb } from './db';
 import { resolvers, userLoader, type UserContext } from './resolvers';
@@ -52,7 +53,7 @@ export async function startUserService(opts: UserServiceOptions): Promise<Contex
     port: opts.port,
     typeDefs: loadSchemaFile(import.meta.url, '../schema.graphql'),
     resolvers,
-    context: (base, relay) => ({ ...base, db, issuer: opts.issuer, loginThrottle, wakeRelay: () => relay.wake(), userById: userLoader(db), ownUserIds: new Set<string>() }),
+    context: (base, relay) => ({ ...base, db, issuer: opts.issuer, loginThrottle, uow: unitOfWork(db, relay), userById: userLoader(db), ownUserIds: new Set<string>() }),
     routes: (app, _relay, logger) => {
       const jwks = opts.issuer.jwks(); // fixed for the life of the process (keys come from the environment)
       app.get('/.well-known/jwks.json', (_req, res) => {

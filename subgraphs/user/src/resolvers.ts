@@ -1,7 +1,8 @@
 import { appError, batchByKey, requireAuth, type BaseContext, isUuid } from '@ebook/subgraph-kit';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
 import type { User } from './generated/prisma/client';
-import type { UserDb } from './db';
+import type { UnitOfWork } from '@ebook/events';
+import type { UserDb, UserTx } from './db';
 import type { JwtIssuer } from './auth/jwt-issuer';
 import type { LoginThrottle } from './auth/login-throttle';
 import { registerUser } from './application/register-customer';
@@ -13,7 +14,7 @@ export interface UserContext extends BaseContext {
   issuer: JwtIssuer;
   /** Failed-login counters per account and per client IP (one per process). */
   loginThrottle: LoginThrottle;
-  wakeRelay: () => void;
+  uow: UnitOfWork<UserTx>;
   userById: ReturnType<typeof userLoader>;
   /** Ids of users this request just registered or logged in: they may see their own contact fields. */
   ownUserIds: Set<string>;
@@ -42,9 +43,8 @@ export const resolvers: GraphQLResolverMap<UserContext> = {
   },
   Mutation: {
     registerCustomer: async (_: unknown, { input }: { input: unknown }, ctx: UserContext) => {
-      const user = await registerUser(ctx.db, input, { correlationId: ctx.correlationId });
+      const user = await registerUser(ctx.uow, input, { correlationId: ctx.correlationId });
       ctx.ownUserIds.add(user.id);
-      ctx.wakeRelay();
       ctx.logger.info({ userId: user.id }, 'customer registered');
       return user;
     },

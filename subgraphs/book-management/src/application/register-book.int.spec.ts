@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { KafkaEventBus, OutboxRelay, TOPICS, type IncomingMessage } from '@ebook/events';
+import { KafkaEventBus, unitOfWork, OutboxRelay, TOPICS, type IncomingMessage } from '@ebook/events';
 import { createLogger, requireEnv } from '@ebook/subgraph-kit';
 import { createCatalogDb } from '../db';
 import { registerBooks } from './register-book';
 
 const logger = createLogger('outbox-int', 'silent');
 const db = createCatalogDb(requireEnv('BOOK_MANAGEMENT_DATABASE_URL'));
+const uow = unitOfWork(db);
 const bus = new KafkaEventBus({ brokers: requireEnv('KAFKA_BROKERS').split(','), clientId: 'outbox-int', logger });
 const cause = { correlationId: `corr-${randomUUID()}` };
 const book = (title: string) => ({ title, author: 'Outbox Test', publishedYear: 1901, rentalFee: 1000, licensedCopies: 2 });
@@ -19,21 +20,21 @@ afterAll(async () => {
 describe('transactional outbox of book-management, on PostgreSQL and Kafka', () => {
   it('writes the book and its BookRegistered event together; a refused batch writes nothing', async () => {
     const tag = randomUUID().slice(0, 8);
-    const [created] = await registerBooks(db, [book(`Outbox ${tag}`)], cause);
+    const [created] = await registerBooks(uow, [book(`Outbox ${tag}`)], cause);
     const row = await db.outboxEvent.findFirstOrThrow({ where: { aggregateId: created!.id } });
     expect(row).toMatchObject({ type: 'BookRegistered', topic: TOPICS.catalog, publishedAt: null });
     expect((row.envelope as { data: { licensedCopies: number } }).data.licensedCopies).toBe(2);
 
     const booksBefore = await db.book.count();
     const outboxBefore = await db.outboxEvent.count();
-    await expect(registerBooks(db, [book(`Fine ${tag}`), { ...book(`Bad ${tag}`), rentalFee: -5 }], cause)).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+    await expect(registerBooks(uow, [book(`Fine ${tag}`), { ...book(`Bad ${tag}`), rentalFee: -5 }], cause)).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
     expect(await db.book.count()).toBe(booksBefore);
     expect(await db.outboxEvent.count()).toBe(outboxBefore);
   });
 
   it('keeps events while the broker is unreachable and publishes all of them, in order and keyed, once it is back', async () => {
     const tag = randomUUID().slice(0, 8);
-    const created = await registerBooks(db, [book(`A ${tag}`), book(`B ${tag}`), book(`C ${tag}`)], cause);
+    const created = await registerBooks(uow, [book(`A ${tag}`), book(`B ${tag}`), book(`C ${tag}`)], cause);
     const ids = created.map((b) => b.id);
 
     const deadBus = new KafkaEventBus({ brokers: ['127.0.0.1:1'], clientId: 'outbox-int-dead', logger });

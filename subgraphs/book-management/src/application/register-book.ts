@@ -1,14 +1,15 @@
-import { appendToOutbox, BookRegistered, type Causation } from '@ebook/events';
+import { BookRegistered, type Causation, type UnitOfWork } from '@ebook/events';
 import { DomainError } from '@ebook/subgraph-kit';
 import type { Book } from '../generated/prisma/client';
 import { NewBookSchema } from '../domain/book';
-import type { CatalogDb } from '../db';
+import type { CatalogTx } from '../db';
 
 /**
- * Adds books to the catalog, each with a `BookRegistered` event in the outbox, in one transaction.
+ * Adds books to the catalog, each with a `BookRegistered` event in the outbox, in one unit of
+ * work (the relay is woken after the commit).
  * @throws DomainError `BAD_USER_INPUT` (offending fields in `extensions.fields`); nothing is written.
  */
-export async function registerBooks(db: CatalogDb, inputs: unknown[], cause: Causation): Promise<Book[]> {
+export async function registerBooks(uow: UnitOfWork<CatalogTx>, inputs: unknown[], cause: Causation): Promise<Book[]> {
   const books = inputs.map((input) => {
     const parsed = NewBookSchema.safeParse(input);
     if (!parsed.success) {
@@ -18,22 +19,19 @@ export async function registerBooks(db: CatalogDb, inputs: unknown[], cause: Cau
     }
     return parsed.data;
   });
-  return db.$transaction(async (tx) => {
+  return uow.run(async (tx) => {
     const created: Book[] = [];
     for (const data of books) {
       const book = await tx.book.create({ data });
       created.push(book);
     }
-    await appendToOutbox(
-      tx,
-      created.map((b) =>
-        BookRegistered.create(
-          b.id,
-          { bookId: b.id, title: b.title, author: b.author, publishedYear: b.publishedYear, rentalFee: b.rentalFee, licensedCopies: b.licensedCopies },
-          cause,
-        ),
+    const events = created.map((b) =>
+      BookRegistered.create(
+        b.id,
+        { bookId: b.id, title: b.title, author: b.author, publishedYear: b.publishedYear, rentalFee: b.rentalFee, licensedCopies: b.licensedCopies },
+        cause,
       ),
     );
-    return created;
+    return { result: created, events };
   });
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { unitOfWork } from '@ebook/events';
 import type { Logger } from '@ebook/subgraph-kit';
 import type { CatalogDb } from '../db';
 import { registerBooks } from './register-book';
@@ -19,7 +20,7 @@ export async function seedCatalog(db: CatalogDb, logger: Logger): Promise<number
   if ((await db.book.count()) > 0) return 0;
   const seed = JSON.parse(readFileSync(new URL('../seed/public-domain-books.json', import.meta.url), 'utf8')) as SeedBook[];
   const created = await registerBooks(
-    db,
+    unitOfWork(db),
     seed.map((b) => ({ ...b, rentalFee: 1000 + (b.publishedYear % 5) * 500, licensedCopies: 1 + (b.publishedYear % 3) })),
     { correlationId: 'seed' },
   );

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hasControlChars, noControlChars } from '@ebook/subgraph-kit';
+import { hasControlChars, noControlChars } from '@ebook/subgraph-kit/text';
 
 
 /** Upper bound of a rental fee, integer KRW (a product decision: catches unit mistakes such as cents). */

@@ -3,14 +3,18 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { requireEnv } from '@ebook/subgraph-kit';
 import { createPaymentDb } from '../db';
 import { SimulatedPaymentProcessor } from '../domain/payment-processor';
-import { refundHandlers } from '../handlers/refund';
+import { onRentalPaymentFailed } from '../handlers/on-rental-payment-failed';
 import { approvePayment } from './approve-payment';
-import { RentalPaymentFailed } from '@ebook/events';
+import { RentalCanceled, RentalPaymentFailed, unitOfWork } from '@ebook/events';
+import { onRentalCanceled } from '../handlers/on-rental-canceled';
 
 const db = createPaymentDb(requireEnv('PAYMENT_DATABASE_URL'));
 const approving = new SimulatedPaymentProcessor({ latencyMs: 0, declineRate: 0 });
 const declining = new SimulatedPaymentProcessor({ latencyMs: 0, declineRate: 1 });
 const cause = { correlationId: 'int-test' };
+const uow = unitOfWork(db, { wake: () => {} });
+/** approvePayment's dependencies with `processor`. */
+const payWith = (processor: SimulatedPaymentProcessor) => ({ db, uow, processor });
 
 const outboxTypes = async (rentalId: string) =>
   (await db.outboxEvent.findMany({ where: { aggregateId: rentalId }, orderBy: { seq: 'asc' } })).map((e) => e.type);
@@ -20,8 +24,8 @@ afterAll(() => db.$disconnect());
 describe('approvePayment on PostgreSQL', () => {
   it('charges once per rental: a retried call returns the same payment and writes no second event', async () => {
     const cmd = { rentalId: randomUUID(), customerId: randomUUID(), amount: 1500 };
-    const first = await approvePayment(db, approving, cmd, cause);
-    const again = await approvePayment(db, approving, cmd, cause);
+    const first = await approvePayment(payWith(approving), cmd, cause);
+    const again = await approvePayment(payWith(approving), cmd, cause);
     expect(first.status).toBe('APPROVED');
     expect(again.id).toBe(first.id);
     expect(await db.payment.count({ where: { rentalId: cmd.rentalId } })).toBe(1);
@@ -30,7 +34,7 @@ describe('approvePayment on PostgreSQL', () => {
 
   it('charges once under concurrent retries of the same rental', async () => {
     const cmd = { rentalId: randomUUID(), customerId: randomUUID(), amount: 2000 };
-    const results = await Promise.all(Array.from({ length: 6 }, () => approvePayment(db, approving, cmd, cause)));
+    const results = await Promise.all(Array.from({ length: 6 }, () => approvePayment(payWith(approving), cmd, cause)));
     expect(new Set(results.map((p) => p.id)).size).toBe(1);
     expect(await db.payment.count({ where: { rentalId: cmd.rentalId } })).toBe(1);
     expect(await outboxTypes(cmd.rentalId)).toEqual(['PaymentApproved']);
@@ -38,7 +42,7 @@ describe('approvePayment on PostgreSQL', () => {
 
   it('records a declined charge with its reason and a PaymentDeclined event', async () => {
     const cmd = { rentalId: randomUUID(), customerId: randomUUID(), amount: 1000 };
-    const p = await approvePayment(db, declining, cmd, cause);
+    const p = await approvePayment(payWith(declining), cmd, cause);
     expect(p).toMatchObject({ status: 'DECLINED', approvedAt: null });
     expect(p.declineReason).toMatch(/declined/);
     expect(await outboxTypes(cmd.rentalId)).toEqual(['PaymentDeclined']);
@@ -46,8 +50,8 @@ describe('approvePayment on PostgreSQL', () => {
 
   it('refuses a second, different payment for the same rental', async () => {
     const cmd = { rentalId: randomUUID(), customerId: randomUUID(), amount: 1000 };
-    await approvePayment(db, approving, cmd, cause);
-    await expect(approvePayment(db, approving, { ...cmd, amount: 999 }, cause)).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+    await approvePayment(payWith(approving), cmd, cause);
+    await expect(approvePayment(payWith(approving), { ...cmd, amount: 999 }, cause)).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
   });
 
   it('compensation: a rental whose saga failed is voided, so a late approval cannot charge it', async () => {
@@ -58,8 +62,8 @@ describe('approvePayment on PostgreSQL', () => {
       { rentalId, bookId: randomUUID(), customerId, fee: 1000, reason: 'PAYMENT_UNAVAILABLE', failedAt: new Date().toISOString() },
       cause,
     );
-    await db.$transaction((tx) => refundHandlers(approving).RentalPaymentFailed(failed, tx));
-    const late = await approvePayment(db, approving, { rentalId, customerId, amount: 1000 }, cause);
+    await db.$transaction((tx) => onRentalPaymentFailed(approving)(failed, tx));
+    const late = await approvePayment(payWith(approving), { rentalId, customerId, amount: 1000 }, cause);
     expect(late.status).toBe('DECLINED');
     expect(late.declineReason).toMatch(/voided/);
     expect(await outboxTypes(rentalId)).toEqual(["PaymentDeclined"]);
@@ -67,16 +71,32 @@ describe('approvePayment on PostgreSQL', () => {
 
   it('compensation: a payment approved after its rental failed is refunded', async () => {
     const cmd = { rentalId: randomUUID(), customerId: randomUUID(), amount: 1200 };
-    await approvePayment(db, approving, cmd, cause);
+    await approvePayment(payWith(approving), cmd, cause);
     const failed = RentalPaymentFailed.create(
       cmd.rentalId,
       { rentalId: cmd.rentalId, bookId: randomUUID(), customerId: cmd.customerId, fee: 1200, reason: 'PAYMENT_UNAVAILABLE', failedAt: new Date().toISOString() },
       cause,
     );
-    await db.$transaction((tx) => refundHandlers(approving).RentalPaymentFailed(failed, tx));
+    await db.$transaction((tx) => onRentalPaymentFailed(approving)(failed, tx));
     const p = await db.payment.findUniqueOrThrow({ where: { rentalId: cmd.rentalId } });
     expect(p.status).toBe('REFUNDED');
     expect(p.refundedAt).not.toBeNull();
+    expect(await outboxTypes(cmd.rentalId)).toEqual(['PaymentApproved', 'PaymentRefunded']);
+  });
+
+  it('a canceled rental is refunded once: a second handling (another event for it) refunds nothing more', async () => {
+    const cmd = { rentalId: randomUUID(), customerId: randomUUID(), amount: 900 };
+    const paid = await approvePayment(payWith(approving), cmd, cause);
+    const canceled = () =>
+      RentalCanceled.create(
+        cmd.rentalId,
+        { rentalId: cmd.rentalId, bookId: randomUUID(), customerId: cmd.customerId, paymentId: paid.id, canceledAt: new Date().toISOString() },
+        cause,
+      );
+    await db.$transaction((tx) => onRentalCanceled(approving)(canceled(), tx));
+    await db.$transaction((tx) => onRentalCanceled(approving)(canceled(), tx));
+    const p = await db.payment.findUniqueOrThrow({ where: { rentalId: cmd.rentalId } });
+    expect(p.status).toBe('REFUNDED');
     expect(await outboxTypes(cmd.rentalId)).toEqual(['PaymentApproved', 'PaymentRefunded']);
   });
 });

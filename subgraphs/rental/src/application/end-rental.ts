@@ -1,37 +1,33 @@
-import { appendToOutbox, BookReturned, RentalCanceled, type Causation } from '@ebook/events';
-import { DomainError, isUuid } from '@ebook/subgraph-kit';
+import type { Causation, UnitOfWork } from '@ebook/events';
+import { isUuid } from '@ebook/subgraph-kit';
 import type { Rental } from '../generated/prisma/client';
-import { assertCanEnd, type RentalEnding } from '../domain/rental';
-import type { RentalDb } from '../db';
-import { freeCopy } from './rent-book';
+import { endingDecision, type RentalEnding } from '../domain/rental';
+import { RentalErrors } from '../domain/errors';
+import type { RentalTx } from '../db';
+import { applyDecision, envelopesOf } from './rental-store';
 
+/** What ending a rental needs. */
+export interface EndRentalDeps {
+  /** The rental context's unit of work (writes, outbox, relay wake-up). */
+  uow: UnitOfWork<RentalTx>;
+}
 
 /**
- * `cancelRental` / `returnBook`: ends the customer's RENTED rental, frees its copy and
- * records `RentalCanceled` (payment refunds on it) or `BookReturned`, in one transaction.
- * The status change is conditional (`WHERE status = 'RENTED'`), so two concurrent requests
- * cannot both end it.
- * @throws DomainError NOT_FOUND, FORBIDDEN (another customer's rental), INVALID_RENTAL_STATE.
+ * `cancelRental` / `returnBook`: loads the rental, asks the aggregate (`cancel` / `returnBook`
+ * in `domain/rental.ts`), then in the same transaction applies the decision conditionally on
+ * the status it was taken on (two concurrent requests cannot both end it), frees the copy and
+ * records `RentalCanceled` (payment refunds on it) or `BookReturned`.
+ * @throws RentalError NOT_FOUND, FORBIDDEN (another customer's rental), INVALID_RENTAL_STATE.
  */
-export async function endRental(db: RentalDb, customerId: string, rentalId: string, ending: RentalEnding, cause: Causation): Promise<Rental> {
-  if (!isUuid(rentalId)) throw new DomainError('NOT_FOUND', 'No such rental');
-  return db.$transaction(async (tx) => {
+export async function endRental(deps: EndRentalDeps, customerId: string, rentalId: string, ending: RentalEnding, cause: Causation): Promise<Rental> {
+  if (!isUuid(rentalId)) throw RentalErrors.rentalNotFound();
+  return deps.uow.run(async (tx) => {
     const rental = await tx.rental.findUnique({ where: { id: rentalId } });
-    if (!rental) throw new DomainError('NOT_FOUND', 'No such rental');
-    assertCanEnd(rental, customerId, ending);
-    const at = new Date();
-    const [ended] = await tx.rental.updateManyAndReturn({
-      where: { id: rentalId, status: 'RENTED' },
-      data: ending === 'cancel' ? { status: 'CANCELED', canceledAt: at, activeKey: null } : { status: 'RETURNED', returnedAt: at, activeKey: null },
-    });
-    if (!ended) throw new DomainError('INVALID_RENTAL_STATE', 'The rental changed meanwhile; reload it');
-    await freeCopy(tx, rental.bookId);
-    const base = { rentalId, bookId: rental.bookId, customerId };
-    await appendToOutbox(tx, [
-      ending === 'cancel'
-        ? RentalCanceled.create(rentalId, { ...base, paymentId: rental.paymentId, canceledAt: at.toISOString() }, cause)
-        : BookReturned.create(rentalId, { ...base, returnedAt: at.toISOString() }, cause),
-    ]);
-    return ended;
+    if (!rental) throw RentalErrors.rentalNotFound();
+    const now = new Date();
+    const decision = endingDecision[ending](rental, { customerId }, now);
+    const ended = await applyDecision(tx, rental, decision);
+    if (!ended) throw RentalErrors.changedMeanwhile();
+    return { result: ended, events: envelopesOf(decision, cause, now) };
   });
 }

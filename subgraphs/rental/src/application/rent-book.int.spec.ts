@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unitOfWork } from '@ebook/events';
 import { createLogger, DomainError, requireEnv, type ServiceTokenSource } from '@ebook/subgraph-kit';
 import { createRentalDb } from '../db';
 import {
@@ -47,10 +48,14 @@ class ScriptedPayments implements PaymentGateway {
 
 const approving = () => new ScriptedPayments(() => ({ kind: 'approved', paymentId: randomUUID() }));
 
+/** Counts the relay wake-ups of the unit of work (one per commit that wrote events). */
 function depsWith(payments: PaymentGateway): RentBookDeps & { wakes: () => number } {
   let wakes = 0;
-  return { db, payments, loanDays: LOAN_DAYS, wakeRelay: () => void (wakes += 1), wakes: () => wakes };
+  return { uow: unitOfWork(db, { wake: () => void (wakes += 1) }), payments, loanDays: LOAN_DAYS, wakes: () => wakes };
 }
+
+/** What endRental needs, on the test database. */
+const ending = { uow: unitOfWork(db, { wake: () => {} }) };
 
 const customer = () => ({ id: randomUUID() });
 
@@ -217,7 +222,7 @@ describe('endRental on PostgreSQL', () => {
 
   it('cancel: CANCELED with canceledAt, copy freed, RentalCanceled (with the payment id) in the outbox', async () => {
     const { bookId, me, rental } = await rented();
-    const canceled = await endRental(db, me.id, rental.id, 'cancel', cause);
+    const canceled = await endRental(ending, me.id, rental.id, 'cancel', cause);
     expect(canceled).toMatchObject({ id: rental.id, status: 'CANCELED', activeKey: null });
     expect(canceled.canceledAt).toBeInstanceOf(Date);
     expect(await activeRentals(bookId)).toBe(0);
@@ -228,7 +233,7 @@ describe('endRental on PostgreSQL', () => {
 
   it('return: RETURNED with returnedAt, copy freed, BookReturned in the outbox', async () => {
     const { bookId, me, rental } = await rented();
-    const returned = await endRental(db, me.id, rental.id, 'return', cause);
+    const returned = await endRental(ending, me.id, rental.id, 'return', cause);
     expect(returned).toMatchObject({ status: 'RETURNED', activeKey: null });
     expect(returned.returnedAt).toBeInstanceOf(Date);
     expect(await activeRentals(bookId)).toBe(0);
@@ -237,7 +242,7 @@ describe('endRental on PostgreSQL', () => {
 
   it("another customer's rental → FORBIDDEN, nothing changes", async () => {
     const { bookId, rental } = await rented();
-    const err = await refusal(endRental(db, randomUUID(), rental.id, 'cancel', cause));
+    const err = await refusal(endRental(ending, randomUUID(), rental.id, 'cancel', cause));
     expect(err.code).toBe('FORBIDDEN');
     expect((await db.rental.findUniqueOrThrow({ where: { id: rental.id } })).status).toBe('RENTED');
     expect(await activeRentals(bookId)).toBe(1);
@@ -248,10 +253,10 @@ describe('endRental on PostgreSQL', () => {
     const { bookId, me, rental } = await rented(2);
     // A second customer holds the other copy, so a double free would show as activeRentals 0.
     await rentBook(depsWith(approving()), customer(), bookId, cause);
-    await endRental(db, me.id, rental.id, 'cancel', cause);
-    const again = await refusal(endRental(db, me.id, rental.id, 'cancel', cause));
+    await endRental(ending, me.id, rental.id, 'cancel', cause);
+    const again = await refusal(endRental(ending, me.id, rental.id, 'cancel', cause));
     expect(again.code).toBe('INVALID_RENTAL_STATE');
-    const asReturn = await refusal(endRental(db, me.id, rental.id, 'return', cause));
+    const asReturn = await refusal(endRental(ending, me.id, rental.id, 'return', cause));
     expect(asReturn.code).toBe('INVALID_RENTAL_STATE');
     expect(await activeRentals(bookId)).toBe(1);
     expect(await outboxTypes(rental.id)).toEqual(['BookRented', 'RentalCanceled']);
@@ -260,7 +265,7 @@ describe('endRental on PostgreSQL', () => {
   it('concurrent cancels of one rental: one succeeds, the other is refused, the copy is freed once', async () => {
     const { bookId, me, rental } = await rented(2);
     await rentBook(depsWith(approving()), customer(), bookId, cause);
-    const results = await Promise.allSettled([1, 2, 3].map(() => endRental(db, me.id, rental.id, 'cancel', cause)));
+    const results = await Promise.allSettled([1, 2, 3].map(() => endRental(ending, me.id, rental.id, 'cancel', cause)));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     for (const r of results) if (r.status === 'rejected') expect((r.reason as DomainError).code).toBe('INVALID_RENTAL_STATE');
     expect(await activeRentals(bookId)).toBe(1);
@@ -268,8 +273,8 @@ describe('endRental on PostgreSQL', () => {
   });
 
   it('unknown rental → NOT_FOUND', async () => {
-    expect((await refusal(endRental(db, randomUUID(), randomUUID(), 'cancel', cause))).code).toBe('NOT_FOUND');
-    expect((await refusal(endRental(db, randomUUID(), 'nope', 'return', cause))).code).toBe('NOT_FOUND');
+    expect((await refusal(endRental(ending, randomUUID(), randomUUID(), 'cancel', cause))).code).toBe('NOT_FOUND');
+    expect((await refusal(endRental(ending, randomUUID(), 'nope', 'return', cause))).code).toBe('NOT_FOUND');
   });
 });
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
+import { unitOfWork } from '@ebook/events';
 import { createLogger, requireEnv } from '@ebook/subgraph-kit';
 import { createRentalDb } from '../db';
 import { activeKeyOf } from '../domain/rental';
@@ -8,6 +9,9 @@ import { sweepStalePending } from './sweep-pending';
 const db = createRentalDb(requireEnv('RENTAL_DATABASE_URL'));
 const logger = createLogger('sweeper-int', 'silent');
 afterAll(() => db.$disconnect());
+let wakes = 0;
+/** The sweeper's dependencies; counts relay wake-ups. */
+const sweeper = { db, uow: unitOfWork(db, { wake: () => void (wakes += 1) }) };
 
 /** A rental whose saga died after reserving the copy: PENDING_PAYMENT, holding one of 1 copies. */
 async function abandonedRental(ageMs: number) {
@@ -24,7 +28,9 @@ async function abandonedRental(ageMs: number) {
 describe('pending-payment sweeper on PostgreSQL', () => {
   it('fails a stale pending rental, frees its copy and asks payment to compensate', async () => {
     const rental = await abandonedRental(120_000);
-    expect(await sweepStalePending(db, 60_000, logger)).toBeGreaterThanOrEqual(1);
+    const wakesBefore = wakes;
+    expect(await sweepStalePending(sweeper, 60_000, logger)).toBeGreaterThanOrEqual(1);
+    expect(wakes).toBeGreaterThan(wakesBefore);
     const after = await db.rental.findUniqueOrThrow({ where: { id: rental.id } });
     expect(after).toMatchObject({ status: 'PAYMENT_FAILED', activeKey: null });
     expect((await db.bookReplica.findUniqueOrThrow({ where: { bookId: rental.bookId } })).activeRentals).toBe(0);
@@ -32,13 +38,13 @@ describe('pending-payment sweeper on PostgreSQL', () => {
     expect(events.map((e) => e.type)).toEqual(['RentalPaymentFailed']);
     expect((events[0]!.envelope as { correlationId: string }).correlationId).toBe(rental.correlationId);
     // A second sweep finds nothing more to do for it.
-    await sweepStalePending(db, 60_000, logger);
+    await sweepStalePending(sweeper, 60_000, logger);
     expect(await db.outboxEvent.count({ where: { aggregateId: rental.id } })).toBe(1);
   });
 
   it('leaves a rental whose saga may still be running alone', async () => {
     const rental = await abandonedRental(1_000);
-    await sweepStalePending(db, 60_000, logger);
+    await sweepStalePending(sweeper, 60_000, logger);
     expect((await db.rental.findUniqueOrThrow({ where: { id: rental.id } })).status).toBe('PENDING_PAYMENT');
     expect(await db.outboxEvent.count({ where: { aggregateId: rental.id } })).toBe(0);
   });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GraphQLError } from 'graphql';
+import { unitOfWork } from '@ebook/events';
 import { createLogger, requireEnv, TokenVerifier } from '@ebook/subgraph-kit';
 import { createUserDb } from '../db';
 import { JwtIssuer } from '../auth/jwt-issuer';
@@ -10,6 +11,7 @@ import { seedManager } from './seed-manager';
 import { LoginThrottle } from '../auth/login-throttle';
 
 const db = createUserDb(requireEnv('USER_DATABASE_URL'));
+const uow = unitOfWork(db);
 const logger = createLogger('register-customer-int', 'silent');
 const cause = { correlationId: `int-${randomUUID()}` };
 const TRUST = { issuer: 'urn:t', audience: 'ebook-rental', ttlSeconds: 60 };
@@ -49,7 +51,7 @@ describe('registerUser on PostgreSQL', () => {
   it('stores a CUSTOMER with an argon2id hash (never the password) and exactly one UserRegistered outbox row', async () => {
     const tag = randomUUID();
     const input = newCustomer({ email: `  New.Reader-${tag.toUpperCase()}@Example.COM ` });
-    const user = await registerUser(db, input, cause);
+    const user = await registerUser(uow, input, cause);
 
     const stored = await db.user.findUniqueOrThrow({ where: { id: user.id } });
     expect(stored.role).toBe('CUSTOMER');
@@ -75,10 +77,10 @@ describe('registerUser on PostgreSQL', () => {
 
   it('refuses a duplicate email in another case and with whitespace (EMAIL_TAKEN) and writes nothing', async () => {
     const first = newCustomer();
-    await registerUser(db, first, cause);
+    await registerUser(uow, first, cause);
     const dup = newCustomer({ email: `  ${first.email.toUpperCase()}\t` });
 
-    const refusal = await codeOf(registerUser(db, dup, cause));
+    const refusal = await codeOf(registerUser(uow, dup, cause));
     expect(refusal.code).toBe('EMAIL_TAKEN');
     expect(refusal.message).not.toMatch(/prisma|unique|constraint/i);
 
@@ -89,7 +91,7 @@ describe('registerUser on PostgreSQL', () => {
 
   it('refuses invalid input with BAD_USER_INPUT listing the fields, and writes nothing', async () => {
     const bad = newCustomer({ email: 'not-an-email', password: 'short' });
-    const refusal = await codeOf(registerUser(db, bad, cause));
+    const refusal = await codeOf(registerUser(uow, bad, cause));
     expect(refusal.code).toBe('BAD_USER_INPUT');
     expect(refusal.extensions.fields).toEqual(expect.arrayContaining(['email', 'password']));
     expect(await db.user.count({ where: { name: bad.name } })).toBe(0);
@@ -97,14 +99,14 @@ describe('registerUser on PostgreSQL', () => {
   });
 
   it('refuses a non-object input with BAD_USER_INPUT', async () => {
-    expect((await codeOf(registerUser(db, null, cause))).code).toBe('BAD_USER_INPUT');
+    expect((await codeOf(registerUser(uow, null, cause))).code).toBe('BAD_USER_INPUT');
   });
 });
 
 describe('login on PostgreSQL', () => {
   it('issues a token whose payload names the user (sub), role, issuer and audience, verifiable with the JWKS', async () => {
     const input = newCustomer();
-    const user = await registerUser(db, input, cause);
+    const user = await registerUser(uow, input, cause);
     const result = await login(db, issuer, ` ${input.email.toUpperCase()} `, input.password);
 
     expect(result.user.id).toBe(user.id);
@@ -121,7 +123,7 @@ describe('login on PostgreSQL', () => {
 
   it('answers INVALID_CREDENTIALS with the same message for a wrong password and for an unknown email', async () => {
     const input = newCustomer();
-    await registerUser(db, input, cause);
+    await registerUser(uow, input, cause);
     const wrongPassword = await codeOf(login(db, issuer, input.email, `${input.password}x`));
     const unknownEmail = await codeOf(login(db, issuer, `nobody-${randomUUID()}@example.com`, input.password));
     expect(wrongPassword.code).toBe('INVALID_CREDENTIALS');
@@ -134,7 +136,7 @@ describe('login on PostgreSQL', () => {
     for (const field of ['name', 'email', 'phone', 'password'] as const) {
       const input = newCustomer();
       const bad = { ...input, [field]: field === 'email' ? `a\u0000${input.email}` : `${input[field].slice(0, 4)}\u0000${input[field].slice(4)}` };
-      const refusal = await codeOf(registerUser(db, bad, cause));
+      const refusal = await codeOf(registerUser(uow, bad, cause));
       expect(refusal.code).toBe('BAD_USER_INPUT');
       expect(refusal.extensions.fields).toEqual([field]);
       expect(await db.user.count({ where: { email: input.email } })).toBe(0);
@@ -151,7 +153,7 @@ describe('login on PostgreSQL', () => {
     const throttle = new LoginThrottle({ maxFailuresPerAccount: 2, maxFailuresPerIp: 0, windowSeconds: 60 });
     const guard = { throttle, clientIp: '192.0.2.10' };
     const input = newCustomer();
-    await registerUser(db, input, cause);
+    await registerUser(uow, input, cause);
     // One failure, then a success: the counter resets, so two more failures are allowed.
     expect((await codeOf(login(db, issuer, input.email, 'wrong-password', guard))).code).toBe('INVALID_CREDENTIALS');
     await login(db, issuer, input.email, input.password, guard);

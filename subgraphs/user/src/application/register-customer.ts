@@ -1,17 +1,17 @@
-import { appendToOutbox, UserRegistered, type Causation } from '@ebook/events';
+import { UserRegistered, type Causation, type UnitOfWork } from '@ebook/events';
 import { appError, isUniqueViolation } from '@ebook/subgraph-kit';
 import type { User } from '../generated/prisma/client';
 import { RegistrationSchema } from '../domain/registration';
 import { hashPassword } from '../auth/passwords';
-import type { UserDb } from '../db';
+import type { UserTx } from '../db';
 
 /**
  * Registers an account (CUSTOMER by default) and records `UserRegistered` in the outbox,
- * in one transaction.
+ * in one unit of work (the relay is woken after the commit).
  * @throws `BAD_USER_INPUT` (fields listed in `extensions.fields`), `EMAIL_TAKEN`.
  */
 export async function registerUser(
-  db: UserDb,
+  uow: UnitOfWork<UserTx>,
   input: unknown,
   cause: Causation,
   role: 'CUSTOMER' | 'MANAGER' = 'CUSTOMER',
@@ -25,10 +25,9 @@ export async function registerUser(
   const { password, ...fields } = parsed.data;
   const passwordHash = await hashPassword(password);
   try {
-    return await db.$transaction(async (tx) => {
+    return await uow.run(async (tx) => {
       const user = await tx.user.create({ data: { ...fields, passwordHash, role } });
-      await appendToOutbox(tx, [UserRegistered.create(user.id, { userId: user.id, name: user.name, role }, cause)]);
-      return user;
+      return { result: user, events: [UserRegistered.create(user.id, { userId: user.id, name: user.name, role }, cause)] };
     });
   } catch (err) {
     if (isUniqueViolation(err)) throw appError('EMAIL_TAKEN', 'An account with this email already exists');

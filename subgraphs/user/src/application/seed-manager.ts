@@ -1,3 +1,4 @@
+import { unitOfWork } from '@ebook/events';
 import type { Logger } from '@ebook/subgraph-kit';
 import type { UserDb } from '../db';
 import { registerUser } from './register-customer';
@@ -10,6 +11,6 @@ import { normalizeEmail } from '../domain/registration';
 export async function seedManager(db: UserDb, logger: Logger, email: string, password: string): Promise<void> {
   const existing = await db.user.findUnique({ where: { email: normalizeEmail(email) } });
   if (existing) return;
-  await registerUser(db, { name: 'Book Manager', email, phone: '+82 2 0000 0000', password }, { correlationId: 'seed' }, 'MANAGER');
+  await registerUser(unitOfWork(db), { name: 'Book Manager', email, phone: '+82 2 0000 0000', password }, { correlationId: 'seed' }, 'MANAGER');
   logger.info({ email }, 'seeded manager account');
 }

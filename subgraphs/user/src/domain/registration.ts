@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { noControlChars } from '@ebook/subgraph-kit';
+import { noControlChars } from '@ebook/subgraph-kit/text';
 
 
 /**

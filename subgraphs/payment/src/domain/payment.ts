@@ -1,0 +1,134 @@
+/**
+ * The payment aggregate (one payment per rental): its state as plain data and pure decisions.
+ * A decision takes the current state, the command and the time (`now`, passed in) and returns
+ * the new state plus the domain events it caused, or throws a {@link PaymentError}. Charging
+ * and refunding at the processor, loading and storing live in `application/`.
+ *
+ * Life cycle:
+ * ```
+ * recordCharge ─┬─ APPROVED ── refund ─▶ REFUNDED   (refund again: no change)
+ *               └─ DECLINED                          (refund: no change)
+ * voidRental ───── DECLINED  (a failed rental with no payment yet: a late approval finds it)
+ * ```
+ */
+import type { DomainEvent } from '@ebook/events';
+import { PaymentErrors } from './errors';
+import type { ChargeResult } from './payment-processor';
+
+/** States of the payment aggregate (mirrors `PaymentState` in prisma/payment/schema.prisma). */
+export type PaymentStatus = 'APPROVED' | 'DECLINED' | 'REFUNDED';
+
+/** The payment aggregate's state (the columns of table `payment` that rules read or write). */
+export interface Payment {
+  /** uuid. */
+  id: string;
+  /** The rental paid for (unique: one payment per rental); also the aggregate id of its events. */
+  rentalId: string;
+  customerId: string;
+  /** Integer KRW. */
+  amount: number;
+  status: PaymentStatus;
+  /** Why the processor declined, or why the rental was voided; null when approved. */
+  declineReason: string | null;
+  approvedAt: Date | null;
+  refundedAt: Date | null;
+  /** The request that caused the payment. */
+  correlationId: string | null;
+}
+
+/** The domain events of the payment aggregate (payload types: `events/src/contracts/`). */
+export type PaymentEvent = DomainEvent<'PaymentApproved' | 'PaymentDeclined' | 'PaymentRefunded'>;
+
+/** What a decision returns: the payment's new state and the events to record with it. */
+export interface PaymentDecision {
+  payment: Payment;
+  events: PaymentEvent[];
+}
+
+/** Command: pay the fee of a rental (from rental's saga, which vouches for the customer). */
+export interface ApprovePayment {
+  rentalId: string;
+  customerId: string;
+  /** Integer KRW. */
+  amount: number;
+}
+
+/** Reason recorded on the DECLINED payment that voids a failed rental. */
+export const VOID_REASON = 'voided: the rental could not be completed';
+
+/** The data every payment event carries. */
+function eventBase(p: Payment) {
+  return { paymentId: p.id, rentalId: p.rentalId, customerId: p.customerId, amount: p.amount };
+}
+
+/**
+ * Records the processor's answer to a first charge of a rental: APPROVED at `now` with
+ * `PaymentApproved`, or DECLINED with its reason and `PaymentDeclined`.
+ * `paymentId` (uuid) is chosen by the caller; `correlationId` is the request's.
+ */
+export function recordCharge(cmd: ApprovePayment & { paymentId: string; correlationId: string }, result: ChargeResult, now: Date): PaymentDecision {
+  const payment: Payment = {
+    id: cmd.paymentId,
+    rentalId: cmd.rentalId,
+    customerId: cmd.customerId,
+    amount: cmd.amount,
+    status: result.approved ? 'APPROVED' : 'DECLINED',
+    approvedAt: result.approved ? now : null,
+    declineReason: result.approved ? null : result.reason,
+    refundedAt: null,
+    correlationId: cmd.correlationId,
+  };
+  return {
+    payment,
+    events: [
+      result.approved
+        ? { type: 'PaymentApproved', data: { ...eventBase(payment), approvedAt: now.toISOString() } }
+        : { type: 'PaymentDeclined', data: { ...eventBase(payment), reason: result.reason } },
+    ],
+  };
+}
+
+/**
+ * Approval is idempotent on the rental: a repeated request gets the payment already recorded,
+ * whatever its status (a voided rental's DECLINED payment included — it is never charged).
+ * @returns `existing`. @throws PaymentError `BAD_USER_INPUT` when the request names another customer or amount.
+ */
+export function repeatApproval<P extends Payment>(existing: P, cmd: ApprovePayment): P {
+  if (existing.customerId !== cmd.customerId || existing.amount !== cmd.amount) throw PaymentErrors.differentPayment();
+  return existing;
+}
+
+/** Only an APPROVED payment is refunded (a DECLINED one charged nothing; a REFUNDED one already was). */
+export function isRefundable(payment: Payment): boolean {
+  return payment.status === 'APPROVED';
+}
+
+/**
+ * Refunds a payment once the processor gave the money back: APPROVED → REFUNDED at `now`, event
+ * `PaymentRefunded`. Idempotent: any other status is returned unchanged, without events.
+ */
+export function refund(payment: Payment, now: Date): PaymentDecision {
+  if (!isRefundable(payment)) return { payment, events: [] };
+  const refunded: Payment = { ...payment, status: 'REFUNDED', refundedAt: now };
+  return { payment: refunded, events: [{ type: 'PaymentRefunded', data: { ...eventBase(refunded), refundedAt: now.toISOString() } }] };
+}
+
+/**
+ * Voids a rental whose saga failed before any payment was recorded: a DECLINED payment with
+ * {@link VOID_REASON} and `PaymentDeclined`, so a late approval request finds it (see
+ * {@link repeatApproval}) and can never charge. `amount` is the rental's fee (integer KRW).
+ */
+export function voidRental(cmd: ApprovePayment & { paymentId: string; correlationId: string }): PaymentDecision {
+  const payment: Payment = {
+    id: cmd.paymentId,
+    rentalId: cmd.rentalId,
+    customerId: cmd.customerId,
+    amount: cmd.amount,
+    status: 'DECLINED',
+    declineReason: VOID_REASON,
+    approvedAt: null,
+    refundedAt: null,
+    correlationId: cmd.correlationId,
+  };
+  return { payment, events: [{ type: 'PaymentDeclined', data: { ...eventBase(payment), reason: VOID_REASON } }] };
+}

@@ -1,0 +1,199 @@
+import { describe, expect, it } from 'vitest';
+import { DomainError } from '@ebook/subgraph-kit/domain-error';
+import { ErrorCode } from '@ebook/subgraph-kit';
+import {
+  activeKeyOf,
+  cancel,
+  confirmPayment,
+  endingDecision,
+  expirePending,
+  failPayment,
+  pendingStaleBefore,
+  returnBook,
+  startRental,
+  type Rental,
+  type RentalStatus,
+} from './rental';
+import { RENTAL_ERROR_CODES, RentalError } from './errors';
+
+const DAY_MS = 86_400_000;
+const alice = '11111111-1111-4111-8111-111111111111';
+const mallory = '22222222-2222-4222-8222-222222222222';
+const bookId = '33333333-3333-4333-8333-333333333333';
+const rentalId = '44444444-4444-4444-8444-444444444444';
+const paymentId = '55555555-5555-4555-8555-555555555555';
+const t0 = new Date('2025-03-01T10:00:00.000Z');
+const t1 = new Date('2025-03-01T10:00:02.500Z');
+const t2 = new Date('2025-03-05T08:30:00.000Z');
+
+const ALL: RentalStatus[] = ['PENDING_PAYMENT', 'RENTED', 'CANCELED', 'RETURNED', 'PAYMENT_DECLINED', 'PAYMENT_FAILED'];
+const except = (...keep: RentalStatus[]) => ALL.filter((s) => !keep.includes(s));
+
+const pending = (): Rental => startRental({ rentalId, customerId: alice, book: { bookId, rentalFee: 1500 }, correlationId: 'corr-1' }, t0).rental;
+const rented = (): Rental => confirmPayment(pending(), { paymentId, loanDays: 14 }, t1).rental;
+/** A rental of alice in `status` (for refusals). */
+const inStatus = (status: RentalStatus): Rental => ({ ...rented(), status });
+
+/** Runs `fn` and returns the RentalError it throws (fails when it throws nothing or something else). */
+function refusal(fn: () => unknown): RentalError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(RentalError);
+    expect(err).toBeInstanceOf(DomainError);
+    return err as RentalError;
+  }
+  throw new Error('expected a RentalError, nothing was thrown');
+}
+
+describe('starting a rental', () => {
+  it('a new rental is PENDING_PAYMENT at the book fee, holds a copy (activeKey), and announces nothing yet', () => {
+    const { rental, events } = startRental({ rentalId, customerId: alice, book: { bookId, rentalFee: 1500 }, correlationId: 'corr-1' }, t0);
+    expect(rental).toEqual({
+      id: rentalId,
+      bookId,
+      customerId: alice,
+      status: 'PENDING_PAYMENT',
+      fee: 1500,
+      activeKey: activeKeyOf(alice, bookId),
+      paymentId: null,
+      rentedAt: t0,
+      dueAt: null,
+      returnedAt: null,
+      canceledAt: null,
+      correlationId: 'corr-1',
+    });
+    expect(events).toEqual([]);
+  });
+});
+
+describe('payment approved', () => {
+  it('a PENDING_PAYMENT rental becomes RENTED at the payment time, due 14 days later, with a BookRented event', () => {
+    const { rental, events } = confirmPayment(pending(), { paymentId, loanDays: 14 }, t1);
+    expect(rental).toMatchObject({ status: 'RENTED', paymentId, rentedAt: t1, activeKey: activeKeyOf(alice, bookId) });
+    expect(rental.dueAt!.getTime() - t1.getTime()).toBe(14 * DAY_MS);
+    expect(events).toEqual([
+      {
+        type: 'BookRented',
+        data: { rentalId, bookId, customerId: alice, fee: 1500, paymentId, rentedAt: t1.toISOString(), dueAt: '2025-03-15T10:00:02.500Z' },
+      },
+    ]);
+  });
+
+  it('the due date follows the configured loan period', () => {
+    expect(confirmPayment(pending(), { paymentId, loanDays: 7 }, t1).rental.dueAt!.toISOString()).toBe('2025-03-08T10:00:02.500Z');
+  });
+
+  it.each(except('PENDING_PAYMENT'))('a %s rental cannot be confirmed: INVALID_RENTAL_STATE', (status) => {
+    expect(refusal(() => confirmPayment(inStatus(status), { paymentId, loanDays: 14 }, t1)).code).toBe('INVALID_RENTAL_STATE');
+  });
+
+  it('does not change the rental it was given', () => {
+    const before = pending();
+    const copy = structuredClone(before);
+    confirmPayment(before, { paymentId, loanDays: 14 }, t1);
+    expect(before).toEqual(copy);
+  });
+});
+
+describe('payment not approved', () => {
+  it('declined: the rental ends PAYMENT_DECLINED, releases its copy, RentalPaymentFailed with reason PAYMENT_DECLINED', () => {
+    const { rental, events } = failPayment(pending(), 'PAYMENT_DECLINED', t1);
+    expect(rental).toMatchObject({ status: 'PAYMENT_DECLINED', activeKey: null, paymentId: null, dueAt: null });
+    expect(events).toEqual([
+      { type: 'RentalPaymentFailed', data: { rentalId, bookId, customerId: alice, fee: 1500, reason: 'PAYMENT_DECLINED', failedAt: t1.toISOString() } },
+    ]);
+  });
+
+  it('payment unreachable: the rental ends PAYMENT_FAILED, RentalPaymentFailed with reason PAYMENT_UNAVAILABLE', () => {
+    const { rental, events } = failPayment(pending(), 'PAYMENT_FAILED', t1);
+    expect(rental).toMatchObject({ status: 'PAYMENT_FAILED', activeKey: null });
+    expect(events.map((e) => e.data)).toEqual([expect.objectContaining({ reason: 'PAYMENT_UNAVAILABLE' })]);
+  });
+
+  it.each(except('PENDING_PAYMENT'))('a %s rental cannot fail its payment: INVALID_RENTAL_STATE', (status) => {
+    expect(refusal(() => failPayment(inStatus(status), 'PAYMENT_DECLINED', t1)).code).toBe('INVALID_RENTAL_STATE');
+  });
+});
+
+describe('stale pending rental (sweeper)', () => {
+  it('a pending rental left by a dead saga ends PAYMENT_FAILED with RentalPaymentFailed (PAYMENT_UNAVAILABLE)', () => {
+    const { rental, events } = expirePending(pending(), t2);
+    expect(rental).toMatchObject({ status: 'PAYMENT_FAILED', activeKey: null });
+    expect(events).toEqual([
+      { type: 'RentalPaymentFailed', data: { rentalId, bookId, customerId: alice, fee: 1500, reason: 'PAYMENT_UNAVAILABLE', failedAt: t2.toISOString() } },
+    ]);
+  });
+
+  it.each(except('PENDING_PAYMENT'))('a %s rental is not expired: INVALID_RENTAL_STATE', (status) => {
+    expect(refusal(() => expirePending(inStatus(status), t2)).code).toBe('INVALID_RENTAL_STATE');
+  });
+
+  it('is stale when its last change is older than now − staleAfterMs', () => {
+    expect(pendingStaleBefore(t2, 60_000).toISOString()).toBe('2025-03-05T08:29:00.000Z');
+  });
+});
+
+describe('cancel', () => {
+  it('a RENTED rental can be canceled by its customer: status CANCELED, copy released, RentalCanceled with the payment id', () => {
+    const { rental, events } = cancel(rented(), { customerId: alice }, t2);
+    expect(rental).toMatchObject({ status: 'CANCELED', canceledAt: t2, activeKey: null, returnedAt: null, paymentId });
+    expect(events).toEqual([{ type: 'RentalCanceled', data: { rentalId, bookId, customerId: alice, paymentId, canceledAt: t2.toISOString() } }]);
+  });
+
+  it("another customer's rental cannot be canceled: FORBIDDEN", () => {
+    const err = refusal(() => cancel(rented(), { customerId: mallory }, t2));
+    expect(err.code).toBe('FORBIDDEN');
+    expect(err.message).toBe('This rental belongs to another customer');
+  });
+
+  it("ownership is checked before state: another customer learns nothing of a canceled rental's status", () => {
+    expect(refusal(() => cancel(inStatus('RETURNED'), { customerId: mallory }, t2)).code).toBe('FORBIDDEN');
+  });
+
+  it.each(except('RENTED'))('a %s rental cannot be canceled: INVALID_RENTAL_STATE with its status', (status) => {
+    const err = refusal(() => cancel(inStatus(status), { customerId: alice }, t2));
+    expect(err.code).toBe('INVALID_RENTAL_STATE');
+    expect(err.message).toBe(`Cannot cancel a rental that is ${status}`);
+    expect(err.extensions).toEqual({ status });
+  });
+});
+
+describe('return', () => {
+  it('a RENTED rental can be returned by its customer: status RETURNED, copy released, BookReturned', () => {
+    const { rental, events } = returnBook(rented(), { customerId: alice }, t2);
+    expect(rental).toMatchObject({ status: 'RETURNED', returnedAt: t2, activeKey: null, canceledAt: null });
+    expect(events).toEqual([{ type: 'BookReturned', data: { rentalId, bookId, customerId: alice, returnedAt: t2.toISOString() } }]);
+  });
+
+  it("another customer's rental cannot be returned: FORBIDDEN", () => {
+    expect(refusal(() => returnBook(rented(), { customerId: mallory }, t2)).code).toBe('FORBIDDEN');
+  });
+
+  it('a canceled rental cannot be returned: INVALID_RENTAL_STATE', () => {
+    const canceled = cancel(rented(), { customerId: alice }, t2).rental;
+    const err = refusal(() => returnBook(canceled, { customerId: alice }, t2));
+    expect(err.code).toBe('INVALID_RENTAL_STATE');
+    expect(err.message).toBe('Cannot return a rental that is CANCELED');
+  });
+
+  it.each(except('RENTED'))('a %s rental cannot be returned: INVALID_RENTAL_STATE with its status', (status) => {
+    const err = refusal(() => returnBook(inStatus(status), { customerId: alice }, t2));
+    expect(err.code).toBe('INVALID_RENTAL_STATE');
+    expect(err.message).toBe(`Cannot return a rental that is ${status}`);
+    expect(err.extensions).toEqual({ status });
+  });
+});
+
+describe('endingDecision', () => {
+  it('maps the customer-facing ending to its decision', () => {
+    expect(endingDecision.cancel).toBe(cancel);
+    expect(endingDecision.return).toBe(returnBook);
+  });
+});
+
+describe('rental error codes', () => {
+  it('are all public codes of the kit (clients see the same codes as before)', () => {
+    for (const code of RENTAL_ERROR_CODES) expect(ErrorCode).toHaveProperty(code, code);
+  });
+});

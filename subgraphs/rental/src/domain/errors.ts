@@ -1,0 +1,55 @@
+import { DomainError } from '@ebook/subgraph-kit/domain-error';
+import type { RentalStatus } from './rental';
+
+/** Every error code the rental context raises (a public contract: each is in the kit's `ErrorCode`). */
+export const RENTAL_ERROR_CODES = [
+  'NOT_FOUND',
+  'FORBIDDEN',
+  'BOOK_NOT_AVAILABLE',
+  'ALREADY_RENTED',
+  'INVALID_RENTAL_STATE',
+  'PAYMENT_DECLINED',
+  'PAYMENT_UNAVAILABLE',
+] as const;
+
+/** One of {@link RENTAL_ERROR_CODES}. */
+export type RentalErrorCode = (typeof RENTAL_ERROR_CODES)[number];
+
+/** A refusal of the rental context; clients get `extensions.code` = `code`. */
+export class RentalError extends DomainError<RentalErrorCode> {}
+
+/**
+ * The rental context's refusals, with the messages clients see. Each returns the error; the
+ * caller throws it.
+ */
+export const RentalErrors = {
+  /** `NOT_FOUND`: the rental id is unknown (or not a uuid). */
+  rentalNotFound: () => new RentalError('NOT_FOUND', 'No such rental'),
+  /** `NOT_FOUND`: the book is not in rental's replica of the catalog (or the id is not a uuid). */
+  bookNotFound: () => new RentalError('NOT_FOUND', 'No such book'),
+  /** `FORBIDDEN`: a customer acted on another customer's rental. */
+  notYourRental: () => new RentalError('FORBIDDEN', 'This rental belongs to another customer'),
+  /** `INVALID_RENTAL_STATE` (`extensions.status`): the command is not allowed in the rental's status. */
+  invalidState: (action: string, status: RentalStatus) =>
+    new RentalError('INVALID_RENTAL_STATE', `Cannot ${action} a rental that is ${status}`, { status }),
+  /** `INVALID_RENTAL_STATE`: the rental changed between reading and writing it (a concurrent command won). */
+  changedMeanwhile: () => new RentalError('INVALID_RENTAL_STATE', 'The rental changed meanwhile; reload it'),
+  /** `BOOK_NOT_AVAILABLE`: every licensed copy is held by an active rental. */
+  bookNotAvailable: () => new RentalError('BOOK_NOT_AVAILABLE', 'All licensed copies of this book are rented; try again later'),
+  /** `ALREADY_RENTED`: the customer already has an active rental of this book. */
+  alreadyRented: () => new RentalError('ALREADY_RENTED', 'You already have an active rental of this book'),
+  /** `PAYMENT_DECLINED`: the payment processor declined the charge (`reason` from payment). */
+  paymentDeclined: (reason: string) => new RentalError('PAYMENT_DECLINED', `Payment was declined: ${reason}`),
+  /**
+   * `PAYMENT_UNAVAILABLE`: payment could not be reached or is shedding load; `retryAfter`
+   * (seconds) is added to `extensions` when known.
+   */
+  paymentUnavailable: (retryAfter?: number) =>
+    new RentalError('PAYMENT_UNAVAILABLE', 'Payments are unavailable right now; please try again later', retryAfter !== undefined ? { retryAfter } : {}),
+  /** `PAYMENT_UNAVAILABLE` (`retryAfter` 1 s): the rent saga's bulkhead is full. */
+  tooManyPayments: () =>
+    new RentalError('PAYMENT_UNAVAILABLE', 'Too many rentals are being paid right now; please try again in a moment', { retryAfter: 1 }),
+  /** `PAYMENT_UNAVAILABLE` (`retryAfter` 1 s): approved, but the rental could not be confirmed; the charge is refunded. */
+  paymentNotCompleted: () =>
+    new RentalError('PAYMENT_UNAVAILABLE', 'Payment could not be completed; any charge is refunded. Please try again', { retryAfter: 1 }),
+} as const;
