@@ -1,7 +1,7 @@
 import { batchByKey, type BaseContext, isUuid } from '@ebook/subgraph-kit';
-import type { GraphQLResolverMap } from '@apollo/subgraph';
 import type { Payment } from './generated/prisma/client';
 import type { PaymentDb } from './db';
+import type { Resolvers } from './__generated__/resolvers-types';
 
 /** Request context of the payment subgraph. */
 export interface PaymentContext extends BaseContext {
@@ -14,9 +14,9 @@ export function paymentLoader(db: PaymentDb) {
 }
 
 
-export const resolvers: GraphQLResolverMap<PaymentContext> = {
+export const resolvers: Resolvers<PaymentContext> = {
   Rental: {
-    payment: async (rental: { id: string }, _: unknown, ctx: PaymentContext) => {
+    payment: async (rental, _, ctx) => {
       if (!ctx.auth || !isUuid(rental.id)) return null;
       const p = await ctx.paymentByRental.load(rental.id);
       if (!p || (ctx.auth.role !== 'MANAGER' && p.customerId !== ctx.auth.id)) return null;
@@ -24,7 +24,7 @@ export const resolvers: GraphQLResolverMap<PaymentContext> = {
     },
   },
   Payment: {
-    approvedAt: (p: Payment) => p.approvedAt?.toISOString() ?? null,
-    refundedAt: (p: Payment) => p.refundedAt?.toISOString() ?? null,
+    approvedAt: (p) => p.approvedAt?.toISOString() ?? null,
+    refundedAt: (p) => p.refundedAt?.toISOString() ?? null,
   },
 };
