@@ -1,4 +1,4 @@
-import { batchByKey, type BaseContext, isUuid } from '@ebook/subgraph-kit';
+import { batchByKey, ownedOrManaged, type BaseContext, isUuid } from '@ebook/subgraph-kit';
 import type { Payment } from './generated/prisma/client';
 import type { PaymentDb } from './db';
 import type { Resolvers } from './__generated__/resolvers-types';
@@ -16,12 +16,9 @@ export function paymentLoader(db: PaymentDb) {
 
 export const resolvers: Resolvers<PaymentContext> = {
   Rental: {
-    payment: async (rental, _, ctx) => {
-      if (!ctx.auth || !isUuid(rental.id)) return null;
-      const p = await ctx.paymentByRental.load(rental.id);
-      if (!p || (ctx.auth.role !== 'MANAGER' && p.customerId !== ctx.auth.id)) return null;
-      return p;
-    },
+    // Its customer's and managers' only; null for anyone else, as for a rental without a payment.
+    payment: async (rental, _, ctx) =>
+      ownedOrManaged(ctx.auth, isUuid(rental.id) ? await ctx.paymentByRental.load(rental.id) : null, (p) => p.customerId),
   },
   Payment: {
     approvedAt: (p) => p.approvedAt?.toISOString() ?? null,

@@ -1,4 +1,4 @@
-import { appError, requireAuth, type BaseContext, isUuid } from '@ebook/subgraph-kit';
+import { ownedOrManaged, requireAuth, type BaseContext, isUuid } from '@ebook/subgraph-kit';
 import type { ViewDb } from './db';
 import type { Resolvers } from './__generated__/resolvers-types';
 
@@ -16,13 +16,9 @@ export const resolvers: Resolvers<ViewContext> = {
       const me = requireAuth(ctx);
       return ctx.db.rentalStatus.findMany({ where: { customerId: me.id }, orderBy: [...newestFirst] });
     },
-    rentalStatus: async (_, { rentalId }, ctx) => {
-      const me = requireAuth(ctx);
-      if (!isUuid(rentalId)) return null;
-      const row = await ctx.db.rentalStatus.findUnique({ where: { rentalId } });
-      if (row && me.role !== 'MANAGER' && row.customerId !== me.id) throw appError('FORBIDDEN', 'This rental belongs to another customer');
-      return row;
-    },
+    // Its customer's and managers' only; null for anyone else, as for a rental the view has not seen.
+    rentalStatus: async (_, { rentalId }, ctx) =>
+      ownedOrManaged(ctx.auth, isUuid(rentalId) ? await ctx.db.rentalStatus.findUnique({ where: { rentalId } }) : null, (r) => r.customerId),
     bookRentals: (_, { bookId }, ctx) => {
       if (!isUuid(bookId)) return [];
       return ctx.db.rentalStatus.findMany({ where: { bookId }, orderBy: [...newestFirst] });

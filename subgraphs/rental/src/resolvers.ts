@@ -1,4 +1,4 @@
-import { appError, batchByKey, batchGroupByKey, requireAuth, type BaseContext, isUuid } from '@ebook/subgraph-kit';
+import { batchByKey, batchGroupByKey, ownedOrManaged, requireAuth, type BaseContext, isUuid } from '@ebook/subgraph-kit';
 import type { BookReplica, Rental } from './generated/prisma/client';
 import type { MutationResolvers, Resolvers } from './__generated__/resolvers-types';
 import type { RentalDb } from './db';
@@ -28,10 +28,9 @@ export function loaders(db: RentalDb) {
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-/** A rental is visible to its customer and to managers. */
-function visible(rental: Rental | null, ctx: RentalContext): Rental | null {
-  if (!rental || !ctx.auth) return null;
-  return ctx.auth.role === 'MANAGER' || ctx.auth.id === rental.customerId ? rental : null;
+/** A rental by id as the caller may see it: its customer's and managers' (else null, as for an unknown id). @throws `UNAUTHENTICATED`. */
+async function visibleRental(id: string, ctx: RentalContext): Promise<Rental | null> {
+  return ownedOrManaged(ctx.auth, isUuid(id) ? await ctx.rentalById.load(id) : null, (r) => r.customerId);
 }
 
 /** `cancelRental` / `returnBook`: the customer's own RENTED rental only (rules in application/end-rental.ts). */
@@ -47,10 +46,7 @@ function endRentalResolver(ending: RentalEnding): NonNullable<MutationResolvers<
 
 export const resolvers: Resolvers<RentalContext> = {
   Query: {
-    rental: async (_, { id }, ctx) => {
-      requireAuth(ctx);
-      return isUuid(id) ? visible(await ctx.rentalById.load(id), ctx) : null;
-    },
+    rental: (_, { id }, ctx) => visibleRental(id, ctx),
   },
   Mutation: {
     rentBook: async (_, { bookId }, ctx) => {
@@ -63,7 +59,7 @@ export const resolvers: Resolvers<RentalContext> = {
     returnBook: endRentalResolver('return'),
   },
   Rental: {
-    __resolveReference: async (ref, ctx) => (isUuid(ref.id) ? visible(await ctx.rentalById.load(ref.id), ctx) : null),
+    __resolveReference: (ref, ctx) => visibleRental(ref.id, ctx),
     book: (r) => ({ __typename: 'Book', id: r.bookId }),
     user: (r) => ({ __typename: 'User', id: r.customerId }),
     rentedAt: (r) => r.rentedAt.toISOString(),
@@ -78,10 +74,7 @@ export const resolvers: Resolvers<RentalContext> = {
     },
   },
   User: {
-    rentals: (user, _, ctx) => {
-      const caller = requireAuth(ctx);
-      if (caller.id !== user.id && caller.role !== 'MANAGER') throw appError('FORBIDDEN', "Only the user and managers can see a user's rentals");
-      return isUuid(user.id) ? ctx.rentalsByCustomer.load(user.id) : [];
-    },
+    // Someone else's rentals are an empty list, as for a user who has none.
+    rentals: (user, _, ctx) => (ownedOrManaged(ctx.auth, user, (u) => u.id) && isUuid(user.id) ? ctx.rentalsByCustomer.load(user.id) : []),
   },
 };

@@ -1,4 +1,4 @@
-import { appError, batchByKey, requireAuth, type BaseContext, isUuid } from '@ebook/subgraph-kit';
+import { appError, batchByKey, ownedOrManaged, type BaseContext, isUuid } from '@ebook/subgraph-kit';
 import type { User } from './generated/prisma/client';
 import type { UserDb } from './db';
 import type { JwtIssuer } from './auth/jwt-issuer';
@@ -25,13 +25,17 @@ export function userLoader(db: UserDb) {
 }
 
 
-/** Contact fields are for the user themself and managers only. */
+/**
+ * Contact fields are for the user themself and managers only (and for the caller who just
+ * registered or logged in as that user). Anyone else gets `NOT_FOUND` — the field is non-null,
+ * so that is its answer for what does not exist; anonymous callers `UNAUTHENTICATED`.
+ */
 function privateField(field: 'email' | 'phone'): NonNullable<UserResolvers<UserContext>['email' | 'phone']> {
   return (user, _args, ctx) => {
     if (ctx.ownUserIds.has(user.id)) return user[field];
-    const caller = requireAuth(ctx);
-    if (caller.id !== user.id && caller.role !== 'MANAGER') throw appError('FORBIDDEN', `Only the user and managers can see ${field}`);
-    return user[field];
+    const visible = ownedOrManaged(ctx.auth, user, (u) => u.id);
+    if (!visible) throw appError('NOT_FOUND', `No ${field} to show`);
+    return visible[field];
   };
 }
 

@@ -35,7 +35,7 @@ export type PaymentState =
 export type Rental = {
   __typename?: 'Rental';
   id: Scalars['ID']['output'];
-  /** The rental's payment (its customer or a manager); null when none was made. */
+  /** The rental's payment (its customer or a manager); null when none was made, and for anyone else. */
   payment?: Maybe<Payment>;
 };
 

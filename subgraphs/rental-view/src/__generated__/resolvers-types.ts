@@ -26,7 +26,7 @@ export type Query = {
   bookRentals: Array<RentalStatus>;
   /** The signed-in customer's rentals, newest first. */
   myRentals: Array<RentalStatus>;
-  /** One rental's status (its customer or a manager); null until the view has seen it. */
+  /** One rental's status (its customer or a manager); null until the view has seen it, and for anyone else's rental. */
   rentalStatus?: Maybe<RentalStatus>;
 };
 

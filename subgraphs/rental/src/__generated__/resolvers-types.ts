@@ -53,7 +53,7 @@ export type MutationReturnBookArgs = {
 
 export type Query = {
   __typename?: 'Query';
-  /** A rental by id (its customer or a manager). */
+  /** A rental by id (its customer or a manager; null for anyone else's, as for an unknown id). */
   rental?: Maybe<Rental>;
 };
 
@@ -95,7 +95,7 @@ export type RentalState =
 export type User = {
   __typename?: 'User';
   id: Scalars['ID']['output'];
-  /** Rentals of this user, newest first (the user themself or a manager). */
+  /** Rentals of this user, newest first (the user themself or a manager; empty for anyone else). */
   rentals: Array<Rental>;
 };
 

@@ -68,11 +68,11 @@ export type Role =
 /** A person with an account. */
 export type User = {
   __typename?: 'User';
-  /** Visible to the user themself and to managers (FORBIDDEN otherwise). */
+  /** Visible to the user themself and to managers (NOT_FOUND for anyone else). */
   email: Scalars['String']['output'];
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
-  /** Visible to the user themself and to managers (FORBIDDEN otherwise). */
+  /** Visible to the user themself and to managers (NOT_FOUND for anyone else). */
   phone: Scalars['String']['output'];
   role: Role;
 };
