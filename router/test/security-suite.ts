@@ -68,6 +68,7 @@ const RENTAL = 'query Q($id: ID!) { rental(id: $id) { id status } }';
 const RENTAL_STATUS = 'query S($id: ID!) { rentalStatus(rentalId: $id) { rentalId status } }';
 const ENTITIES_USER_RENTALS = 'query E($r: [_Any!]!) { _entities(representations: $r) { ... on User { rentals { id } } } }';
 const ENTITIES_RENTAL_PAYMENT = 'query E($r: [_Any!]!) { _entities(representations: $r) { ... on Rental { payment { id amount status } } } }';
+const ENTITIES_USER_EMAIL = 'query E($r: [_Any!]!) { _entities(representations: $r) { ... on User { name email } } }';
 const PASSWORD = 'a-long-password';
 
 interface Actor {
@@ -280,7 +281,7 @@ export function securitySuite(target: () => SecurityTarget): void {
   });
 
   describe("IDOR: Mallory (a customer) on Alice's rental, through the gateway and on the subgraphs' ports", () => {
-    const idor: [attack: string, where: 'gateway' | 'rental' | 'rental-view' | 'payment', run: (base: string) => Promise<Reply>, expected: (r: Reply) => void][] = [
+    const idor: [attack: string, where: 'gateway' | 'user' | 'rental' | 'rental-view' | 'payment', run: (base: string) => Promise<Reply>, expected: (r: Reply) => void][] = [
       ['cancelRental(another customer\'s rental)', 'gateway', (b) => post(b, CANCEL, { id: aliceRental }, { token: mallory.token }), (r) => expect(codeOf(r)).toBe('FORBIDDEN')],
       ['cancelRental(another customer\'s rental)', 'rental', (b) => post(b, CANCEL, { id: aliceRental }, { token: mallory.token }), (r) => expect(codeOf(r)).toBe('FORBIDDEN')],
       ['returnBook(another customer\'s rental)', 'gateway', (b) => post(b, RETURN, { id: aliceRental }, { token: mallory.token }), (r) => expect(codeOf(r)).toBe('FORBIDDEN')],
@@ -304,6 +305,15 @@ export function securitySuite(target: () => SecurityTarget): void {
         (b) => post(b, ENTITIES_RENTAL_PAYMENT, { r: [{ __typename: 'Rental', id: aliceRental }] }, { token: mallory.token }),
         (r) => expect([r.errors, r.data._entities]).toEqual([undefined, [{ payment: null }]]),
       ],
+      [
+        '_entities User.email of another user',
+        'user',
+        (b) => post(b, ENTITIES_USER_EMAIL, { r: [{ __typename: 'User', id: alice.id }] }, { token: mallory.token }),
+        (r) => {
+          expect(codeOf(r)).toBe('NOT_FOUND');
+          expect(r.text).not.toContain(alice.email);
+        },
+      ],
     ];
 
     it.each(idor)('%s via %s', async (_attack, where, run, expected) => {
@@ -315,6 +325,7 @@ export function securitySuite(target: () => SecurityTarget): void {
       expect((await post(gw(), RENTAL, { id: aliceRental }, { token: alice.token })).data.rental.status).toBe('RENTED');
       expect((await post(sub('rental'), ENTITIES_USER_RENTALS, { r: [{ __typename: 'User', id: alice.id }] }, { token: alice.token })).data._entities[0].rentals).toEqual([{ id: aliceRental }]);
       expect((await post(sub('payment'), ENTITIES_RENTAL_PAYMENT, { r: [{ __typename: 'Rental', id: aliceRental }] }, { token: alice.token })).data._entities[0].payment).toMatchObject({ status: 'APPROVED', amount: 1000 });
+      expect((await post(sub('user'), ENTITIES_USER_EMAIL, { r: [{ __typename: 'User', id: alice.id }] }, { token: alice.token })).data._entities[0].email).toBe(alice.email);
     });
   });
   internalPaymentRouteCases({
