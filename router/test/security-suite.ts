@@ -68,6 +68,7 @@ const RENTAL = 'query Q($id: ID!) { rental(id: $id) { id status } }';
 const RENTAL_STATUS = 'query S($id: ID!) { rentalStatus(rentalId: $id) { rentalId status } }';
 const ENTITIES_USER_RENTALS = 'query E($r: [_Any!]!) { _entities(representations: $r) { ... on User { rentals { id } } } }';
 const ENTITIES_RENTAL_PAYMENT = 'query E($r: [_Any!]!) { _entities(representations: $r) { ... on Rental { payment { id amount status } } } }';
+const ENTITIES_USER_EMAIL = 'query E($r: [_Any!]!) { _entities(representations: $r) { ... on User { name email } } }';
 const PASSWORD = 'a-long-password';
 
 interface Actor {
@@ -216,7 +217,7 @@ export function securitySuite(target: () => SecurityTarget): void {
     const rent = await post(gw(), RENT, { b: bookId }, { token: alice.token });
     expect(rent.data.rentBook.status).toBe('RENTED');
     aliceRental = rent.data.rentBook.id;
-    // The read model knows the rental (so rentalStatus refusals are about ownership, not absence).
+    // The read model knows the rental (so a null rentalStatus below hides an existing rental, not an absent one).
     await eventually(async () => expect((await post(gw(), RENTAL_STATUS, { id: aliceRental }, { token: alice.token })).data.rentalStatus.status).toBe('RENTED'));
   });
 
@@ -280,13 +281,13 @@ export function securitySuite(target: () => SecurityTarget): void {
   });
 
   describe("IDOR: Mallory (a customer) on Alice's rental, through the gateway and on the subgraphs' ports", () => {
-    const idor: [attack: string, where: 'gateway' | 'rental' | 'rental-view' | 'payment', run: (base: string) => Promise<Reply>, expected: (r: Reply) => void][] = [
+    const idor: [attack: string, where: 'gateway' | 'user' | 'rental' | 'rental-view' | 'payment', run: (base: string) => Promise<Reply>, expected: (r: Reply) => void][] = [
       ['cancelRental(another customer\'s rental)', 'gateway', (b) => post(b, CANCEL, { id: aliceRental }, { token: mallory.token }), (r) => expect(codeOf(r)).toBe('FORBIDDEN')],
       ['cancelRental(another customer\'s rental)', 'rental', (b) => post(b, CANCEL, { id: aliceRental }, { token: mallory.token }), (r) => expect(codeOf(r)).toBe('FORBIDDEN')],
       ['returnBook(another customer\'s rental)', 'gateway', (b) => post(b, RETURN, { id: aliceRental }, { token: mallory.token }), (r) => expect(codeOf(r)).toBe('FORBIDDEN')],
       ['returnBook(another customer\'s rental)', 'rental', (b) => post(b, RETURN, { id: aliceRental }, { token: mallory.token }), (r) => expect(codeOf(r)).toBe('FORBIDDEN')],
-      ['rentalStatus(another customer\'s rental)', 'gateway', (b) => post(b, RENTAL_STATUS, { id: aliceRental }, { token: mallory.token }), (r) => expect(codeOf(r)).toBe('FORBIDDEN')],
-      ['rentalStatus(another customer\'s rental)', 'rental-view', (b) => post(b, RENTAL_STATUS, { id: aliceRental }, { token: mallory.token }), (r) => expect(codeOf(r)).toBe('FORBIDDEN')],
+      ['rentalStatus(another customer\'s rental)', 'gateway', (b) => post(b, RENTAL_STATUS, { id: aliceRental }, { token: mallory.token }), (r) => expect([r.errors, r.data.rentalStatus]).toEqual([undefined, null])],
+      ['rentalStatus(another customer\'s rental)', 'rental-view', (b) => post(b, RENTAL_STATUS, { id: aliceRental }, { token: mallory.token }), (r) => expect([r.errors, r.data.rentalStatus]).toEqual([undefined, null])],
       ['rental(id) of another customer', 'gateway', (b) => post(b, RENTAL, { id: aliceRental }, { token: mallory.token }), (r) => expect([r.errors, r.data.rental]).toEqual([undefined, null])],
       ['rental(id) of another customer', 'rental', (b) => post(b, RENTAL, { id: aliceRental }, { token: mallory.token }), (r) => expect([r.errors, r.data.rental]).toEqual([undefined, null])],
       [
@@ -294,7 +295,7 @@ export function securitySuite(target: () => SecurityTarget): void {
         'rental',
         (b) => post(b, ENTITIES_USER_RENTALS, { r: [{ __typename: 'User', id: alice.id }] }, { token: mallory.token }),
         (r) => {
-          expect(codeOf(r)).toBe('FORBIDDEN');
+          expect([r.errors, r.data._entities]).toEqual([undefined, [{ rentals: [] }]]);
           expect(r.text).not.toContain(aliceRental);
         },
       ],
@@ -303,6 +304,15 @@ export function securitySuite(target: () => SecurityTarget): void {
         'payment',
         (b) => post(b, ENTITIES_RENTAL_PAYMENT, { r: [{ __typename: 'Rental', id: aliceRental }] }, { token: mallory.token }),
         (r) => expect([r.errors, r.data._entities]).toEqual([undefined, [{ payment: null }]]),
+      ],
+      [
+        '_entities User.email of another user',
+        'user',
+        (b) => post(b, ENTITIES_USER_EMAIL, { r: [{ __typename: 'User', id: alice.id }] }, { token: mallory.token }),
+        (r) => {
+          expect(codeOf(r)).toBe('NOT_FOUND');
+          expect(r.text).not.toContain(alice.email);
+        },
       ],
     ];
 
@@ -315,6 +325,7 @@ export function securitySuite(target: () => SecurityTarget): void {
       expect((await post(gw(), RENTAL, { id: aliceRental }, { token: alice.token })).data.rental.status).toBe('RENTED');
       expect((await post(sub('rental'), ENTITIES_USER_RENTALS, { r: [{ __typename: 'User', id: alice.id }] }, { token: alice.token })).data._entities[0].rentals).toEqual([{ id: aliceRental }]);
       expect((await post(sub('payment'), ENTITIES_RENTAL_PAYMENT, { r: [{ __typename: 'Rental', id: aliceRental }] }, { token: alice.token })).data._entities[0].payment).toMatchObject({ status: 'APPROVED', amount: 1000 });
+      expect((await post(sub('user'), ENTITIES_USER_EMAIL, { r: [{ __typename: 'User', id: alice.id }] }, { token: alice.token })).data._entities[0].email).toBe(alice.email);
     });
   });
   internalPaymentRouteCases({

@@ -1,10 +1,10 @@
 import { appError, batchByKey, type BaseContext, isUuid } from '@ebook/subgraph-kit';
-import type { GraphQLResolverMap } from '@apollo/subgraph';
 import type { Book } from './generated/prisma/client';
 import type { UnitOfWork } from '@ebook/events';
 import type { CatalogDb, CatalogTx } from './db';
 import { decodeCursor, encodeCursor, searchTermProblem } from './domain/book';
 import { registerBooks } from './application/register-book';
+import type { Resolvers } from './__generated__/resolvers-types';
 
 /** Request context of the book-management subgraph. */
 export interface CatalogContext extends BaseContext {
@@ -19,10 +19,10 @@ export function bookLoader(db: CatalogDb) {
 }
 
 
-export const resolvers: GraphQLResolverMap<CatalogContext> = {
+export const resolvers: Resolvers<CatalogContext> = {
   Query: {
-    book: (_: unknown, { id }: { id: string }, ctx: CatalogContext) => (isUuid(id) ? ctx.bookById.load(id) : null),
-    books: async (_: unknown, args: { search?: string | null; first?: number | null; after?: string | null }, ctx: CatalogContext) => {
+    book: (_, { id }, ctx) => (isUuid(id) ? ctx.bookById.load(id) : null),
+    books: async (_, args, ctx) => {
       const first = args.first ?? 20;
       if (!Number.isInteger(first) || first < 1 || first > 100) throw appError('BAD_USER_INPUT', 'first must be between 1 and 100');
       const after = args.after ? decodeCursor(args.after) : null;
@@ -49,13 +49,14 @@ export const resolvers: GraphQLResolverMap<CatalogContext> = {
     },
   },
   Mutation: {
-    registerBook: async (_: unknown, { input }: { input: unknown }, ctx: CatalogContext) => {
-      const [book] = await registerBooks(ctx.uow, [input], { correlationId: ctx.correlationId });
-      ctx.logger.info({ bookId: book!.id }, 'book registered');
+    registerBook: async (_, { input }, ctx) => {
+      // The input's shape is GraphQL's; registerBooks validates its values (zod) again.
+      const book = (await registerBooks(ctx.uow, [input], { correlationId: ctx.correlationId }))[0]!; // one book per input
+      ctx.logger.info({ bookId: book.id }, 'book registered');
       return book;
     },
   },
   Book: {
-    __resolveReference: (ref: { id: string }, ctx: CatalogContext) => (isUuid(ref.id) ? ctx.bookById.load(ref.id) : null),
+    __resolveReference: (ref, ctx) => (isUuid(ref.id) ? ctx.bookById.load(ref.id) : null),
   },
 };

@@ -1,10 +1,9 @@
 import { OutboxRelay, startIdempotentConsumer, type EventHandlers, type Subscription, type TransactionalDb } from '@ebook/events';
-import type { GraphQLResolverMap } from '@apollo/subgraph';
 import type express from 'express';
 import type { BaseContext } from './context';
 import type { Logger } from 'pino';
 import type { Platform, Service } from './platform';
-import { startSubgraph } from './subgraph-server';
+import { startSubgraph, type SubgraphResolvers } from './subgraph-server';
 
 /** A context's Prisma client as the runtime sees it. */
 export interface ContextDb extends TransactionalDb<any> {
@@ -20,7 +19,8 @@ export interface ContextRuntimeOptions<TContext extends BaseContext> {
   /** HTTP port (0 = any free port). */
   port: number;
   typeDefs: string;
-  resolvers: GraphQLResolverMap<TContext>;
+  /** The subgraph's generated `Resolvers<TContext>` map. */
+  resolvers: SubgraphResolvers<TContext>;
   /** Adds the context's own fields (db, loaders, relay) to each request context. */
   context: (base: BaseContext, relay: OutboxRelay) => TContext;
   /**

@@ -19,7 +19,7 @@ export interface BaseContext {
 }
 
 /** @returns the caller. @throws `UNAUTHENTICATED` when the request has no valid token. */
-export function requireAuth(ctx: BaseContext): AuthUser {
+export function requireAuth(ctx: Pick<BaseContext, 'auth'>): AuthUser {
   if (!ctx.auth) throw appError('UNAUTHENTICATED', 'Sign in first: send "Authorization: Bearer <accessToken>" (mutation login)');
   return ctx.auth;
 }

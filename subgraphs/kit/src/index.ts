@@ -11,6 +11,7 @@ export * from './loaders';
 export * from './context-runtime';
 export * from './ids';
 export * from './auth/directives';
+export * from './auth/ownership';
 export * from './text';
 export * from './rate-limit';
 export * from './auth/client-credentials';

@@ -62,6 +62,25 @@ export function loadSchemaFile(moduleUrl: string, relativePath: string): string 
   return readFileSync(new URL(relativePath, moduleUrl), 'utf8');
 }
 
+/**
+ * A subgraph's resolver map as GraphQL Code Generator types it (`Resolvers<TContext>` of the
+ * subgraph's `src/__generated__/resolvers-types.ts`, see `codegen.ts`): per GraphQL type, field
+ * resolvers `(parent, args, context, info)` and federation's `__resolveReference(reference,
+ * context, info)`. Only the shape and the context are checked here; the generated type checks
+ * each resolver's parent, arguments and result against the SDL. (Apollo's `GraphQLResolverMap`
+ * has no `__resolveReference`, so the generated maps do not fit it.)
+ */
+export type SubgraphResolvers<TContext extends BaseContext> = {
+  [typeName: string]:
+    | {
+        [fieldName: string]:
+          | ((parent: never, args: never, context: TContext, info: never) => unknown)
+          | ((reference: never, context: TContext, info: never) => unknown)
+          | undefined;
+      }
+    | undefined;
+};
+
 /** Options of {@link startSubgraph}. */
 export interface SubgraphOptions<TContext extends BaseContext> {
   /** Subgraph name (`rental`, ...): logs, health output. */
@@ -70,7 +89,7 @@ export interface SubgraphOptions<TContext extends BaseContext> {
   port: number;
   /** Federation 2 SDL. */
   typeDefs: string;
-  resolvers: GraphQLResolverMap<TContext>;
+  resolvers: SubgraphResolvers<TContext>;
   verifier: TokenVerifier;
   logger: Logger;
   /** Builds the request context from the base one (add DataLoaders, db, ...). */

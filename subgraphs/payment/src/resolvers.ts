@@ -1,7 +1,7 @@
-import { batchByKey, type BaseContext, isUuid } from '@ebook/subgraph-kit';
-import type { GraphQLResolverMap } from '@apollo/subgraph';
+import { batchByKey, ownedOrManaged, type BaseContext, isUuid } from '@ebook/subgraph-kit';
 import type { Payment } from './generated/prisma/client';
 import type { PaymentDb } from './db';
+import type { Resolvers } from './__generated__/resolvers-types';
 
 /** Request context of the payment subgraph. */
 export interface PaymentContext extends BaseContext {
@@ -14,17 +14,14 @@ export function paymentLoader(db: PaymentDb) {
 }
 
 
-export const resolvers: GraphQLResolverMap<PaymentContext> = {
+export const resolvers: Resolvers<PaymentContext> = {
   Rental: {
-    payment: async (rental: { id: string }, _: unknown, ctx: PaymentContext) => {
-      if (!ctx.auth || !isUuid(rental.id)) return null;
-      const p = await ctx.paymentByRental.load(rental.id);
-      if (!p || (ctx.auth.role !== 'MANAGER' && p.customerId !== ctx.auth.id)) return null;
-      return p;
-    },
+    // Its customer's and managers' only; null for anyone else, as for a rental without a payment.
+    payment: async (rental, _, ctx) =>
+      ownedOrManaged(ctx.auth, isUuid(rental.id) ? await ctx.paymentByRental.load(rental.id) : null, (p) => p.customerId),
   },
   Payment: {
-    approvedAt: (p: Payment) => p.approvedAt?.toISOString() ?? null,
-    refundedAt: (p: Payment) => p.refundedAt?.toISOString() ?? null,
+    approvedAt: (p) => p.approvedAt?.toISOString() ?? null,
+    refundedAt: (p) => p.refundedAt?.toISOString() ?? null,
   },
 };

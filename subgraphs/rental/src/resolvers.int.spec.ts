@@ -154,7 +154,7 @@ describe('rental subgraph: entity lists resolve in one query', () => {
     expect(selectsOn('book_replica')).toHaveLength(1);
   });
 
-  it("User.rentals is protected: anonymous → UNAUTHENTICATED, another customer → FORBIDDEN, one's own → allowed", async () => {
+  it("User.rentals is protected: anonymous → UNAUTHENTICATED, another customer → an empty list (as for a user without rentals), one's own → allowed", async () => {
     const me = randomUUID();
     const other = randomUUID();
     const reps = (id: string) => ({ r: [{ __typename: 'User', id }] });
@@ -162,12 +162,32 @@ describe('rental subgraph: entity lists resolve in one query', () => {
     const anonymous = await post(USERS_QUERY, reps(me));
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
 
-    const foreign = await post(USERS_QUERY, reps(other), accessToken(me, 'CUSTOMER'));
-    expect(foreign.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    await db.rental.create({ data: { id: randomUUID(), customerId: other, bookId: randomUUID(), status: 'RENTED', fee: 100, rentedAt: new Date() } });
+    const foreign = await post<{ _entities: { id: string; rentals: unknown[] }[] }>(USERS_QUERY, reps(other), accessToken(me, 'CUSTOMER'));
+    expect(foreign.errors).toBeUndefined();
+    expect(foreign.data!._entities).toEqual([{ id: other, rentals: [] }]);
 
     const own = await post<{ _entities: { id: string; rentals: unknown[] }[] }>(USERS_QUERY, reps(me), accessToken(me, 'CUSTOMER'));
     expect(own.errors).toBeUndefined();
     expect(own.data!._entities).toEqual([{ id: me, rentals: [] }]);
+  });
+
+  it("rental(id): someone else's rental answers exactly as an unknown id (null, no error); its customer and managers see it; anonymous → UNAUTHENTICATED", async () => {
+    const owner = randomUUID();
+    const rentalId = randomUUID();
+    await db.rental.create({ data: { id: rentalId, customerId: owner, bookId: randomUUID(), status: 'RENTED', fee: 700, rentedAt: new Date() } });
+    const RENTAL_QUERY = 'query ($id: ID!) { rental(id: $id) { id fee } }';
+    const stranger = accessToken(randomUUID(), 'CUSTOMER');
+
+    const someoneElses = await post<{ rental: unknown }>(RENTAL_QUERY, { id: rentalId }, stranger);
+    const unknown = await post<{ rental: unknown }>(RENTAL_QUERY, { id: randomUUID() }, stranger);
+    expect(someoneElses).toEqual({ data: { rental: null } });
+    expect(someoneElses).toEqual(unknown);
+
+    for (const token of [accessToken(owner, 'CUSTOMER'), accessToken(randomUUID(), 'MANAGER')]) {
+      expect(await post(RENTAL_QUERY, { id: rentalId }, token)).toEqual({ data: { rental: { id: rentalId, fee: 700 } } });
+    }
+    expect((await post(RENTAL_QUERY, { id: rentalId })).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
   it('a token signed by another key is refused (the subgraph verifies, it does not trust the caller)', async () => {

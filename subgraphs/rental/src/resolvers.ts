@@ -1,6 +1,6 @@
-import { appError, batchByKey, batchGroupByKey, requireAuth, type BaseContext, isUuid } from '@ebook/subgraph-kit';
-import type { GraphQLResolverMap } from '@apollo/subgraph';
+import { batchByKey, batchGroupByKey, ownedOrManaged, requireAuth, type BaseContext, isUuid } from '@ebook/subgraph-kit';
 import type { BookReplica, Rental } from './generated/prisma/client';
+import type { MutationResolvers, Resolvers } from './__generated__/resolvers-types';
 import type { RentalDb } from './db';
 import { availableCopies, type RentalEnding } from './domain/rental';
 import { rentBook, type RentBookDeps } from './application/rent-book';
@@ -28,15 +28,14 @@ export function loaders(db: RentalDb) {
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-/** A rental is visible to its customer and to managers. */
-function visible(rental: Rental | null, ctx: RentalContext): Rental | null {
-  if (!rental || !ctx.auth) return null;
-  return ctx.auth.role === 'MANAGER' || ctx.auth.id === rental.customerId ? rental : null;
+/** A rental by id as the caller may see it: its customer's and managers' (else null, as for an unknown id). @throws `UNAUTHENTICATED`. */
+async function visibleRental(id: string, ctx: RentalContext): Promise<Rental | null> {
+  return ownedOrManaged(ctx.auth, isUuid(id) ? await ctx.rentalById.load(id) : null, (r) => r.customerId);
 }
 
 /** `cancelRental` / `returnBook`: the customer's own RENTED rental only (rules in application/end-rental.ts). */
-function endRentalResolver(ending: RentalEnding) {
-  return async (_: unknown, { rentalId }: { rentalId: string }, ctx: RentalContext) => {
+function endRentalResolver(ending: RentalEnding): NonNullable<MutationResolvers<RentalContext>['cancelRental' | 'returnBook']> {
+  return async (_, { rentalId }, ctx) => {
     const customer = requireAuth(ctx); // role: @requiresScopes in schema.graphql
     const rental = await endRental(ctx.deps, customer.id, rentalId, ending, { correlationId: ctx.correlationId });
     ctx.logger.info({ rentalId, ending }, ending === 'cancel' ? 'rental canceled' : 'book returned');
@@ -44,15 +43,12 @@ function endRentalResolver(ending: RentalEnding) {
   };
 }
 
-export const resolvers: GraphQLResolverMap<RentalContext> = {
+export const resolvers: Resolvers<RentalContext> = {
   Query: {
-    rental: async (_: unknown, { id }: { id: string }, ctx: RentalContext) => {
-      requireAuth(ctx);
-      return isUuid(id) ? visible(await ctx.rentalById.load(id), ctx) : null;
-    },
+    rental: (_, { id }, ctx) => visibleRental(id, ctx),
   },
   Mutation: {
-    rentBook: async (_: unknown, { bookId }: { bookId: string }, ctx: RentalContext) => {
+    rentBook: async (_, { bookId }, ctx) => {
       const customer = requireAuth(ctx); // role: @requiresScopes in schema.graphql
       const rental = await rentBook(ctx.deps, { id: customer.id }, bookId, { correlationId: ctx.correlationId });
       ctx.logger.info({ rentalId: rental.id, bookId }, 'book rented');
@@ -62,25 +58,22 @@ export const resolvers: GraphQLResolverMap<RentalContext> = {
     returnBook: endRentalResolver('return'),
   },
   Rental: {
-    __resolveReference: async (ref: { id: string }, ctx: RentalContext) => (isUuid(ref.id) ? visible(await ctx.rentalById.load(ref.id), ctx) : null),
-    book: (r: Rental) => ({ __typename: 'Book', id: r.bookId }),
-    user: (r: Rental) => ({ __typename: 'User', id: r.customerId }),
-    rentedAt: (r: Rental) => r.rentedAt.toISOString(),
-    dueAt: (r: Rental) => iso(r.dueAt),
-    returnedAt: (r: Rental) => iso(r.returnedAt),
-    canceledAt: (r: Rental) => iso(r.canceledAt),
+    __resolveReference: (ref, ctx) => visibleRental(ref.id, ctx),
+    book: (r) => ({ __typename: 'Book', id: r.bookId }),
+    user: (r) => ({ __typename: 'User', id: r.customerId }),
+    rentedAt: (r) => r.rentedAt.toISOString(),
+    dueAt: (r) => iso(r.dueAt),
+    returnedAt: (r) => iso(r.returnedAt),
+    canceledAt: (r) => iso(r.canceledAt),
   },
   Book: {
-    availableCopies: async (book: { id: string }, _: unknown, ctx: RentalContext) => {
+    availableCopies: async (book, _, ctx) => {
       const replica = isUuid(book.id) ? await ctx.replicaByBook.load(book.id) : null;
       return replica ? availableCopies(replica.licensedCopies, replica.activeRentals) : 0;
     },
   },
   User: {
-    rentals: (user: { id: string }, _: unknown, ctx: RentalContext) => {
-      const caller = requireAuth(ctx);
-      if (caller.id !== user.id && caller.role !== 'MANAGER') throw appError('FORBIDDEN', "Only the user and managers can see a user's rentals");
-      return isUuid(user.id) ? ctx.rentalsByCustomer.load(user.id) : [];
-    },
+    // Someone else's rentals are an empty list, as for a user who has none.
+    rentals: (user, _, ctx) => (ownedOrManaged(ctx.auth, user, (u) => u.id) && isUuid(user.id) ? ctx.rentalsByCustomer.load(user.id) : []),
   },
 };

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unitOfWork } from '@ebook/events';
 import { requireEnv } from '@ebook/subgraph-kit';
 import { createUserDb } from '../db';
 import { JwtIssuer } from '../auth/jwt-issuer';
@@ -19,7 +20,7 @@ beforeAll(async () => {
   for (let i = 0; i < 30; i++) {
     const tag = randomUUID();
     const input = { name: `Campus reader ${tag}`, email: `campus-${tag}@example.com`, phone: '010-1234-5678', password: `pw-${tag}` };
-    const user = await registerUser(db, input, cause);
+    const user = await registerUser(unitOfWork(db), input, cause);
     customers.push({ id: user.id, email: input.email, password: input.password });
   }
 });

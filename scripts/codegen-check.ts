@@ -1,0 +1,24 @@
+/**
+ * `pnpm codegen:check`: runs GraphQL Code Generator with `codegen.ts` in memory (writes nothing)
+ * and exits 1, naming each file, when a committed resolver-types file is missing or differs
+ * from what `pnpm codegen` would write (a subgraph's schema.graphql changed without it).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generate } from '@graphql-codegen/cli';
+import config from '../codegen';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const outputs: { filename: string; content: string }[] = await generate({ ...config, cwd: root, silent: true }, false);
+const stale = outputs
+  .filter(({ filename, content }) => {
+    const file = path.resolve(root, filename);
+    return !existsSync(file) || readFileSync(file, 'utf8') !== content;
+  })
+  .map(({ filename }) => path.relative(root, path.resolve(root, filename)));
+if (stale.length > 0) {
+  console.error(`Stale generated resolver types (run \`pnpm codegen\` and commit them):\n${stale.map((f) => `  ${f}`).join('\n')}`);
+  process.exit(1);
+}
+console.log(`resolver types up to date (${outputs.length} files)`);
