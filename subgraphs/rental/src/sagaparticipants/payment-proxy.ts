@@ -71,8 +71,8 @@ export interface PaymentPolicyOptions {
   maxConcurrent: number;
   maxQueued: number;
   /**
-   * Longest wait for a slot, ms (`PAYMENT_MAX_QUEUE_WAIT_MS`, default 5000): inside a client's
-   * usual 10–30 s budget, with room for the saga itself. While payment answers quickly the queue
+   * Longest wait for a slot, ms (`PAYMENT_MAX_QUEUE_WAIT_MS`, default 10000): inside a client's
+   * usual 30 s budget, with room for the saga itself (two payment attempts of 2 s at worst). While payment answers quickly the queue
    * drains long before (a healthy saga holds its slot ≈ 10–50 ms); when payment is slow the
    * slots stay busy, waits pass the deadline and rents are shed with `PAYMENT_UNAVAILABLE`.
    */
@@ -87,7 +87,7 @@ export const DEFAULT_PAYMENT_POLICY: PaymentPolicyOptions = {
   halfOpenAfterMs: 10_000,
   maxConcurrent: 10,
   maxQueued: 500,
-  maxQueueWaitMs: 5000,
+  maxQueueWaitMs: 10_000,
 };
 
 /** The rent saga was refused by the bulkhead before it started (nothing was written). */
