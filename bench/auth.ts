@@ -1,5 +1,5 @@
 /**
- * Bench of the authorization server (issue #5): what each way of getting a token costs.
+ * Bench of the authorization server: what each way of getting a token costs.
  *
  * Run: `source scripts/test-env.sh && pnpm bench:auth` (real PostgreSQL test databases; the
  * event bus is the embedded one — no event matters here). Nothing is asserted: it prints a

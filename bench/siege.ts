@@ -1,5 +1,5 @@
 /**
- * Siege bench of the rent → payment saga (issue #4, "Payment saga and circuit breaker").
+ * Siege bench of the rent → payment saga ("Payment saga and circuit breaker").
  *
  * Run: `source scripts/test-env.sh && pnpm bench:siege` (real PostgreSQL test databases and the
  * real Kafka broker; nothing is asserted — it measures, prints markdown tables and writes the
@@ -10,7 +10,7 @@
  * 1 retry, breaker after 5 consecutive failures, half-open after 10 s, bulkhead 20 running +
  * 20 queued) and payment slowed down by `PAYMENT_SIM_LATENCY_MS` (default 3000, i.e. slower
  * than rental's timeout: payment is overloaded, no charge can finish in time). The gateway's
- * rate limits (issue #5) are switched off: every autocannon connection comes from 127.0.0.1, so
+ * rate limits are switched off: every autocannon connection comes from 127.0.0.1, so
  * the per-IP limit (1200/min) would turn the siege into a rate-limit test.
  * Set-up: one book with 5000 licensed copies and 50 customers (registered and signed in).
  *

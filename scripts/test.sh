@@ -40,7 +40,7 @@ status=$?
 
 if [ -f .cache/fault-report.jsonl ]; then
   echo
-  echo "Fault-injection report (issue #4): events of the scenario's rentals"
+  echo "Fault-injection report: events of the scenario's rentals"
   node -e '
     const rows = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map((l) => JSON.parse(l));
     console.log("| scenario | produced | delivered | duplicated effects | lost | recovery (ms) |");

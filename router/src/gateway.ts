@@ -64,7 +64,7 @@ export interface GatewayOptions {
  * an invalid token is refused with `UNAUTHENTICATED` (401) before any subgraph is called —
  * and forwards it; subgraphs verify it again. Apollo's CSRF prevention stays on.
  *
- * Hardening (issue #5; limits in {@link GatewayHardening}, from `GATEWAY_*` variables):
+ * Hardening (limits in {@link GatewayHardening}, from `GATEWAY_*` variables):
  * - per-IP and per-user (`sub` of a valid token) rate limits before the body is read: 429
  *   `RATE_LIMITED`, `extensions.retryAfter`, `Retry-After` (in-memory counters: one set per
  *   replica — see {@link GatewayRateLimiter});

@@ -8,7 +8,7 @@ import { freePort, startTestStack } from './test-stack';
 import { Browser, discoverWebClient, refreshTokens, signIn as signInAs, startFlow as startFlowOf, type WebClient } from './oidc-browser';
 
 /**
- * The OAuth 2.1 / OpenID Connect authorization server (issue #5) on the whole stack (real
+ * The OAuth 2.1 / OpenID Connect authorization server on the whole stack (real
  * PostgreSQL + Kafka), driven like a real web app would: openid-client (a certified relying-party
  * library) builds the requests, and a browser is played by `fetch` with a cookie jar, following
  * redirects and posting the login form. The issuer is the user context's real address, so

@@ -246,7 +246,7 @@ describe('pnpm dev (embedded PostgreSQL server + embedded bus)', () => {
 });
 
 /**
- * Issue #4: with payment overloaded (`PAYMENT_SIM_LATENCY_MS=8000`, far above the 2000 ms
+ * With payment overloaded (`PAYMENT_SIM_LATENCY_MS=8000`, far above the 2000 ms
  * timeout) `pnpm dev` still answers: rentBook gives PAYMENT_UNAVAILABLE, the breaker opens after
  * 5 consecutive failures and then rentBook fails fast with `retryAfter`, and the rest of the API
  * stays responsive. (Second start on the same data directory: no seeding, no migrations.)
@@ -289,7 +289,7 @@ describe('pnpm dev with PAYMENT_SIM_LATENCY_MS=8000', () => {
 });
 
 /**
- * Issue #5: "all of it also holds against `pnpm dev`". The WHOLE security suite
+ * Everything also holds against `pnpm dev`: the WHOLE security suite
  * (security-suite.ts) and the gateway hardening attacks (hardening-attacks.ts), with the same
  * "right code and nothing written" checks, against a real `pnpm dev` (third start on the same
  * data directory: ≈ 10 s). Its own gateway is left as a user gets it (trusting no proxy); the

@@ -11,7 +11,7 @@ import { codeOf, expectCleanJsonError, expectRateLimited, postJson, send } from 
 import { freePort, startExtraGateway, startTestStack, testDatabaseUrls, TEST_MANAGER, type ExtraGatewayOptions } from './test-stack';
 
 /**
- * Gateway hardening (issue #5) through real HTTP on the whole stack (PostgreSQL + Kafka): every
+ * Gateway hardening through real HTTP on the whole stack (PostgreSQL + Kafka): every
  * refusal has its status, its `extensions.code`, a clean JSON body, and writes nothing. The
  * stack's own gateway runs with the defaults (dev mode) and gets the shared attacks
  * (hardening-attacks.ts, also run against `pnpm dev`); gateways with other settings

@@ -4,7 +4,7 @@ import type { SecurityTarget } from './security-target';
 import { codeOf, expectCleanJsonError, postJson, send } from './gateway-http';
 
 /**
- * Gateway hardening attacks (issue #5) through real HTTP, defined ONCE and run against every
+ * Gateway hardening attacks through real HTTP, defined ONCE and run against every
  * target that calls {@link hardeningAttacks}: the whole stack on PostgreSQL + Kafka
  * (gateway-hardening.e2e.spec.ts) and a real `pnpm dev` (dev-mode.e2e.spec.ts). Deep, costly,
  * alias-bombed, over-directived and over-long documents, batches, oversized bodies, malformed

@@ -10,7 +10,7 @@ import { freshEmail, REGISTER, registerInput } from './hardening-attacks';
 import { sqlAccessor } from './security-target';
 
 /**
- * Persisted queries (issue #5) as a client sees them, over HTTP on the whole stack (PostgreSQL +
+ * Persisted queries as a client sees them, over HTTP on the whole stack (PostgreSQL +
  * Kafka). The stack's own gateway runs the default mode (`apq`); a `safelist` gateway (the
  * committed first-party manifest, production mode) and an `off` gateway run beside it on the
  * same subgraphs.

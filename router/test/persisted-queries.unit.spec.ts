@@ -19,7 +19,7 @@ import {
 import { generateFirstPartyManifest, manifestText } from '../scripts/first-party-manifest';
 
 /**
- * Persisted queries (issue #5): the committed manifest of the first-party operations is fresh
+ * Persisted queries: the committed manifest of the first-party operations is fresh
  * and every operation in it runs on today's supergraph; a bad manifest stops the start; each
  * mode gives Apollo Server the `persistedQueries` option it should.
  */

@@ -61,7 +61,7 @@ export interface ScenarioOptions {
 }
 
 /**
- * The walking-skeleton acceptance scenario (issue #3 §6), through the gateway with a real
+ * The walking-skeleton acceptance scenario, through the gateway with a real
  * GraphQL client: a book with 2 licensed copies, three customers, rent / not available /
  * cancel (refund) / rent again / return, the view and `availableCopies` following; then
  * the refusals, each writing nothing.

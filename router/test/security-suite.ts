@@ -5,7 +5,7 @@ import { eventually } from './rental-scenario';
 import { SECURITY_THROTTLE, type ContextName, type SecurityTarget } from './security-target';
 
 /**
- * Security suite (issue #5), table-driven, defined ONCE and run against every target that calls
+ * Security suite, table-driven, defined ONCE and run against every target that calls
  * {@link securitySuite}: the whole stack on PostgreSQL + Kafka (security.e2e.spec.ts) and a real
  * `pnpm dev` (dev-mode.e2e.spec.ts). Forged tokens, role escalation, IDOR, the internal payment
  * route, injection strings in every input, password brute force. Every case asserts the code a

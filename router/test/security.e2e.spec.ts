@@ -6,7 +6,7 @@ import { assembleTarget, createSigningKey, SECURITY_THROTTLE, useTarget } from '
 import { startTestStack, testDatabaseUrls, TEST_MANAGER } from './test-stack';
 
 /**
- * The security suite (security-suite.ts, issue #5) on the whole stack: real PostgreSQL + Kafka,
+ * The security suite (security-suite.ts) on the whole stack: real PostgreSQL + Kafka,
  * every context in this process, signing with a key this file owns, logins throttled by
  * {@link SECURITY_THROTTLE}, and a second gateway that trusts `X-Forwarded-For`.
  * The same suite runs against a real `pnpm dev` in dev-mode.e2e.spec.ts.

@@ -39,7 +39,7 @@ export const DEAD_LETTER_HEADERS = {
 class PoisonEvent extends Error {}
 
 /**
- * Fault injection for the fault-injection test suite ONLY (issue #4, "consumer killed after its
+ * Fault injection for the fault-injection test suite ONLY ("consumer killed after its
  * handler ran but before the offset commit"): when `EVENTS_FAULT_KILL_AFTER_HANDLING` names an
  * event type, the process SIGKILLs itself right after such an event's handler transaction
  * committed — before kafkajs can commit the offset. Never set it in production.

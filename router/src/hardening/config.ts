@@ -17,7 +17,7 @@ export type PersistedQueryMode = (typeof PERSISTED_QUERY_MODES)[number];
 export const FIRST_PARTY_MANIFEST_FILE = fileURLToPath(new URL('router/persisted-query-manifest.json', REPO_ROOT));
 
 /**
- * Limits the gateway puts on every request to `/graphql` (issue #5, "Gateway hardening").
+ * Limits the gateway puts on every request to `/graphql` ("Gateway hardening").
  * Each one is read from the environment by {@link hardeningFromEnv}; the defaults let every
  * operation of the public contract through (the deepest is 5 levels, the dearest a full
  * 100-book page at ≈ 5 200) and refuse what only an attacker sends.

@@ -2,7 +2,7 @@ import { GraphQLError } from 'graphql';
 
 /**
  * Stable `extensions.code` values of our GraphQL errors — a public contract: clients branch on
- * them, so never rename one. Source: issue #3 ("Errors carry a stable extensions.code").
+ * them, so never rename one. Rule: "Errors carry a stable extensions.code".
  */
 export const ErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
@@ -16,11 +16,11 @@ export const ErrorCode = {
   INVALID_RENTAL_STATE: 'INVALID_RENTAL_STATE',
   PAYMENT_DECLINED: 'PAYMENT_DECLINED',
   PAYMENT_UNAVAILABLE: 'PAYMENT_UNAVAILABLE',
-  /** Too many requests (gateway per-IP / per-user limits; issue #5): HTTP 429, `extensions.retryAfter` (s) + `Retry-After`. */
+  /** Too many requests (gateway per-IP / per-user limits): HTTP 429, `extensions.retryAfter` (s) + `Retry-After`. */
   RATE_LIMITED: 'RATE_LIMITED',
   /**
    * The gateway runs only the operations of its persisted-query manifest
-   * (`GATEWAY_PERSISTED_QUERIES=safelist`; issue #5): anything else — other query text, an
+   * (`GATEWAY_PERSISTED_QUERIES=safelist`): anything else — other query text, an
    * unknown `extensions.persistedQuery.sha256Hash` — is refused with HTTP 400, nothing executed.
    */
   PERSISTED_QUERY_NOT_IN_SAFELIST: 'PERSISTED_QUERY_NOT_IN_SAFELIST',

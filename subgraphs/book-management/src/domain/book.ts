@@ -8,7 +8,7 @@ export const MAX_RENTAL_FEE_KRW = 1_000_000;
 /**
  * Rules for a new catalog entry (`registerBook`). Title and author are plain text: any
  * printable Unicode (markup such as `<script>` is stored and returned verbatim, clients must
- * escape it), but no control characters (input hygiene, issue #5: refused as `BAD_USER_INPUT`).
+ * escape it), but no control characters (input hygiene: refused as `BAD_USER_INPUT`).
  */
 export const NewBookSchema = z.object({
   title: z.string().trim().min(1, 'title is required').max(300).refine(...noControlChars('title')),

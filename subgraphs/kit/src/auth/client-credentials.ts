@@ -1,7 +1,7 @@
 import * as oauth from 'openid-client';
 import { DEFAULT_JWT_ISSUER } from '../platform';
 
-/** A service's own OAuth client (issue #5: service-to-service calls use client credentials, not a user's token). */
+/** A service's own OAuth client (service-to-service calls use client credentials, not a user's token). */
 export interface ServiceClientOptions {
   /** Token endpoint of the authorization server (env `OIDC_TOKEN_URL`, default `${JWT_ISSUER}/oauth/token`). */
   tokenUrl: string;

@@ -14,7 +14,7 @@ export interface AuthUser {
   id: string;
   role: Role;
   /**
-   * Scopes held (issue #5, roles and scopes): `customer` or `manager` for users — derived from
+   * Scopes held (roles and scopes): `customer` or `manager` for users — derived from
    * the role, whatever the token's `scope` says —, the granted `scope` claim for services
    * (e.g. `payment:approve`).
    */

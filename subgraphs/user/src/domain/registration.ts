@@ -5,7 +5,7 @@ import { noControlChars } from '@ebook/subgraph-kit/text';
 /**
  * Rules for a new account's fields. Email is trimmed and lower-cased (accounts are unique
  * per email, case-insensitively). Password length 8–128 follows NIST SP 800-63B §5.1.1.
- * No field may contain control characters (input hygiene, issue #5): they are refused as
+ * No field may contain control characters (input hygiene): they are refused as
  * `BAD_USER_INPUT` before anything is hashed or written.
  */
 export const RegistrationSchema = z.object({

@@ -132,7 +132,7 @@ function clientMetadata(opts: AuthorizationServerOptions): ClientMetadata[] {
 
 /**
  * The OAuth 2.1 / OpenID Connect authorization server of the platform, built on
- * `oidc-provider` (OpenID Certified), not our own token code (issue #5):
+ * `oidc-provider` (OpenID Certified), not our own token code:
  * - discovery at `<issuer>/.well-known/openid-configuration`, JWKS at `/.well-known/jwks.json`
  *   (served by the user context itself, retired keys included);
  * - authorization code + PKCE (S256, required for every client) with the login page of
