@@ -11,7 +11,7 @@ import path from 'node:path';
 import { EmbeddedEventBus } from '@ebook/events';
 import { commaList, createLogger, intEnv } from '@ebook/subgraph-kit';
 import { simulatedProcessorFromEnv } from '@ebook/payment';
-import { paymentPolicyFromEnv } from '@ebook/rental';
+import { lendingPolicyFromEnv, paymentPolicyFromEnv } from '@ebook/rental';
 import { DEFAULT_WEB_REDIRECT_URI, startStack, type Stack } from '@ebook/router';
 import { CONTEXTS, type ContextName } from '../prisma/contexts';
 import { migrateAll } from '../prisma/migrate';
@@ -99,7 +99,7 @@ try {
     seedCatalog: true,
     paymentProcessor: simulatedProcessorFromEnv(),
     paymentPolicy: paymentPolicyFromEnv(),
-    loanDays: intEnv('LOAN_PERIOD_DAYS', 14),
+    lending: lendingPolicyFromEnv(),
   });
 
   console.log(`contexts and gateway started in ${Date.now() - tStack} ms`);

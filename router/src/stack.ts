@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { ClientCredentialsTokenSource, PAYMENT_APPROVE_SCOPE, TokenVerifier, type Logger, type Platform, type Service, type ContextService } from '@ebook/subgraph-kit';
 import { DEFAULT_WEB_CLIENT_ID, DEFAULT_WEB_REDIRECT_URI, JwtIssuer, startUserService, type LoginThrottleOptions, type ServiceClient } from '@ebook/user';
 import { startCatalogService } from '@ebook/book-management';
-import { startRentalService, type PaymentPolicyOptions } from '@ebook/rental';
+import { startRentalService, type LendingPolicy, type PaymentPolicyOptions } from '@ebook/rental';
 import { startPaymentService, type PaymentProcessor } from '@ebook/payment';
 import { startRentalViewService } from '@ebook/rental-view';
 import { readFileSync } from 'node:fs';
@@ -24,7 +24,8 @@ export interface StackOptions {
   seedCatalog?: boolean;
   paymentProcessor: PaymentProcessor;
   paymentPolicy?: Partial<PaymentPolicyOptions>;
-  loanDays?: number;
+  /** Lending rules of the rental context (loan period, cancel window, notice, limit); unset: its defaults. */
+  lending?: Partial<LendingPolicy>;
   /** DB pool size of each context (default `DB_POOL_SIZE`, else 10). */
   dbPoolSize?: number;
   playground?: boolean;
@@ -104,7 +105,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         scope: PAYMENT_APPROVE_SCOPE,
       }),
       ...(o.paymentPolicy ? { paymentPolicy: o.paymentPolicy } : {}),
-      ...(o.loanDays ? { loanDays: o.loanDays } : {}),
+      ...(o.lending ? { lending: o.lending } : {}),
       ...pool,
     });
     started.push(rental);

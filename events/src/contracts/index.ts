@@ -85,6 +85,35 @@ export const RentalPaymentFailed = defineEvent({
   }),
 });
 
+/**
+ * A RENTED loan reached its due date and expired by itself (rental's lending schedule): the copy
+ * is freed, nothing is refunded. Consumed by rental-view. Payment does not act on it.
+ */
+export const RentalExpired = defineEvent({
+  type: 'RentalExpired',
+  version: 1,
+  topic: TOPICS.rental,
+  data: z.object({
+    rentalId: uuid,
+    bookId: uuid,
+    customerId: uuid,
+    paymentId: uuid.nullable(),
+    dueAt: isoDate,
+    expiredAt: isoDate,
+  }),
+});
+
+/**
+ * A RENTED loan is due soon: announced once per loan, `DUE_SOON_NOTICE` before `dueAt`
+ * (rental's lending schedule). No consumer yet (customer notifications will read it).
+ */
+export const RentalDueSoon = defineEvent({
+  type: 'RentalDueSoon',
+  version: 1,
+  topic: TOPICS.rental,
+  data: z.object({ rentalId: uuid, bookId: uuid, customerId: uuid, dueAt: isoDate, notifiedAt: isoDate }),
+});
+
 /** A payment was approved for a rental (payment). Consumed by rental-view. */
 export const PaymentApproved = defineEvent({
   type: 'PaymentApproved',
@@ -117,6 +146,8 @@ export const CONTRACTS = {
   RentalCanceled,
   BookReturned,
   RentalPaymentFailed,
+  RentalExpired,
+  RentalDueSoon,
   PaymentApproved,
   PaymentDeclined,
   PaymentRefunded,

@@ -16,6 +16,10 @@ export const ErrorCode = {
   INVALID_RENTAL_STATE: 'INVALID_RENTAL_STATE',
   PAYMENT_DECLINED: 'PAYMENT_DECLINED',
   PAYMENT_UNAVAILABLE: 'PAYMENT_UNAVAILABLE',
+  /** `cancelRental` after the cancel window (`CANCEL_WINDOW` after `rentedAt`): return the book instead; nothing changes. */
+  CANCEL_WINDOW_PASSED: 'CANCEL_WINDOW_PASSED',
+  /** `rentBook` while the customer holds `MAX_ACTIVE_RENTALS` active loans; nothing written. */
+  LOAN_LIMIT_REACHED: 'LOAN_LIMIT_REACHED',
   /** Too many requests (gateway per-IP / per-user limits): HTTP 429, `extensions.retryAfter` (s) + `Retry-After`. */
   RATE_LIMITED: 'RATE_LIMITED',
   /**

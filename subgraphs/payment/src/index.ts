@@ -3,8 +3,7 @@ import { loadSchemaFile, startContext, type ContextService, type ContextServiceO
 import { createPaymentDb } from './db';
 import { paymentLoader, resolvers, type PaymentContext } from './resolvers';
 import { internalPaymentRoutes } from './internal-api';
-import { onRentalCanceled } from './handlers/on-rental-canceled';
-import { onRentalPaymentFailed } from './handlers/on-rental-payment-failed';
+import { refundHandlers } from './handlers/refund-handlers';
 import type { PaymentProcessor } from './domain/payment-processor';
 
 export { SimulatedPaymentProcessor, simulatedProcessorFromEnv, type PaymentProcessor } from './domain/payment-processor';
@@ -19,7 +18,7 @@ export const PAYMENT_REFUNDS_GROUP = 'payment.refunds';
 
 /**
  * Starts the payment context: the internal approve route, refunds on `RentalCanceled`,
- * compensation on `RentalPaymentFailed`; publishes `PaymentApproved`, `PaymentDeclined`,
+ * compensation on `RentalPaymentFailed` (never on `RentalExpired`); publishes `PaymentApproved`, `PaymentDeclined`,
  * `PaymentRefunded`; extends `Rental` with `payment`.
  */
 export async function startPaymentService(opts: PaymentServiceOptions): Promise<ContextService> {
@@ -32,7 +31,7 @@ export async function startPaymentService(opts: PaymentServiceOptions): Promise<
     port: opts.port,
     typeDefs: loadSchemaFile(import.meta.url, '../schema.graphql'),
     resolvers,
-    consumers: [{ groupId: PAYMENT_REFUNDS_GROUP, handlers: { RentalCanceled: onRentalCanceled(opts.processor), RentalPaymentFailed: onRentalPaymentFailed(opts.processor) } }],
+    consumers: [{ groupId: PAYMENT_REFUNDS_GROUP, handlers: refundHandlers(opts.processor) }],
     context: (base) => ({ ...base, paymentByRental: paymentLoader(db) }),
     routes: (app, relay) =>
       internalPaymentRoutes(app, { db, uow: unitOfWork(db, relay), processor: opts.processor, verifier: opts.platform.verifier, logger }),

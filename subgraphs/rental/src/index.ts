@@ -4,10 +4,14 @@ import { createRentalDb } from './db';
 import { loaders, resolvers, type RentalContext } from './resolvers';
 import { DEFAULT_PAYMENT_POLICY, HttpPaymentGateway, type PaymentPolicyOptions } from './sagaparticipants/payment-proxy';
 import { onBookRegistered } from './handlers/on-book-registered';
-import { DEFAULT_LOAN_DAYS } from './domain/rental';
+import { DEFAULT_LENDING_POLICY, type LendingPolicy } from './domain/rental';
 import { sweepStalePending } from './application/sweep-pending';
+import { LENDING_SCHEDULE_EVERY_MS, runLendingSchedule } from './application/lending-schedule';
+import type { Clock } from './application/clock';
 
 export { DEFAULT_PAYMENT_POLICY, type PaymentPolicyOptions } from './sagaparticipants/payment-proxy';
+export { DEFAULT_LENDING_POLICY, type LendingPolicy } from './domain/rental';
+export { ConfigError, lendingPolicyFromEnv } from './config';
 
 /** Settings of the rental context: database `RENTAL_DATABASE_URL`, port `PORT` (default 4003), and: */
 export interface RentalServiceOptions extends ContextServiceOptions {
@@ -20,8 +24,16 @@ export interface RentalServiceOptions extends ContextServiceOptions {
   serviceTokens: ServiceTokenSource;
   /** Resilience of the payment call (defaults: {@link DEFAULT_PAYMENT_POLICY}). */
   paymentPolicy?: Partial<PaymentPolicyOptions>;
-  /** Loan period, days (`LOAN_PERIOD_DAYS`, default 14). */
-  loanDays?: number;
+  /**
+   * The lending rules: loan period, cancel window, due-soon notice (ms), active-loan limit
+   * (production: `lendingPolicyFromEnv()`, env `LOAN_PERIOD`, `CANCEL_WINDOW`,
+   * `DUE_SOON_NOTICE`, `MAX_ACTIVE_RENTALS`); unset fields take {@link DEFAULT_LENDING_POLICY}.
+   */
+  lending?: Partial<LendingPolicy>;
+  /** Period of the lending schedule (expiries, due-soon notices), ms (default {@link LENDING_SCHEDULE_EVERY_MS}). */
+  lendingScheduleEveryMs?: number;
+  /** The time of decisions (default: the system clock); tests only. */
+  clock?: Clock;
   /**
    * Age after which a PENDING_PAYMENT rental is failed by the sweeper, ms
    * (`PENDING_PAYMENT_STALE_MS`, default 60 000 — far above the longest saga:
@@ -36,13 +48,15 @@ export const RENTAL_CATALOG_GROUP = 'rental.catalog-replica';
 /**
  * Starts the rental context: rent/cancel/return, availability from its own replica of the
  * catalog (consumes `BookRegistered`), publishes `BookRented`, `RentalCanceled`,
- * `BookReturned`, `RentalPaymentFailed`.
+ * `BookReturned`, `RentalPaymentFailed`, and — from its lending schedule — `RentalExpired`,
+ * `RentalDueSoon`.
  */
 export async function startRentalService(opts: RentalServiceOptions): Promise<ContextService> {
   const db = createRentalDb(opts.databaseUrl, opts.dbPoolSize);
   const logger = opts.platform.logger.child({ context: 'rental' });
   const payments = new HttpPaymentGateway(opts.paymentUrl, { ...DEFAULT_PAYMENT_POLICY, ...opts.paymentPolicy }, logger, opts.serviceTokens);
-  const loanDays = opts.loanDays ?? DEFAULT_LOAN_DAYS;
+  const policy: LendingPolicy = { ...DEFAULT_LENDING_POLICY, ...opts.lending };
+  const clock = opts.clock;
   const staleAfterMs = opts.pendingStaleMs ?? 60_000;
   return startContext<RentalContext>({
     name: 'rental',
@@ -52,13 +66,18 @@ export async function startRentalService(opts: RentalServiceOptions): Promise<Co
     typeDefs: loadSchemaFile(import.meta.url, '../schema.graphql'),
     resolvers,
     consumers: [{ groupId: RENTAL_CATALOG_GROUP, handlers: { BookRegistered: onBookRegistered } }],
-    context: (base, relay) => ({ ...base, deps: { uow: unitOfWork(db, relay), payments, loanDays, logger: base.logger }, ...loaders(db) }),
+    context: (base, relay) => ({ ...base, deps: { uow: unitOfWork(db, relay), payments, policy, logger: base.logger, ...(clock ? { clock } : {}) }, ...loaders(db) }),
     readiness: { paymentCircuit: async () => `circuit ${payments.circuitState()}` },
     jobs: [
       {
         name: 'stale pending rentals sweeper',
         everyMs: Math.max(1_000, Math.min(15_000, Math.floor(staleAfterMs / 4))),
         run: (relay, log) => sweepStalePending({ db, uow: unitOfWork(db, relay) }, staleAfterMs, log),
+      },
+      {
+        name: 'lending schedule (loan expiry, due-soon notices)',
+        everyMs: opts.lendingScheduleEveryMs ?? LENDING_SCHEDULE_EVERY_MS,
+        run: (relay, log) => runLendingSchedule({ uow: unitOfWork(db, relay), policy }, log, clock?.()),
       },
     ],
   });

@@ -1,7 +1,8 @@
 /** Production entry of the rental context. */
 import { intEnv, PAYMENT_APPROVE_SCOPE, platformFromEnv, requireEnv, serviceClientFromEnv, stopOnSignals } from '@ebook/subgraph-kit';
-import { paymentPolicyFromEnv, startRentalService } from './index';
+import { lendingPolicyFromEnv, paymentPolicyFromEnv, startRentalService } from './index';
 
+const lending = lendingPolicyFromEnv(); // validated before anything starts: a bad value names its variable
 const platform = platformFromEnv('rental');
 const service = await startRentalService({
   platform,
@@ -9,7 +10,7 @@ const service = await startRentalService({
   port: intEnv('PORT', 4003),
   paymentUrl: requireEnv('PAYMENT_URL'),
   serviceTokens: serviceClientFromEnv(PAYMENT_APPROVE_SCOPE),
-  loanDays: intEnv('LOAN_PERIOD_DAYS', 14),
+  lending,
   paymentPolicy: paymentPolicyFromEnv(),
   pendingStaleMs: intEnv('PENDING_PAYMENT_STALE_MS', 60_000),
 });

@@ -13,6 +13,7 @@ import {
 import { PrismaClient } from './generated/prisma/client';
 import { loaders, resolvers, type RentalContext } from './resolvers';
 import type { PaymentGateway } from './sagaparticipants/payment-proxy';
+import { DEFAULT_LENDING_POLICY } from './domain/rental';
 
 /**
  * "Entity lists resolve in one query": the rental subgraph answers `_entities` for many
@@ -64,7 +65,7 @@ beforeAll(async () => {
     typeDefs: loadSchemaFile(import.meta.url, '../schema.graphql'),
     resolvers,
     relayPollMs: 60_000,
-    context: (base, relay) => ({ ...base, deps: { uow: unitOfWork(db, relay), payments: noPayments, loanDays: 14 }, ...loaders(db) }),
+    context: (base, relay) => ({ ...base, deps: { uow: unitOfWork(db, relay), payments: noPayments, policy: DEFAULT_LENDING_POLICY }, ...loaders(db) }),
   });
 });
 

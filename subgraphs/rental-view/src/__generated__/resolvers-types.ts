@@ -42,6 +42,7 @@ export type QueryRentalStatusArgs = {
 
 export type RentalState =
   | 'CANCELED'
+  | 'EXPIRED'
   | 'PAYMENT_DECLINED'
   | 'PAYMENT_FAILED'
   | 'PENDING_PAYMENT'

@@ -11,6 +11,7 @@ export const RENTAL_STATUS_RANK: Record<string, number> = {
   RENTED: 1,
   CANCELED: 2,
   RETURNED: 2,
+  EXPIRED: 2,
   PAYMENT_DECLINED: 2,
   PAYMENT_FAILED: 2,
 };

@@ -9,6 +9,8 @@ import {
   KafkaEventBus,
   PaymentRefunded,
   RentalCanceled,
+  RentalDueSoon,
+  RentalExpired,
   TOPICS,
   UserRegistered,
   eventMetrics,
@@ -75,6 +77,29 @@ describe('rental-view projection on Kafka and PostgreSQL', () => {
       return r;
     });
     expect(row.correlationId).toBe(cause.correlationId);
+  });
+
+  it('EXPIRED comes from RentalExpired only: a passed dueAt alone stays RENTED; once expired, myRentals shows EXPIRED, a redelivery or a late event changes nothing', async () => {
+    const [customerId, bookId, rentalId, paymentId] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const rentedAt = new Date(Date.now() - 20_000).toISOString();
+    const dueAt = new Date(Date.now() - 10_000).toISOString(); // already passed
+    const rented = BookRented.create(rentalId, { rentalId, bookId, customerId, fee: 900, paymentId, rentedAt, dueAt }, cause);
+    await publish(rented, RentalDueSoon.create(rentalId, { rentalId, bookId, customerId, dueAt, notifiedAt: rentedAt }, cause));
+    await eventually(async () => expect(await db.rentalStatus.findUniqueOrThrow({ where: { rentalId } })).toMatchObject({ status: 'RENTED', paymentStatus: 'APPROVED' }));
+
+    const expired = RentalExpired.create(rentalId, { rentalId, bookId, customerId, paymentId, dueAt, expiredAt: new Date().toISOString() }, cause);
+    await publish(expired);
+    await eventually(async () => expect((await db.rentalStatus.findUniqueOrThrow({ where: { rentalId } })).status).toBe('EXPIRED'));
+    await publish(expired, rented); // redelivered, and an older fact arriving late
+    // A late BookReturned (same rank as EXPIRED) after them: once it is handled, so are they (one partition per key, in order).
+    const marker = BookReturned.create(rentalId, { rentalId, bookId, customerId, returnedAt: new Date().toISOString() }, cause);
+    await publish(marker);
+    await eventually(async () => expect(await db.inboxEvent.count({ where: { consumer: group, eventId: marker.eventId } })).toBe(1));
+    expect(await db.inboxEvent.count({ where: { consumer: group, eventId: expired.eventId } })).toBe(1);
+    // myRentals reads the customer's rows: EXPIRED, payment still APPROVED (no refund on expiry)
+    const mine = await db.rentalStatus.findMany({ where: { customerId } });
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({ rentalId, status: 'EXPIRED', paymentStatus: 'APPROVED', dueAt: new Date(dueAt) });
   });
 
   it('a redelivered event has no second effect (inbox)', async () => {

@@ -78,6 +78,11 @@ export const projectionHandlers: EventHandlers<ViewTx> = {
     const d = e.data;
     await applyToRental(tx, e, d.rentalId, { status: 'RETURNED', bookId: d.bookId, customerId: d.customerId, returnedAt: new Date(d.returnedAt) });
   },
+  // Only RentalExpired makes a row EXPIRED (never inferred from dueAt): the rental context decides expiry.
+  RentalExpired: async (e, tx) => {
+    const d = e.data;
+    await applyToRental(tx, e, d.rentalId, { status: 'EXPIRED', bookId: d.bookId, customerId: d.customerId, dueAt: new Date(d.dueAt) });
+  },
   RentalPaymentFailed: async (e, tx) => {
     const d = e.data;
     await applyToRental(tx, e, d.rentalId, { status: d.reason === 'PAYMENT_DECLINED' ? 'PAYMENT_DECLINED' : 'PAYMENT_FAILED', bookId: d.bookId, customerId: d.customerId, fee: d.fee });

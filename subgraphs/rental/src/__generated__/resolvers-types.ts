@@ -24,11 +24,16 @@ export type Book = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Cancels one's RENTED rental; the payment is refunded. Errors: NOT_FOUND, FORBIDDEN, INVALID_RENTAL_STATE. */
+  /**
+   * Cancels one's RENTED rental within the cancel window (CANCEL_WINDOW after rentedAt); the
+   * payment is refunded. Errors: NOT_FOUND, FORBIDDEN, INVALID_RENTAL_STATE, CANCEL_WINDOW_PASSED
+   * (extensions.cancelableUntil; return the book instead).
+   */
   cancelRental: Rental;
   /**
    * Rents a book and pays its fee at once (customers). Errors: UNAUTHENTICATED, FORBIDDEN,
-   * NOT_FOUND, BOOK_NOT_AVAILABLE, ALREADY_RENTED, PAYMENT_DECLINED, PAYMENT_UNAVAILABLE
+   * NOT_FOUND, LOAN_LIMIT_REACHED (extensions.limit: MAX_ACTIVE_RENTALS active loans held),
+   * BOOK_NOT_AVAILABLE, ALREADY_RENTED, PAYMENT_DECLINED, PAYMENT_UNAVAILABLE
    * (extensions.retryAfter: seconds).
    */
   rentBook: Rental;
@@ -81,11 +86,13 @@ export type Rental = {
 
 /**
  * Lifecycle of a rental. PENDING_PAYMENT holds a copy while payment is approved; RENTED after
- * approval; CANCELED (refunded) or RETURNED end it; PAYMENT_DECLINED / PAYMENT_FAILED when it
- * could not be paid (no charge stays).
+ * approval; CANCELED (refunded; only within the cancel window after rentedAt) or RETURNED end it;
+ * EXPIRED when its due date passed (no refund); PAYMENT_DECLINED / PAYMENT_FAILED when it could
+ * not be paid (no charge stays).
  */
 export type RentalState =
   | 'CANCELED'
+  | 'EXPIRED'
   | 'PAYMENT_DECLINED'
   | 'PAYMENT_FAILED'
   | 'PENDING_PAYMENT'

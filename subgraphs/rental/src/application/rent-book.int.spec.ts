@@ -12,6 +12,7 @@ import {
   type PaymentOutcome,
   type PaymentPolicyOptions,
 } from '../sagaparticipants/payment-proxy';
+import { DEFAULT_LENDING_POLICY } from '../domain/rental';
 import { rentBook, type RentBookDeps } from './rent-book';
 import { endRental } from './end-rental';
 
@@ -51,11 +52,11 @@ const approving = () => new ScriptedPayments(() => ({ kind: 'approved', paymentI
 /** Counts the relay wake-ups of the unit of work (one per commit that wrote events). */
 function depsWith(payments: PaymentGateway): RentBookDeps & { wakes: () => number } {
   let wakes = 0;
-  return { uow: unitOfWork(db, { wake: () => void (wakes += 1) }), payments, loanDays: LOAN_DAYS, wakes: () => wakes };
+  return { uow: unitOfWork(db, { wake: () => void (wakes += 1) }), payments, policy: { ...DEFAULT_LENDING_POLICY, loanPeriodMs: LOAN_DAYS * DAY_MS }, wakes: () => wakes };
 }
 
 /** What endRental needs, on the test database. */
-const ending = { uow: unitOfWork(db, { wake: () => {} }) };
+const ending = { uow: unitOfWork(db, { wake: () => {} }), policy: DEFAULT_LENDING_POLICY };
 
 const customer = () => ({ id: randomUUID() });
 

@@ -2,19 +2,22 @@ import { randomUUID } from 'node:crypto';
 import type { Causation, UnitOfWork } from '@ebook/events';
 import { isUniqueViolation, type Logger, isUuid } from '@ebook/subgraph-kit';
 import type { Rental as RentalRow } from '../generated/prisma/client';
-import { confirmPayment, failPayment, startRental, type Rental, type RentalDecision } from '../domain/rental';
+import { confirmPayment, failPayment, startRental, type LendingPolicy, type Rental, type RentalDecision } from '../domain/rental';
 import { RentalErrors } from '../domain/errors';
 import type { RentalTx } from '../db';
 import { SagaRejected, type PaymentGateway } from '../sagaparticipants/payment-proxy';
-import { applyDecision, envelopesOf, insertRental, takeCopy } from './rental-store';
+import { applyDecision, envelopesOf, insertRental, lockAndCountActiveLoans, takeCopy } from './rental-store';
+import { systemClock, type Clock } from './clock';
 
 /** What the rent saga needs. */
 export interface RentBookDeps {
   /** The rental context's unit of work: each saga step's writes and events commit together; the relay is woken after. */
   uow: UnitOfWork<RentalTx>;
   payments: PaymentGateway;
-  /** Loan period, days (`LOAN_PERIOD_DAYS`, default 14). */
-  loanDays: number;
+  /** The lending rules (loan period, cancel window, limit; `config.ts`). */
+  policy: LendingPolicy;
+  /** The time of each decision (default: the system clock); tests pass a controllable one. */
+  clock?: Clock;
   /** Request-scoped logger (carries the correlation id); omitted in tests that don't read logs. */
   logger?: Logger;
 }
@@ -28,7 +31,9 @@ export interface RentingCustomer {
 /**
  * The rent saga, as named steps with their compensations (the rules are the rental aggregate's,
  * `domain/rental.ts`; each step is one unit of work):
- * 1. `reserveCopy` — in one transaction: `startRental` → a PENDING_PAYMENT rental (its
+ * 1. `reserveCopy` — in one transaction: the customer's active loans counted under a
+ *    per-customer advisory lock (so concurrent rents of one customer cannot pass
+ *    `MAX_ACTIVE_RENTALS` together), `startRental` → a PENDING_PAYMENT rental (its
  *    `activeKey` enforces one active rental per customer per book) and `activeRentals + 1` on
  *    the replica, guarded by `activeRentals < licensedCopies` in the UPDATE itself, so two
  *    customers can never take the last copy together. Availability is decided here only
@@ -39,8 +44,8 @@ export interface RentingCustomer {
  *    `RentalPaymentFailed` in the outbox — payment refunds a late approval on it. Both are
  *    applied only while the rental is still PENDING_PAYMENT (the sweeper may have ended it).
  * When the circuit is open the saga fails fast before step 1 and writes nothing.
- * @throws RentalError NOT_FOUND, BOOK_NOT_AVAILABLE, ALREADY_RENTED, PAYMENT_DECLINED,
- *   PAYMENT_UNAVAILABLE (`retryAfter`, seconds).
+ * @throws RentalError NOT_FOUND, LOAN_LIMIT_REACHED (`limit`), BOOK_NOT_AVAILABLE, ALREADY_RENTED,
+ *   PAYMENT_DECLINED, PAYMENT_UNAVAILABLE (`retryAfter`, seconds).
  */
 export async function rentBook(deps: RentBookDeps, customer: RentingCustomer, bookId: string, cause: Causation): Promise<RentalRow> {
   if (!isUuid(bookId)) throw RentalErrors.bookNotFound();
@@ -61,7 +66,8 @@ function failFastWhileOpen(payments: PaymentGateway): void {
 
 async function rentSaga(deps: RentBookDeps, customer: RentingCustomer, bookId: string, cause: Causation): Promise<RentalRow> {
   failFastWhileOpen(deps.payments); // the circuit may have opened while this saga waited in the bulkhead
-  const pending = await reserveCopy(deps.uow, customer.id, bookId, cause);
+  const clock = deps.clock ?? systemClock;
+  const pending = await reserveCopy(deps.uow, customer.id, bookId, deps.policy.maxActiveRentals, cause, clock);
 
   const outcome = await deps.payments.approve({
     rentalId: pending.id,
@@ -71,15 +77,15 @@ async function rentSaga(deps: RentBookDeps, customer: RentingCustomer, bookId: s
   });
 
   if (outcome.kind === 'approved') {
-    const confirm = (rental: Rental, now: Date) => confirmPayment(rental, { paymentId: outcome.paymentId, loanDays: deps.loanDays }, now);
-    const rented = await settleOrLeaveToSweeper(() => settlePending(deps.uow, pending, confirm, cause), deps.logger, pending.id);
+    const confirm = (rental: Rental, now: Date) => confirmPayment(rental, { paymentId: outcome.paymentId, loanPeriodMs: deps.policy.loanPeriodMs }, now);
+    const rented = await settleOrLeaveToSweeper(() => settlePending(deps.uow, pending, confirm, cause, clock), deps.logger, pending.id);
     if (rented) return rented;
     // The sweeper gave up on this rental while payment was slow (its compensation refunds),
     // or the confirmation could not be written (the sweeper will fail it and refund).
     throw RentalErrors.paymentNotCompleted();
   }
   const failure = outcome.kind === 'declined' ? 'PAYMENT_DECLINED' : 'PAYMENT_FAILED';
-  await settleOrLeaveToSweeper(() => endPending(deps.uow, pending, (rental, now) => failPayment(rental, failure, now), cause), deps.logger, pending.id);
+  await settleOrLeaveToSweeper(() => endPending(deps.uow, pending, (rental, now) => failPayment(rental, failure, now), cause, clock), deps.logger, pending.id);
   if (outcome.kind === 'declined') throw RentalErrors.paymentDeclined(outcome.reason);
   throw RentalErrors.paymentUnavailable(outcome.retryAfterSeconds);
 }
@@ -99,16 +105,25 @@ async function settleOrLeaveToSweeper<T>(step: () => Promise<T>, logger: Logger 
 }
 
 /**
- * Step 1: the aggregate's `startRental` at the replica's fee, stored with one copy taken.
- * @throws RentalError NOT_FOUND (book not in the replica), BOOK_NOT_AVAILABLE, ALREADY_RENTED.
+ * Step 1: the aggregate's `startRental` at the replica's fee, stored with one copy taken; the
+ * customer's active loans are counted under their lock (held to commit) for the limit rule.
+ * @throws RentalError NOT_FOUND (book not in the replica), LOAN_LIMIT_REACHED, BOOK_NOT_AVAILABLE, ALREADY_RENTED.
  */
-async function reserveCopy(uow: UnitOfWork<RentalTx>, customerId: string, bookId: string, cause: Causation): Promise<RentalRow> {
+async function reserveCopy(
+  uow: UnitOfWork<RentalTx>,
+  customerId: string,
+  bookId: string,
+  maxActiveRentals: number,
+  cause: Causation,
+  clock: Clock,
+): Promise<RentalRow> {
   try {
     return await uow.run(async (tx) => {
       const book = await tx.bookReplica.findUnique({ where: { bookId } });
       if (!book) throw RentalErrors.bookNotFound();
-      const now = new Date();
-      const decision = startRental({ rentalId: randomUUID(), customerId, book, correlationId: cause.correlationId }, now);
+      const activeLoans = await lockAndCountActiveLoans(tx, customerId);
+      const now = clock();
+      const decision = startRental({ rentalId: randomUUID(), customerId, book, correlationId: cause.correlationId, activeLoans, maxActiveRentals }, now);
       const rental = await insertRental(tx, decision.rental);
       if (!(await takeCopy(tx, bookId))) throw RentalErrors.bookNotAvailable();
       return { result: rental, events: envelopesOf(decision, cause, now) };
@@ -127,9 +142,9 @@ export type PendingDecision = (pending: Rental, now: Date) => RentalDecision;
  * conditional on the rental still being pending, so the saga and the sweeper never both end it.
  * @returns the stored rental, or null when it was no longer pending (nothing written).
  */
-async function settlePending(uow: UnitOfWork<RentalTx>, pending: Rental, decide: PendingDecision, cause: Causation): Promise<RentalRow | null> {
+async function settlePending(uow: UnitOfWork<RentalTx>, pending: Rental, decide: PendingDecision, cause: Causation, clock: Clock = systemClock): Promise<RentalRow | null> {
   return uow.run(async (tx) => {
-    const now = new Date();
+    const now = clock();
     const decision = decide(pending, now);
     const stored = await applyDecision(tx, pending, decision);
     return stored ? { result: stored, events: envelopesOf(decision, cause, now) } : { result: null, events: [] };
@@ -142,6 +157,6 @@ async function settlePending(uow: UnitOfWork<RentalTx>, pending: Rental, decide:
  * outbox (payment refunds or voids on it). Conditional on the rental still being pending.
  * @returns false when the rental was no longer pending (nothing written).
  */
-export async function endPending(uow: UnitOfWork<RentalTx>, pending: Rental, decide: PendingDecision, cause: Causation): Promise<boolean> {
-  return (await settlePending(uow, pending, decide, cause)) !== null;
+export async function endPending(uow: UnitOfWork<RentalTx>, pending: Rental, decide: PendingDecision, cause: Causation, clock: Clock = systemClock): Promise<boolean> {
+  return (await settlePending(uow, pending, decide, cause, clock)) !== null;
 }

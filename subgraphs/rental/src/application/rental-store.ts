@@ -1,5 +1,5 @@
 import { toEnvelope, type Causation, type Envelope } from '@ebook/events';
-import type { Rental as RentalRow } from '../generated/prisma/client';
+import type { Prisma, Rental as RentalRow } from '../generated/prisma/client';
 import { holdsCopy, type Rental, type RentalDecision } from '../domain/rental';
 import type { RentalTx } from '../db';
 
@@ -19,6 +19,8 @@ function columnsOf(rental: Rental) {
     dueAt: rental.dueAt,
     returnedAt: rental.returnedAt,
     canceledAt: rental.canceledAt,
+    expiredAt: rental.expiredAt,
+    dueSoonNotifiedAt: rental.dueSoonNotifiedAt,
   };
 }
 
@@ -33,11 +35,13 @@ export async function insertRental(tx: RentalTx, rental: Rental): Promise<Rental
  * Applies `decision` to the rental that was `before` — conditionally: only while the stored
  * status is still `before.status`, so of two concurrent commands on one rental only one
  * applies. When the rental stops holding a copy, the copy is freed in the same transaction.
+ * `alsoWhere` adds conditions (e.g. `dueSoonNotifiedAt: null` for a once-only notice that keeps
+ * the status).
  * @returns the stored row, or null when the rental had changed meanwhile (nothing written).
  */
-export async function applyDecision(tx: RentalTx, before: Rental, decision: RentalDecision): Promise<RentalRow | null> {
+export async function applyDecision(tx: RentalTx, before: Rental, decision: RentalDecision, alsoWhere: Prisma.RentalWhereInput = {}): Promise<RentalRow | null> {
   const [row] = await tx.rental.updateManyAndReturn({
-    where: { id: before.id, status: before.status },
+    where: { ...alsoWhere, id: before.id, status: before.status },
     data: columnsOf(decision.rental),
   });
   if (!row) return null;
@@ -61,6 +65,22 @@ export async function takeCopy(tx: RentalTx, bookId: string): Promise<boolean> {
     data: { activeRentals: { increment: 1 } },
   });
   return taken.count > 0;
+}
+
+/** Lock namespace (first key of `pg_advisory_xact_lock(int, int)`) of the per-customer loan lock. */
+const CUSTOMER_LOANS_LOCK = 0x4c4f414e; // "LOAN"
+
+/**
+ * Counts the customer's active loans (PENDING_PAYMENT or RENTED) under a per-customer
+ * transaction-scoped advisory lock, held until `tx` commits or rolls back: two reservations of
+ * one customer run one after the other, so the second counts the first's rental (READ
+ * COMMITTED: each statement sees what committed before it). Other customers are not blocked
+ * (a hash collision only makes two customers wait for each other).
+ * @returns the number of active loans.
+ */
+export async function lockAndCountActiveLoans(tx: RentalTx, customerId: string): Promise<number> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CUSTOMER_LOANS_LOCK}::int, hashtext(${customerId}))`;
+  return tx.rental.count({ where: { customerId, status: { in: ['PENDING_PAYMENT', 'RENTED'] } } });
 }
 
 /** The decision's events as envelopes of the rental (aggregate id = rental id), occurred at `now`. */

@@ -26,7 +26,7 @@ export async function sweepStalePending(deps: SweepDeps, staleAfterMs: number, l
   });
   let resolved = 0;
   for (const rental of stale) {
-    if (await endPending(deps.uow, rental, expirePending, { correlationId: rental.correlationId ?? `sweeper-${rental.id}` })) {
+    if (await endPending(deps.uow, rental, expirePending, { correlationId: rental.correlationId ?? `sweeper-${rental.id}` }, () => now)) {
       resolved += 1;
       logger.warn({ rentalId: rental.id, correlationId: rental.correlationId }, 'stale pending rental failed by the sweeper');
     }

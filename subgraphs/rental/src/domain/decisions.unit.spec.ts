@@ -6,8 +6,11 @@ import {
   cancel,
   confirmPayment,
   endingDecision,
+  expire,
   expirePending,
   failPayment,
+  isDueSoon,
+  noticeDueSoon,
   pendingStaleBefore,
   returnBook,
   startRental,
@@ -26,11 +29,13 @@ const t0 = new Date('2025-03-01T10:00:00.000Z');
 const t1 = new Date('2025-03-01T10:00:02.500Z');
 const t2 = new Date('2025-03-05T08:30:00.000Z');
 
-const ALL: RentalStatus[] = ['PENDING_PAYMENT', 'RENTED', 'CANCELED', 'RETURNED', 'PAYMENT_DECLINED', 'PAYMENT_FAILED'];
+const ALL: RentalStatus[] = ['PENDING_PAYMENT', 'RENTED', 'CANCELED', 'RETURNED', 'EXPIRED', 'PAYMENT_DECLINED', 'PAYMENT_FAILED'];
 const except = (...keep: RentalStatus[]) => ALL.filter((s) => !keep.includes(s));
 
-const pending = (): Rental => startRental({ rentalId, customerId: alice, book: { bookId, rentalFee: 1500 }, correlationId: 'corr-1' }, t0).rental;
-const rented = (): Rental => confirmPayment(pending(), { paymentId, loanDays: 14 }, t1).rental;
+const HOUR_MS = 3_600_000;
+const start = { rentalId, customerId: alice, book: { bookId, rentalFee: 1500 }, correlationId: 'corr-1', activeLoans: 0, maxActiveRentals: 5 };
+const pending = (): Rental => startRental(start, t0).rental;
+const rented = (): Rental => confirmPayment(pending(), { paymentId, loanPeriodMs: 14 * DAY_MS }, t1).rental;
 /** A rental of alice in `status` (for refusals). */
 const inStatus = (status: RentalStatus): Rental => ({ ...rented(), status });
 
@@ -48,7 +53,7 @@ function refusal(fn: () => unknown): RentalError {
 
 describe('starting a rental', () => {
   it('a new rental is PENDING_PAYMENT at the book fee, holds a copy (activeKey), and announces nothing yet', () => {
-    const { rental, events } = startRental({ rentalId, customerId: alice, book: { bookId, rentalFee: 1500 }, correlationId: 'corr-1' }, t0);
+    const { rental, events } = startRental(start, t0);
     expect(rental).toEqual({
       id: rentalId,
       bookId,
@@ -61,15 +66,28 @@ describe('starting a rental', () => {
       dueAt: null,
       returnedAt: null,
       canceledAt: null,
+      expiredAt: null,
+      dueSoonNotifiedAt: null,
       correlationId: 'corr-1',
     });
     expect(events).toEqual([]);
+  });
+
+  it('a customer with fewer active loans than the limit may rent', () => {
+    expect(startRental({ ...start, activeLoans: 4, maxActiveRentals: 5 }, t0).rental.status).toBe('PENDING_PAYMENT');
+  });
+
+  it('a customer already holding MAX_ACTIVE_RENTALS active loans: LOAN_LIMIT_REACHED with the limit, no rental', () => {
+    const err = refusal(() => startRental({ ...start, activeLoans: 5, maxActiveRentals: 5 }, t0));
+    expect(err.code).toBe('LOAN_LIMIT_REACHED');
+    expect(err.extensions).toEqual({ limit: 5 });
+    expect(refusal(() => startRental({ ...start, activeLoans: 2, maxActiveRentals: 1 }, t0)).code).toBe('LOAN_LIMIT_REACHED');
   });
 });
 
 describe('payment approved', () => {
   it('a PENDING_PAYMENT rental becomes RENTED at the payment time, due 14 days later, with a BookRented event', () => {
-    const { rental, events } = confirmPayment(pending(), { paymentId, loanDays: 14 }, t1);
+    const { rental, events } = confirmPayment(pending(), { paymentId, loanPeriodMs: 14 * DAY_MS }, t1);
     expect(rental).toMatchObject({ status: 'RENTED', paymentId, rentedAt: t1, activeKey: activeKeyOf(alice, bookId) });
     expect(rental.dueAt!.getTime() - t1.getTime()).toBe(14 * DAY_MS);
     expect(events).toEqual([
@@ -81,17 +99,17 @@ describe('payment approved', () => {
   });
 
   it('the due date follows the configured loan period', () => {
-    expect(confirmPayment(pending(), { paymentId, loanDays: 7 }, t1).rental.dueAt!.toISOString()).toBe('2025-03-08T10:00:02.500Z');
+    expect(confirmPayment(pending(), { paymentId, loanPeriodMs: 7 * DAY_MS }, t1).rental.dueAt!.toISOString()).toBe('2025-03-08T10:00:02.500Z');
   });
 
   it.each(except('PENDING_PAYMENT'))('a %s rental cannot be confirmed: INVALID_RENTAL_STATE', (status) => {
-    expect(refusal(() => confirmPayment(inStatus(status), { paymentId, loanDays: 14 }, t1)).code).toBe('INVALID_RENTAL_STATE');
+    expect(refusal(() => confirmPayment(inStatus(status), { paymentId, loanPeriodMs: 14 * DAY_MS }, t1)).code).toBe('INVALID_RENTAL_STATE');
   });
 
   it('does not change the rental it was given', () => {
     const before = pending();
     const copy = structuredClone(before);
-    confirmPayment(before, { paymentId, loanDays: 14 }, t1);
+    confirmPayment(before, { paymentId, loanPeriodMs: 14 * DAY_MS }, t1);
     expect(before).toEqual(copy);
   });
 });
@@ -134,25 +152,51 @@ describe('stale pending rental (sweeper)', () => {
   });
 });
 
+/** Alice asks to cancel, with the default 24 h cancel window. */
+const aliceCancels = { customerId: alice, cancelWindowMs: 24 * HOUR_MS };
+/** One hour after payment: within the cancel window. */
+const tWithin = new Date(t1.getTime() + HOUR_MS);
+
 describe('cancel', () => {
-  it('a RENTED rental can be canceled by its customer: status CANCELED, copy released, RentalCanceled with the payment id', () => {
-    const { rental, events } = cancel(rented(), { customerId: alice }, t2);
-    expect(rental).toMatchObject({ status: 'CANCELED', canceledAt: t2, activeKey: null, returnedAt: null, paymentId });
-    expect(events).toEqual([{ type: 'RentalCanceled', data: { rentalId, bookId, customerId: alice, paymentId, canceledAt: t2.toISOString() } }]);
+  it('a RENTED rental can be canceled by its customer within the window: status CANCELED, copy released, RentalCanceled with the payment id', () => {
+    const { rental, events } = cancel(rented(), aliceCancels, tWithin);
+    expect(rental).toMatchObject({ status: 'CANCELED', canceledAt: tWithin, activeKey: null, returnedAt: null, paymentId });
+    expect(events).toEqual([{ type: 'RentalCanceled', data: { rentalId, bookId, customerId: alice, paymentId, canceledAt: tWithin.toISOString() } }]);
+  });
+
+  it('the last instant of the window still cancels (rentedAt + CANCEL_WINDOW, inclusive)', () => {
+    expect(cancel(rented(), aliceCancels, new Date(t1.getTime() + 24 * HOUR_MS)).rental.status).toBe('CANCELED');
+  });
+
+  it('a loan canceled after the window: CANCEL_WINDOW_PASSED (return it instead), unchanged, no event', () => {
+    const before = rented();
+    const copy = structuredClone(before);
+    const err = refusal(() => cancel(before, aliceCancels, new Date(t1.getTime() + 24 * HOUR_MS + 1)));
+    expect(err.code).toBe('CANCEL_WINDOW_PASSED');
+    expect(err.message).toMatch(/return the book instead/);
+    expect(err.extensions).toEqual({ cancelableUntil: '2025-03-02T10:00:02.500Z' });
+    expect(before).toEqual(copy);
+    // the same loan can still be returned, without refund
+    expect(returnBook(before, { customerId: alice }, t2).events.map((e) => e.type)).toEqual(['BookReturned']);
+  });
+
+  it('ownership and state are checked before the window', () => {
+    expect(refusal(() => cancel(rented(), { ...aliceCancels, customerId: mallory }, t2)).code).toBe('FORBIDDEN');
+    expect(refusal(() => cancel(inStatus('RETURNED'), aliceCancels, t2)).code).toBe('INVALID_RENTAL_STATE');
   });
 
   it("another customer's rental cannot be canceled: FORBIDDEN", () => {
-    const err = refusal(() => cancel(rented(), { customerId: mallory }, t2));
+    const err = refusal(() => cancel(rented(), { ...aliceCancels, customerId: mallory }, t2));
     expect(err.code).toBe('FORBIDDEN');
     expect(err.message).toBe('This rental belongs to another customer');
   });
 
   it("ownership is checked before state: another customer learns nothing of a canceled rental's status", () => {
-    expect(refusal(() => cancel(inStatus('RETURNED'), { customerId: mallory }, t2)).code).toBe('FORBIDDEN');
+    expect(refusal(() => cancel(inStatus('RETURNED'), { ...aliceCancels, customerId: mallory }, t2)).code).toBe('FORBIDDEN');
   });
 
   it.each(except('RENTED'))('a %s rental cannot be canceled: INVALID_RENTAL_STATE with its status', (status) => {
-    const err = refusal(() => cancel(inStatus(status), { customerId: alice }, t2));
+    const err = refusal(() => cancel(inStatus(status), aliceCancels, t2));
     expect(err.code).toBe('INVALID_RENTAL_STATE');
     expect(err.message).toBe(`Cannot cancel a rental that is ${status}`);
     expect(err.extensions).toEqual({ status });
@@ -171,7 +215,7 @@ describe('return', () => {
   });
 
   it('a canceled rental cannot be returned: INVALID_RENTAL_STATE', () => {
-    const canceled = cancel(rented(), { customerId: alice }, t2).rental;
+    const canceled = cancel(rented(), aliceCancels, tWithin).rental;
     const err = refusal(() => returnBook(canceled, { customerId: alice }, t2));
     expect(err.code).toBe('INVALID_RENTAL_STATE');
     expect(err.message).toBe('Cannot return a rental that is CANCELED');
@@ -182,6 +226,68 @@ describe('return', () => {
     expect(err.code).toBe('INVALID_RENTAL_STATE');
     expect(err.message).toBe(`Cannot return a rental that is ${status}`);
     expect(err.extensions).toEqual({ status });
+  });
+});
+
+describe('expiry', () => {
+  const due = new Date(t1.getTime() + 14 * DAY_MS);
+
+  it('a RENTED loan past its due date expires: EXPIRED, RentalExpired, copy freed, no refund asked', () => {
+    const later = new Date(due.getTime() + 500);
+    const { rental, events } = expire(rented(), later);
+    expect(rental).toMatchObject({ status: 'EXPIRED', expiredAt: later, activeKey: null, canceledAt: null, returnedAt: null });
+    expect(events).toEqual([
+      { type: 'RentalExpired', data: { rentalId, bookId, customerId: alice, paymentId, dueAt: due.toISOString(), expiredAt: later.toISOString() } },
+    ]);
+    expect(events.map((e) => e.type)).not.toContain('RentalCanceled');
+  });
+
+  it('expires at the due instant itself', () => {
+    expect(expire(rented(), due).rental.status).toBe('EXPIRED');
+  });
+
+  it('a loan not yet due does not expire: INVALID_RENTAL_STATE', () => {
+    expect(refusal(() => expire(rented(), new Date(due.getTime() - 1))).code).toBe('INVALID_RENTAL_STATE');
+  });
+
+  it.each(except('RENTED'))('a %s rental does not expire: INVALID_RENTAL_STATE', (status) => {
+    expect(refusal(() => expire({ ...inStatus(status), dueAt: t1 }, t2)).code).toBe('INVALID_RENTAL_STATE');
+  });
+
+  it('an expired loan can be neither canceled nor returned', () => {
+    const expired = expire(rented(), due).rental;
+    expect(refusal(() => cancel(expired, aliceCancels, due)).code).toBe('INVALID_RENTAL_STATE');
+    expect(refusal(() => returnBook(expired, { customerId: alice }, due)).code).toBe('INVALID_RENTAL_STATE');
+  });
+});
+
+describe('due-soon notice', () => {
+  const due = new Date(t1.getTime() + 14 * DAY_MS);
+  const notice = DAY_MS;
+  const inNotice = new Date(due.getTime() - notice + 1000);
+
+  it('a RENTED loan within DUE_SOON_NOTICE of its due date is announced: RentalDueSoon, stays RENTED, dueSoonNotifiedAt set', () => {
+    const { rental, events } = noticeDueSoon(rented(), inNotice, notice);
+    expect(rental).toMatchObject({ status: 'RENTED', dueSoonNotifiedAt: inNotice, activeKey: activeKeyOf(alice, bookId) });
+    expect(events).toEqual([{ type: 'RentalDueSoon', data: { rentalId, bookId, customerId: alice, dueAt: due.toISOString(), notifiedAt: inNotice.toISOString() } }]);
+  });
+
+  it('due-soon notice once: a notified loan is not announced again', () => {
+    const notified = noticeDueSoon(rented(), inNotice, notice).rental;
+    expect(isDueSoon(notified, inNotice, notice)).toBe(false);
+    expect(refusal(() => noticeDueSoon(notified, new Date(inNotice.getTime() + 1000), notice)).code).toBe('INVALID_RENTAL_STATE');
+  });
+
+  it('not before the notice period, not once overdue (it expires instead), never with a notice of 0', () => {
+    expect(isDueSoon(rented(), new Date(due.getTime() - notice - 1), notice)).toBe(false);
+    expect(isDueSoon(rented(), new Date(due.getTime() - notice), notice)).toBe(true);
+    expect(isDueSoon(rented(), due, notice)).toBe(false);
+    expect(isDueSoon(rented(), inNotice, 0)).toBe(false);
+    expect(refusal(() => noticeDueSoon(rented(), due, notice)).code).toBe('INVALID_RENTAL_STATE');
+  });
+
+  it.each(except('RENTED'))('a %s rental gets no notice: INVALID_RENTAL_STATE', (status) => {
+    expect(refusal(() => noticeDueSoon(inStatus(status), inNotice, notice)).code).toBe('INVALID_RENTAL_STATE');
   });
 });
 

@@ -10,6 +10,8 @@ export const RENTAL_ERROR_CODES = [
   'INVALID_RENTAL_STATE',
   'PAYMENT_DECLINED',
   'PAYMENT_UNAVAILABLE',
+  'CANCEL_WINDOW_PASSED',
+  'LOAN_LIMIT_REACHED',
 ] as const;
 
 /** One of {@link RENTAL_ERROR_CODES}. */
@@ -34,6 +36,21 @@ export const RentalErrors = {
     new RentalError('INVALID_RENTAL_STATE', `Cannot ${action} a rental that is ${status}`, { status }),
   /** `INVALID_RENTAL_STATE`: the rental changed between reading and writing it (a concurrent command won). */
   changedMeanwhile: () => new RentalError('INVALID_RENTAL_STATE', 'The rental changed meanwhile; reload it'),
+  /** `INVALID_RENTAL_STATE`: a scheduled decision (expiry, due-soon notice) asked before its time. */
+  notDueYet: (action: string) => new RentalError('INVALID_RENTAL_STATE', `Cannot ${action} a rental that is not due yet`),
+  /** `INVALID_RENTAL_STATE`: the due-soon notice of this loan was already given. */
+  alreadyNotified: () => new RentalError('INVALID_RENTAL_STATE', 'The due-soon notice of this rental was already given'),
+  /**
+   * `CANCEL_WINDOW_PASSED` (`extensions.cancelableUntil`, ISO-8601): the cancel window
+   * (`CANCEL_WINDOW` after `rentedAt`) is over; the book can still be returned, without refund.
+   */
+  cancelWindowPassed: (cancelableUntil: Date) =>
+    new RentalError('CANCEL_WINDOW_PASSED', 'The cancellation window of this rental has passed; return the book instead', {
+      cancelableUntil: cancelableUntil.toISOString(),
+    }),
+  /** `LOAN_LIMIT_REACHED` (`extensions.limit`): the customer already holds `MAX_ACTIVE_RENTALS` active loans. */
+  loanLimitReached: (limit: number) =>
+    new RentalError('LOAN_LIMIT_REACHED', `You already have ${limit} active rentals, the most allowed; return one first`, { limit }),
   /** `BOOK_NOT_AVAILABLE`: every licensed copy is held by an active rental. */
   bookNotAvailable: () => new RentalError('BOOK_NOT_AVAILABLE', 'All licensed copies of this book are rented; try again later'),
   /** `ALREADY_RENTED`: the customer already has an active rental of this book. */

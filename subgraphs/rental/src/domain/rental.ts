@@ -7,22 +7,50 @@
  *
  * Life cycle:
  * ```
- * startRental ─▶ PENDING_PAYMENT ─┬─ confirmPayment ─▶ RENTED ─┬─ cancel ─────▶ CANCELED
- *                                 │                            └─ returnBook ─▶ RETURNED
+ * startRental ─▶ PENDING_PAYMENT ─┬─ confirmPayment ─▶ RENTED ─┬─ cancel ─────▶ CANCELED   (within the cancel window)
+ *                                 │                            ├─ returnBook ─▶ RETURNED
+ *                                 │                            ├─ expire ─────▶ EXPIRED    (dueAt passed; no refund)
+ *                                 │                            └─ noticeDueSoon (stays RENTED; once per loan)
  *                                 ├─ failPayment ─▶ PAYMENT_DECLINED | PAYMENT_FAILED
  *                                 └─ expirePending ─▶ PAYMENT_FAILED
  * ```
+ *
+ * Durations are milliseconds; a day is 24 h (86 400 000 ms), whatever the calendar or time
+ * zone (see `config.ts` for how ISO-8601 durations become milliseconds).
  */
 import type { DomainEvent } from '@ebook/events';
 import { RentalErrors } from './errors';
 
-/** Default loan period, days (env `LOAN_PERIOD_DAYS`). */
-export const DEFAULT_LOAN_DAYS = 14;
+const HOUR_MS = 60 * 60 * 1000;
+/** One day, ms: always 24 h. */
+export const DAY_MS = 24 * HOUR_MS;
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+/**
+ * The lending rules' parameters (all durations in ms, days of 24 h). Configured from the
+ * environment by `config.ts` (`LOAN_PERIOD`, `CANCEL_WINDOW`, `DUE_SOON_NOTICE`,
+ * `MAX_ACTIVE_RENTALS`).
+ */
+export interface LendingPolicy {
+  /** Loan period: `dueAt` = payment time + this (> 0). */
+  loanPeriodMs: number;
+  /** A RENTED loan may be canceled (and refunded) until `rentedAt` + this (≥ 0). */
+  cancelWindowMs: number;
+  /** `RentalDueSoon` is announced this long before `dueAt` (≥ 0; 0 = never). */
+  dueSoonNoticeMs: number;
+  /** Most active loans (PENDING_PAYMENT or RENTED) one customer may hold at once (≥ 1). */
+  maxActiveRentals: number;
+}
+
+/** Defaults: 14 days' loan, 24 h to cancel, notice 1 day before due, 5 active loans. */
+export const DEFAULT_LENDING_POLICY: Readonly<LendingPolicy> = Object.freeze({
+  loanPeriodMs: 14 * DAY_MS,
+  cancelWindowMs: 24 * HOUR_MS,
+  dueSoonNoticeMs: DAY_MS,
+  maxActiveRentals: 5,
+});
 
 /** States of the rental aggregate (mirrors `RentalState` in prisma/rental/schema.prisma). */
-export type RentalStatus = 'PENDING_PAYMENT' | 'RENTED' | 'CANCELED' | 'RETURNED' | 'PAYMENT_DECLINED' | 'PAYMENT_FAILED';
+export type RentalStatus = 'PENDING_PAYMENT' | 'RENTED' | 'CANCELED' | 'RETURNED' | 'EXPIRED' | 'PAYMENT_DECLINED' | 'PAYMENT_FAILED';
 
 /** The rental aggregate's state (the columns of table `rental` that rules read or write). */
 export interface Rental {
@@ -46,12 +74,16 @@ export interface Rental {
   dueAt: Date | null;
   returnedAt: Date | null;
   canceledAt: Date | null;
+  /** When the loan expired (its due date passed while RENTED); null otherwise. */
+  expiredAt: Date | null;
+  /** When `RentalDueSoon` was announced; null until then (it is announced once per loan). */
+  dueSoonNotifiedAt: Date | null;
   /** The request that started the rental (carried by the sweeper's events). */
   correlationId: string | null;
 }
 
 /** The domain events of the rental aggregate (payload types: `events/src/contracts/`). */
-export type RentalEvent = DomainEvent<'BookRented' | 'RentalCanceled' | 'BookReturned' | 'RentalPaymentFailed'>;
+export type RentalEvent = DomainEvent<'BookRented' | 'RentalCanceled' | 'BookReturned' | 'RentalPaymentFailed' | 'RentalExpired' | 'RentalDueSoon'>;
 
 /** What a decision returns: the rental's new state and the events to record with it (in order). */
 export interface RentalDecision {
@@ -59,10 +91,10 @@ export interface RentalDecision {
   events: RentalEvent[];
 }
 
-/** Due date: rent time + `loanDays` whole days (UTC, millisecond exact). @throws RangeError unless `loanDays` is a positive integer. */
-export function dueAtFor(rentedAt: Date, loanDays: number): Date {
-  if (!Number.isInteger(loanDays) || loanDays < 1) throw new RangeError('loanDays must be a positive integer');
-  return new Date(rentedAt.getTime() + loanDays * DAY_MS);
+/** Due date: rent time + `loanPeriodMs` (ms, UTC, millisecond exact). @throws RangeError unless `loanPeriodMs` is a positive integer. */
+export function dueAtFor(rentedAt: Date, loanPeriodMs: number): Date {
+  if (!Number.isInteger(loanPeriodMs) || loanPeriodMs < 1) throw new RangeError('loanPeriodMs must be a positive integer (ms)');
+  return new Date(rentedAt.getTime() + loanPeriodMs);
 }
 
 /**
@@ -92,16 +124,26 @@ export interface StartRental {
   book: { bookId: string; rentalFee: number };
   /** The request that asked for the rental. */
   correlationId: string;
+  /**
+   * The customer's active loans (PENDING_PAYMENT or RENTED) right now, counted by the store
+   * under a per-customer lock, so concurrent rents of one customer see each other.
+   */
+  activeLoans: number;
+  /** {@link LendingPolicy.maxActiveRentals}. */
+  maxActiveRentals: number;
 }
 
 /**
  * Starts a rental: PENDING_PAYMENT at the book's current fee, holding a copy (`activeKey` set).
- * No event yet — the rental is announced once its payment is decided. Whether a copy is free
+ * No event yet — the rental is announced once its payment is decided. A customer holding
+ * `maxActiveRentals` active loans already is refused (the limit rule). Whether a copy is free
  * and whether the customer already rents the book are decided atomically by the store (the
  * reservation's conditional update, the unique `activeKey`): {@link RentalErrors.bookNotAvailable},
  * {@link RentalErrors.alreadyRented}.
+ * @throws RentalError `LOAN_LIMIT_REACHED` (`extensions.limit`) when `activeLoans ≥ maxActiveRentals`.
  */
 export function startRental(cmd: StartRental, now: Date): RentalDecision {
+  if (cmd.activeLoans >= cmd.maxActiveRentals) throw RentalErrors.loanLimitReached(cmd.maxActiveRentals);
   return {
     rental: {
       id: cmd.rentalId,
@@ -115,6 +157,8 @@ export function startRental(cmd: StartRental, now: Date): RentalDecision {
       dueAt: null,
       returnedAt: null,
       canceledAt: null,
+      expiredAt: null,
+      dueSoonNotifiedAt: null,
       correlationId: cmd.correlationId,
     },
     events: [],
@@ -125,18 +169,18 @@ export function startRental(cmd: StartRental, now: Date): RentalDecision {
 export interface ConfirmPayment {
   /** The approved payment (uuid). */
   paymentId: string;
-  /** Loan period, whole days (≥ 1). */
-  loanDays: number;
+  /** {@link LendingPolicy.loanPeriodMs}: loan period, ms (> 0). */
+  loanPeriodMs: number;
 }
 
 /**
- * Payment approved: the PENDING_PAYMENT rental becomes RENTED at `now`, due `loanDays` later;
- * event `BookRented`.
- * @throws RentalError `INVALID_RENTAL_STATE` unless PENDING_PAYMENT. @throws RangeError for a bad `loanDays`.
+ * Payment approved: the PENDING_PAYMENT rental becomes RENTED at `now`, due `loanPeriodMs`
+ * later; event `BookRented`.
+ * @throws RentalError `INVALID_RENTAL_STATE` unless PENDING_PAYMENT. @throws RangeError for a bad `loanPeriodMs`.
  */
 export function confirmPayment(rental: Rental, cmd: ConfirmPayment, now: Date): RentalDecision {
   if (rental.status !== 'PENDING_PAYMENT') throw RentalErrors.invalidState('confirm the payment of', rental.status);
-  const dueAt = dueAtFor(now, cmd.loanDays);
+  const dueAt = dueAtFor(now, cmd.loanPeriodMs);
   const rented: Rental = { ...rental, status: 'RENTED', paymentId: cmd.paymentId, rentedAt: now, dueAt };
   return {
     rental: rented,
@@ -216,13 +260,28 @@ function assertOwnRentedRental(rental: Rental, cmd: CustomerCommand, action: 'ca
   if (rental.status !== 'RENTED') throw RentalErrors.invalidState(action, rental.status);
 }
 
+/** Command: the customer cancels their rental (and is refunded). */
+export interface CancelCommand extends CustomerCommand {
+  /** {@link LendingPolicy.cancelWindowMs}, ms. */
+  cancelWindowMs: number;
+}
+
+/** End of the cancel window of a loan rented at `rentedAt`: `rentedAt + cancelWindowMs` (inclusive). */
+export function cancelWindowEnd(rentedAt: Date, cancelWindowMs: number): Date {
+  return new Date(rentedAt.getTime() + cancelWindowMs);
+}
+
 /**
- * The customer cancels their RENTED rental: CANCELED at `now`, copy released; event
- * `RentalCanceled` (payment refunds the fee on it).
- * @throws RentalError `FORBIDDEN` (another customer's rental), `INVALID_RENTAL_STATE` (not RENTED; `extensions.status`).
+ * The customer cancels their RENTED rental within the cancel window (`now` ≤ `rentedAt` +
+ * `cancelWindowMs`): CANCELED at `now`, copy released; event `RentalCanceled` (payment
+ * refunds the fee on it). After the window the loan can only be returned (no refund).
+ * @throws RentalError `FORBIDDEN` (another customer's rental), `INVALID_RENTAL_STATE` (not RENTED;
+ *   `extensions.status`), `CANCEL_WINDOW_PASSED` (`extensions.cancelableUntil`, ISO-8601) — checked in that order.
  */
-export function cancel(rental: Rental, cmd: CustomerCommand, now: Date): RentalDecision {
+export function cancel(rental: Rental, cmd: CancelCommand, now: Date): RentalDecision {
   assertOwnRentedRental(rental, cmd, 'cancel');
+  const until = cancelWindowEnd(rental.rentedAt, cmd.cancelWindowMs);
+  if (now.getTime() > until.getTime()) throw RentalErrors.cancelWindowPassed(until);
   return {
     rental: { ...rental, status: 'CANCELED', canceledAt: now, activeKey: null },
     events: [
@@ -251,7 +310,76 @@ export function returnBook(rental: Rental, cmd: CustomerCommand, now: Date): Ren
 export type RentalEnding = 'cancel' | 'return';
 
 /** The decision of a customer's {@link RentalEnding}: {@link cancel} or {@link returnBook}. */
-export const endingDecision: Record<RentalEnding, (rental: Rental, cmd: CustomerCommand, now: Date) => RentalDecision> = {
+export const endingDecision: Record<RentalEnding, (rental: Rental, cmd: CancelCommand, now: Date) => RentalDecision> = {
   cancel,
   return: returnBook,
 };
+
+/** True when a loan in `status` due at `dueAt` is overdue at `now` (RENTED, `dueAt` ≤ `now`). */
+export function isOverdue(rental: Pick<Rental, 'status' | 'dueAt'>, now: Date): boolean {
+  return rental.status === 'RENTED' && rental.dueAt !== null && rental.dueAt.getTime() <= now.getTime();
+}
+
+/**
+ * A RENTED loan whose due date has come (`dueAt` ≤ `now`) expires by itself: EXPIRED at `now`,
+ * copy released, no refund; event `RentalExpired`. Taken by the lending schedule, never by a
+ * customer.
+ * @throws RentalError `INVALID_RENTAL_STATE` unless RENTED, or when not yet due.
+ */
+export function expire(rental: Rental, now: Date): RentalDecision {
+  if (rental.status !== 'RENTED') throw RentalErrors.invalidState('expire', rental.status);
+  if (!isOverdue(rental, now)) throw RentalErrors.notDueYet('expire');
+  return {
+    rental: { ...rental, status: 'EXPIRED', expiredAt: now, activeKey: null },
+    events: [
+      {
+        type: 'RentalExpired',
+        data: {
+          rentalId: rental.id,
+          bookId: rental.bookId,
+          customerId: rental.customerId,
+          paymentId: rental.paymentId,
+          dueAt: rental.dueAt!.toISOString(),
+          expiredAt: now.toISOString(),
+        },
+      },
+    ],
+  };
+}
+
+/** Latest due date a loan may have to get its due-soon notice at `now`: `now + dueSoonNoticeMs`. */
+export function dueSoonHorizon(now: Date, dueSoonNoticeMs: number): Date {
+  return new Date(now.getTime() + dueSoonNoticeMs);
+}
+
+/**
+ * True when the loan should get its due-soon notice at `now`: RENTED, not notified yet, and
+ * `dueAt − dueSoonNoticeMs` ≤ `now` < `dueAt` (an overdue loan expires instead; a notice of 0
+ * ms is never given).
+ */
+export function isDueSoon(rental: Pick<Rental, 'status' | 'dueAt' | 'dueSoonNotifiedAt'>, now: Date, dueSoonNoticeMs: number): boolean {
+  if (rental.status !== 'RENTED' || rental.dueAt === null || rental.dueSoonNotifiedAt !== null) return false;
+  const due = rental.dueAt.getTime();
+  return due - dueSoonNoticeMs <= now.getTime() && now.getTime() < due;
+}
+
+/**
+ * Announces once that a RENTED loan is due soon (within `dueSoonNoticeMs` of `dueAt`): stays
+ * RENTED, `dueSoonNotifiedAt` = `now`; event `RentalDueSoon`. Taken by the lending schedule.
+ * @throws RentalError `INVALID_RENTAL_STATE` unless RENTED, when already notified, or when not
+ *   within the notice period (too early, or already overdue).
+ */
+export function noticeDueSoon(rental: Rental, now: Date, dueSoonNoticeMs: number): RentalDecision {
+  if (rental.status !== 'RENTED') throw RentalErrors.invalidState('announce the due date of', rental.status);
+  if (rental.dueSoonNotifiedAt !== null) throw RentalErrors.alreadyNotified();
+  if (!isDueSoon(rental, now, dueSoonNoticeMs)) throw RentalErrors.notDueYet('announce the due date of');
+  return {
+    rental: { ...rental, dueSoonNotifiedAt: now },
+    events: [
+      {
+        type: 'RentalDueSoon',
+        data: { rentalId: rental.id, bookId: rental.bookId, customerId: rental.customerId, dueAt: rental.dueAt!.toISOString(), notifiedAt: now.toISOString() },
+      },
+    ],
+  };
+}

@@ -4,25 +4,29 @@ import { activeKeyOf, availableCopies, dueAtFor, holdsCopy } from './rental';
 const DAY_MS = 86_400_000;
 
 describe('dueAtFor', () => {
-  it('is exactly 14 days (in ms) after the rent time', () => {
+  it('is exactly the loan period (14 days of 24 h, in ms) after the rent time', () => {
     const rentedAt = new Date('2025-03-01T10:15:30.123Z');
-    expect(dueAtFor(rentedAt, 14).getTime() - rentedAt.getTime()).toBe(14 * DAY_MS);
-    expect(dueAtFor(rentedAt, 14).toISOString()).toBe('2025-03-15T10:15:30.123Z');
+    expect(dueAtFor(rentedAt, 14 * DAY_MS).getTime() - rentedAt.getTime()).toBe(14 * DAY_MS);
+    expect(dueAtFor(rentedAt, 14 * DAY_MS).toISOString()).toBe('2025-03-15T10:15:30.123Z');
   });
 
-  it('counts whole UTC days across a DST change and a leap day', () => {
-    expect(dueAtFor(new Date('2024-02-28T23:00:00.000Z'), 1).toISOString()).toBe('2024-02-29T23:00:00.000Z');
-    expect(dueAtFor(new Date('2025-03-29T12:00:00.000Z'), 2).toISOString()).toBe('2025-03-31T12:00:00.000Z');
+  it('counts days as 24 h, across a DST change and a leap day', () => {
+    expect(dueAtFor(new Date('2024-02-28T23:00:00.000Z'), DAY_MS).toISOString()).toBe('2024-02-29T23:00:00.000Z');
+    expect(dueAtFor(new Date('2025-03-29T12:00:00.000Z'), 2 * DAY_MS).toISOString()).toBe('2025-03-31T12:00:00.000Z');
   });
 
   it('does not mutate the rent time', () => {
     const rentedAt = new Date('2025-01-01T00:00:00.000Z');
-    dueAtFor(rentedAt, 14);
+    dueAtFor(rentedAt, 14 * DAY_MS);
     expect(rentedAt.toISOString()).toBe('2025-01-01T00:00:00.000Z');
   });
 
-  it.each([0, -1, -14, 1.5, Number.NaN, Number.POSITIVE_INFINITY])('rejects loanDays = %s', (loanDays) => {
-    expect(() => dueAtFor(new Date(), loanDays)).toThrow(RangeError);
+  it('short periods (seconds) work the same', () => {
+    expect(dueAtFor(new Date('2025-01-01T00:00:00.000Z'), 6_000).toISOString()).toBe('2025-01-01T00:00:06.000Z');
+  });
+
+  it.each([0, -1, -14, 1.5, Number.NaN, Number.POSITIVE_INFINITY])('rejects loanPeriodMs = %s', (loanPeriodMs) => {
+    expect(() => dueAtFor(new Date(), loanPeriodMs)).toThrow(RangeError);
   });
 });
 

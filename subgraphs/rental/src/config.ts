@@ -1,0 +1,90 @@
+/**
+ * The rental context's lending configuration, read from the environment once at start-up and
+ * validated there: a bad value stops the service with an error naming the variable.
+ *
+ * | Variable | Default | Meaning |
+ * |---|---|---|
+ * | `LOAN_PERIOD` | `P14D` | ISO-8601 duration; `dueAt` = payment time + this. Unset → `LOAN_PERIOD_DAYS` (whole days) if set |
+ * | `CANCEL_WINDOW` | `PT24H` | ISO-8601 duration after `rentedAt` during which `cancelRental` refunds |
+ * | `DUE_SOON_NOTICE` | `P1D` | ISO-8601 duration before `dueAt` when `RentalDueSoon` is announced (`PT0S` = never) |
+ * | `MAX_ACTIVE_RENTALS` | `5` | active loans (PENDING_PAYMENT or RENTED) per customer |
+ *
+ * Durations are parsed by `tinyduration` (syntax only) and turned into milliseconds here with
+ * fixed units: a week is 7 days, a day is 24 hours (no calendar, no time zone, no daylight
+ * saving), fractions allowed on the smallest unit (`PT1.5S`). Years and months are refused:
+ * their length depends on the calendar. Negative durations are refused.
+ */
+import { parse as parseIsoDuration } from 'tinyduration';
+import { DEFAULT_LENDING_POLICY, type LendingPolicy } from './domain/rental';
+
+const SECOND_MS = 1000;
+const MINUTE_MS = 60 * SECOND_MS;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+const WEEK_MS = 7 * DAY_MS;
+
+/** A configuration value that cannot be used; the message names the variable and what it expects. */
+export class ConfigError extends Error {
+  constructor(
+    /** The environment variable. */
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * An ISO-8601 duration (`P14D`, `PT24H`, `PT5S`, `P1W`, `P1DT12H`, `PT0.5S`) in milliseconds,
+ * rounded to the nearest ms; days are 24 h, weeks 7 days.
+ * @param variable the variable it came from, for the error message.
+ * @throws ConfigError for malformed text, years or months, a negative duration, or more than
+ *   `Number.MAX_SAFE_INTEGER` ms.
+ */
+export function isoDurationMs(variable: string, text: string): number {
+  let d: ReturnType<typeof parseIsoDuration>;
+  try {
+    d = parseIsoDuration(text.trim());
+  } catch {
+    throw new ConfigError(variable, `"${text}" is not an ISO-8601 duration (e.g. P14D, PT24H, PT30S)`);
+  }
+  if (d.negative) throw new ConfigError(variable, `"${text}" is negative`);
+  if (d.years || d.months) throw new ConfigError(variable, `"${text}" uses years or months, whose length depends on the calendar; use days (P30D) or weeks`);
+  const ms = (d.weeks ?? 0) * WEEK_MS + (d.days ?? 0) * DAY_MS + (d.hours ?? 0) * HOUR_MS + (d.minutes ?? 0) * MINUTE_MS + (d.seconds ?? 0) * SECOND_MS;
+  if (!Number.isSafeInteger(Math.round(ms))) throw new ConfigError(variable, `"${text}" is too long`);
+  return Math.round(ms);
+}
+
+/** Reads an optional duration variable (blank = unset). @throws ConfigError as {@link isoDurationMs}. */
+function durationEnv(env: NodeJS.ProcessEnv, variable: string): number | undefined {
+  const raw = env[variable]?.trim();
+  return raw ? isoDurationMs(variable, raw) : undefined;
+}
+
+/** Reads an optional positive-integer variable. @throws ConfigError unless a whole number ≥ 1. */
+function positiveIntEnv(env: NodeJS.ProcessEnv, variable: string): number | undefined {
+  const raw = env[variable]?.trim();
+  if (!raw) return undefined;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || !Number.isSafeInteger(Number(raw))) throw new ConfigError(variable, `"${raw}" is not a whole number ≥ 1`);
+  return Number(raw);
+}
+
+/**
+ * The lending policy from the environment (table above); unset variables take
+ * {@link DEFAULT_LENDING_POLICY}. `LOAN_PERIOD` wins over the older `LOAN_PERIOD_DAYS`.
+ * @returns durations in ms.
+ * @throws ConfigError naming the first bad variable: malformed, negative, years/months, a zero
+ *   `LOAN_PERIOD`, a non-integer or zero `LOAN_PERIOD_DAYS` / `MAX_ACTIVE_RENTALS`.
+ */
+export function lendingPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): LendingPolicy {
+  const loanPeriodDays = positiveIntEnv(env, 'LOAN_PERIOD_DAYS');
+  const loanPeriodMs = durationEnv(env, 'LOAN_PERIOD') ?? (loanPeriodDays !== undefined ? loanPeriodDays * DAY_MS : DEFAULT_LENDING_POLICY.loanPeriodMs);
+  if (loanPeriodMs < 1) throw new ConfigError('LOAN_PERIOD', 'must be longer than zero');
+  return {
+    loanPeriodMs,
+    cancelWindowMs: durationEnv(env, 'CANCEL_WINDOW') ?? DEFAULT_LENDING_POLICY.cancelWindowMs,
+    dueSoonNoticeMs: durationEnv(env, 'DUE_SOON_NOTICE') ?? DEFAULT_LENDING_POLICY.dueSoonNoticeMs,
+    maxActiveRentals: positiveIntEnv(env, 'MAX_ACTIVE_RENTALS') ?? DEFAULT_LENDING_POLICY.maxActiveRentals,
+  };
+}
