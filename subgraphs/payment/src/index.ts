@@ -7,6 +7,7 @@ import { onRentalCanceled } from './handlers/on-rental-canceled';
 import { onRentalPaymentFailed } from './handlers/on-rental-payment-failed';
 import type { PaymentProcessor } from './domain/payment-processor';
 
+export * from './api/approve-payment-contract';
 export { SimulatedPaymentProcessor, simulatedProcessorFromEnv, type PaymentProcessor } from './domain/payment-processor';
 
 /** Settings of the payment context: database `PAYMENT_DATABASE_URL`, port `PORT` (default 4004), and: */

@@ -1,22 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import type { Causation, UnitOfWork } from '@ebook/events';
 import { isUniqueViolation } from '@ebook/subgraph-kit';
 import type { Payment } from '../generated/prisma/client';
 import type { PaymentDb, PaymentTx } from '../db';
 import type { PaymentProcessor } from '../domain/payment-processor';
 import { recordCharge, repeatApproval } from '../domain/payment';
+import type { ApprovePaymentRequestBody } from '../api/approve-payment-contract';
 import { envelopesOf, insertPayment } from './payment-store';
 
-/** Body of `POST /internal/payments/approve` (amount: integer KRW). */
-export const ApprovePaymentSchema = z.object({
-  rentalId: z.uuid(),
-  customerId: z.uuid(),
-  amount: z.number().int().min(0).max(1_000_000),
-});
-
-/** A validated approval request. */
-export type ApprovePaymentCommand = z.output<typeof ApprovePaymentSchema>;
+/** A validated approval request: the approve contract's request body (amount: integer KRW). */
+export type ApprovePaymentCommand = ApprovePaymentRequestBody;
 
 /** What approving needs. */
 export interface ApprovePaymentDeps {
