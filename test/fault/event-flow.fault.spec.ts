@@ -6,7 +6,7 @@ import { Actors, type Customer } from './actors';
 import { closeLedger, deliveredTo, kafkaBroker, producedFor, report, settledViewLedger, sql } from './ledger';
 
 /**
- * Issue #4 — the event flow under real faults: every service a separate process, the real
+ * The event flow under real faults: every service a separate process, the real
  * Kafka 3.9 broker, real PostgreSQL. Each scenario counts events produced (outbox rows),
  * delivered (inbox rows of the consumer group), duplicated effects and lost events.
  */

@@ -49,7 +49,7 @@ export async function sql<T extends pg.QueryResultRow>(dbEnv: string, text: stri
   return (await pool(dbEnv).query<T>(text, values)).rows;
 }
 
-/** One row of the fault-injection report (issue #4's table). */
+/** One row of the fault-injection report. */
 export interface FaultReportRow {
   scenario: string;
   produced: number;

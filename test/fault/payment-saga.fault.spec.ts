@@ -5,7 +5,7 @@ import { errorExtensionsOf } from '../../router/test/graphql-client';
 import { closeLedger, report, sql, viewLedger } from './ledger';
 
 /**
- * Issue #4 — the rent saga and the circuit breaker with payment slow, killed mid-call and down,
+ * The rent saga and the circuit breaker with payment slow, killed mid-call and down,
  * every service a separate process on real PostgreSQL and Kafka. The business rules checked:
  * no rental without an approved payment, no charge without a rental, fail fast when payment is
  * overloaded, recover without restarts.

@@ -104,15 +104,22 @@ export class ProcessStack {
     };
   }
 
-  /** Starts a service replica and waits until `/health/ready` answers 200 (max `timeoutMs`). */
-  async start(service: ServiceName, { replica = 1, env = {}, timeoutMs = 60_000 }: { replica?: number; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<void> {
+  /**
+   * Starts a service replica and waits until `/health/ready` answers 200 (max `timeoutMs`).
+   * `entry` (a path from the repository root) replaces the service's production `main.ts` with a
+   * fault-harness entry, e.g. `test/fault/payment-crash-after-charge.ts`.
+   */
+  async start(
+    service: ServiceName,
+    { replica = 1, env = {}, timeoutMs = 60_000, entry = ENTRY[service] }: { replica?: number; env?: Record<string, string>; timeoutMs?: number; entry?: string } = {},
+  ): Promise<void> {
     const key = `${service}#${replica}`;
     const previous = this.procs.get(key);
     if (previous && previous.exitCode === null && previous.signalCode === null) throw new Error(`${key} already running`);
     const logDir = path.join(root, '.cache', 'fault-logs');
     mkdirSync(logDir, { recursive: true });
     const log = createWriteStream(path.join(logDir, `${service}-${replica}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY[service]], {
+    const child = spawn(process.execPath, ['--import', 'tsx', entry], {
       cwd: root,
       env: this.env(service, replica, env),
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -132,6 +139,13 @@ export class ProcessStack {
       if (Date.now() > deadline) throw new Error(`${key} not ready after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 200));
     }
+  }
+
+  /** Resolves when the replica's process has exited (at once when it is not running). */
+  async exited(service: ServiceName, replica = 1): Promise<void> {
+    const child = this.procs.get(`${service}#${replica}`);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => child.once('exit', () => resolve()));
   }
 
   /** True while the replica's process is alive. */

@@ -1,16 +1,29 @@
 import { unitOfWork } from '@ebook/events';
 import { loadSchemaFile, startContext, type ContextService, type ContextServiceOptions } from '@ebook/subgraph-kit';
-import { createPaymentDb } from './db';
+import { createPaymentDb, type PaymentDb } from './db';
 import { paymentLoader, resolvers, type PaymentContext } from './resolvers';
 import { internalPaymentRoutes } from './internal-api';
 import { refundHandlers } from './handlers/refund-handlers';
 import type { PaymentProcessor } from './domain/payment-processor';
 
-export { SimulatedPaymentProcessor, simulatedProcessorFromEnv, type PaymentProcessor } from './domain/payment-processor';
+export * from './api/approve-payment-contract';
+export {
+  InMemoryChargeLedger,
+  SimulatedPaymentProcessor,
+  simulatedProcessorFromEnv,
+  type ChargeLedger,
+  type ChargeRecord,
+  type ChargeRequest,
+  type ChargeResult,
+  type PaymentProcessor,
+} from './domain/payment-processor';
+export { DbChargeLedger } from './db-charge-ledger';
+export type { PaymentDb } from './db';
 
 /** Settings of the payment context: database `PAYMENT_DATABASE_URL`, port `PORT` (default 4004), and: */
 export interface PaymentServiceOptions extends ContextServiceOptions {
-  processor: PaymentProcessor;
+  /** The processor, or a function making it from the context's database client (for books kept there, `DbChargeLedger`). */
+  processor: PaymentProcessor | ((db: PaymentDb) => PaymentProcessor);
 }
 
 /** Consumer group of payment's refunds and saga compensations. */
@@ -24,6 +37,7 @@ export const PAYMENT_REFUNDS_GROUP = 'payment.refunds';
 export async function startPaymentService(opts: PaymentServiceOptions): Promise<ContextService> {
   const db = createPaymentDb(opts.databaseUrl, opts.dbPoolSize);
   const logger = opts.platform.logger.child({ context: 'payment' });
+  const processor = typeof opts.processor === 'function' ? opts.processor(db) : opts.processor;
   return startContext<PaymentContext>({
     name: 'payment',
     platform: opts.platform,
@@ -31,9 +45,9 @@ export async function startPaymentService(opts: PaymentServiceOptions): Promise<
     port: opts.port,
     typeDefs: loadSchemaFile(import.meta.url, '../schema.graphql'),
     resolvers,
-    consumers: [{ groupId: PAYMENT_REFUNDS_GROUP, handlers: refundHandlers(opts.processor) }],
+    consumers: [{ groupId: PAYMENT_REFUNDS_GROUP, handlers: refundHandlers(processor) }],
     context: (base) => ({ ...base, paymentByRental: paymentLoader(db) }),
     routes: (app, relay) =>
-      internalPaymentRoutes(app, { db, uow: unitOfWork(db, relay), processor: opts.processor, verifier: opts.platform.verifier, logger }),
+      internalPaymentRoutes(app, { db, uow: unitOfWork(db, relay), processor, verifier: opts.platform.verifier, logger }),
   });
 }

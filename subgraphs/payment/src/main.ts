@@ -1,12 +1,13 @@
 /** Production entry of the payment context. */
 import { intEnv, platformFromEnv, requireEnv, stopOnSignals } from '@ebook/subgraph-kit';
-import { simulatedProcessorFromEnv, startPaymentService } from './index';
+import { DbChargeLedger, simulatedProcessorFromEnv, startPaymentService } from './index';
 
 const platform = platformFromEnv('payment');
 const service = await startPaymentService({
   platform,
   databaseUrl: requireEnv('PAYMENT_DATABASE_URL'),
   port: intEnv('PORT', 4004),
-  processor: simulatedProcessorFromEnv(),
+  // The simulated processor keeps its books in the payment database: a charge outlives a crash.
+  processor: (db) => simulatedProcessorFromEnv(process.env, new DbChargeLedger(db)),
 });
 stopOnSignals(() => [service], platform.logger, () => platform.bus.close());

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { requireEnv } from '@ebook/subgraph-kit';
 import { createPaymentDb } from '../db';
 import { SimulatedPaymentProcessor } from '../domain/payment-processor';
+import { DbChargeLedger } from '../db-charge-ledger';
 import { onRentalPaymentFailed } from '../handlers/on-rental-payment-failed';
 import { approvePayment } from './approve-payment';
 import { RentalCanceled, RentalPaymentFailed, unitOfWork } from '@ebook/events';
@@ -98,5 +99,58 @@ describe('approvePayment on PostgreSQL', () => {
     const p = await db.payment.findUniqueOrThrow({ where: { rentalId: cmd.rentalId } });
     expect(p.status).toBe('REFUNDED');
     expect(await outboxTypes(cmd.rentalId)).toEqual(['PaymentApproved', 'PaymentRefunded']);
+  });
+});
+
+describe('the processor charges once per rental id (its books in processor_charge)', () => {
+  const ledger = new DbChargeLedger(db);
+  const processor = new SimulatedPaymentProcessor({ latencyMs: 0, declineRate: 0, ledger });
+  const books = (rentalId: string) => db.processorCharge.findMany({ where: { idempotencyKey: rentalId } });
+
+  it('payment crashed after the charge, before recording it: the retry records the same charge, charging nothing more', async () => {
+    const cmd = { rentalId: randomUUID(), customerId: randomUUID(), amount: 1700 };
+    await processor.charge(cmd); // the call that crashed: charged, nothing recorded
+    expect(await db.payment.count({ where: { rentalId: cmd.rentalId } })).toBe(0);
+    const p = await approvePayment(payWith(processor), cmd, cause);
+    expect(p.status).toBe('APPROVED');
+    expect(await books(cmd.rentalId)).toEqual([expect.objectContaining({ amount: 1700, approved: true, attempts: 2, refundedAt: null })]);
+  });
+
+  it('concurrent retries: one charge on the books, asked six times, and not given back (it is the recorded one)', async () => {
+    const cmd = { rentalId: randomUUID(), customerId: randomUUID(), amount: 2100 };
+    const results = await Promise.all(Array.from({ length: 6 }, () => approvePayment(payWith(processor), cmd, cause)));
+    expect(new Set(results.map((p) => p.status))).toEqual(new Set(['APPROVED']));
+    const rows = await books(cmd.rentalId);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.refundedAt).toBeNull();
+    expect(rows[0]!.attempts).toBeGreaterThanOrEqual(1);
+  });
+
+  it('payment crashed after the charge and the saga failed: voiding the rental gives the charge back', async () => {
+    const rentalId = randomUUID();
+    const customerId = randomUUID();
+    await processor.charge({ rentalId, customerId, amount: 1300 });
+    const failed = RentalPaymentFailed.create(
+      rentalId,
+      { rentalId, bookId: randomUUID(), customerId, fee: 1300, reason: 'PAYMENT_UNAVAILABLE', failedAt: new Date().toISOString() },
+      cause,
+    );
+    await db.$transaction((tx) => onRentalPaymentFailed(processor)(failed, tx));
+    expect(await db.payment.findUniqueOrThrow({ where: { rentalId } })).toMatchObject({ status: 'DECLINED' });
+    expect(await books(rentalId)).toEqual([expect.objectContaining({ approved: true, attempts: 1, refundedAt: expect.any(Date) })]);
+    // A late retry of the approval answers the void and charges nothing.
+    expect((await approvePayment(payWith(processor), { rentalId, customerId, amount: 1300 }, cause)).status).toBe('DECLINED');
+    expect(await books(rentalId)).toEqual([expect.objectContaining({ attempts: 1 })]);
+  });
+
+  it('voiding a rental that was never charged leaves the books empty', async () => {
+    const rentalId = randomUUID();
+    const failed = RentalPaymentFailed.create(
+      rentalId,
+      { rentalId, bookId: randomUUID(), customerId: randomUUID(), fee: 800, reason: 'PAYMENT_UNAVAILABLE', failedAt: new Date().toISOString() },
+      cause,
+    );
+    await db.$transaction((tx) => onRentalPaymentFailed(processor)(failed, tx));
+    expect(await books(rentalId)).toEqual([]);
   });
 });

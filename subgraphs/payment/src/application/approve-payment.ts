@@ -1,22 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import type { Causation, UnitOfWork } from '@ebook/events';
 import { isUniqueViolation } from '@ebook/subgraph-kit';
 import type { Payment } from '../generated/prisma/client';
 import type { PaymentDb, PaymentTx } from '../db';
 import type { PaymentProcessor } from '../domain/payment-processor';
 import { recordCharge, repeatApproval } from '../domain/payment';
+import type { ApprovePaymentRequestBody } from '../api/approve-payment-contract';
 import { envelopesOf, insertPayment } from './payment-store';
 
-/** Body of `POST /internal/payments/approve` (amount: integer KRW). */
-export const ApprovePaymentSchema = z.object({
-  rentalId: z.uuid(),
-  customerId: z.uuid(),
-  amount: z.number().int().min(0).max(1_000_000),
-});
-
-/** A validated approval request. */
-export type ApprovePaymentCommand = z.output<typeof ApprovePaymentSchema>;
+/** A validated approval request: the approve contract's request body (amount: integer KRW). */
+export type ApprovePaymentCommand = ApprovePaymentRequestBody;
 
 /** What approving needs. */
 export interface ApprovePaymentDeps {
@@ -30,8 +23,10 @@ export interface ApprovePaymentDeps {
  * Approves (charges) the fee of a rental — idempotent on `rentalId` (the aggregate's
  * `repeatApproval`): a repeated call returns the payment already made, whatever its status (a
  * rental whose saga already failed has a voided DECLINED row, so a late call can never charge
- * it). Otherwise the processor is asked and its answer recorded (`recordCharge`) with
- * `PaymentApproved` or `PaymentDeclined` in the outbox, in one transaction.
+ * it). Otherwise the processor is asked — with `rentalId` as its idempotency key, so a charge
+ * made by an earlier call that crashed before recording it is returned, not repeated — and its
+ * answer recorded (`recordCharge`) with `PaymentApproved` or `PaymentDeclined` in the outbox, in
+ * one transaction.
  * @throws PaymentError `BAD_USER_INPUT` when a payment exists for the rental with another customer or amount.
  */
 export async function approvePayment(deps: ApprovePaymentDeps, cmd: ApprovePaymentCommand, cause: Causation): Promise<Payment> {
@@ -48,10 +43,11 @@ export async function approvePayment(deps: ApprovePaymentDeps, cmd: ApprovePayme
     });
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
-    // A concurrent call (retry) or a void won the race: answer with what was recorded, and
-    // give back the charge this call made at the processor — it is not the recorded one.
+    // A concurrent call (retry) or a void won the race: answer with what was recorded. The
+    // processor charged once per rental id, so a recorded APPROVED payment is this very charge;
+    // any other winner (a void) means the charge stands without a rental: give it back.
     const winner = await deps.db.payment.findUniqueOrThrow({ where: { rentalId: cmd.rentalId } });
-    if (result.approved) await deps.processor.refund({ ...cmd, paymentId: winner.id });
+    if (result.approved && winner.status !== 'APPROVED') await deps.processor.refund({ ...cmd, paymentId: winner.id });
     return repeatApproval(winner, cmd);
   }
 }

@@ -46,8 +46,11 @@ export interface FailedRental {
 /**
  * Compensation of a failed rent saga — "no charge stays without a rental": a payment approved
  * too late is refunded; when none exists yet, the rental is voided (`voidRental`: a DECLINED
- * row) so a late approval can never charge it.
+ * row) so a late approval can never charge it, and the processor is asked to refund the rental
+ * id — a charge made before payment crashed, never recorded, is given back (the processor's
+ * refund is idempotent on the rental id and does nothing when there was no charge).
  * @returns the payment as stored afterwards.
+ * @throws whatever the processor throws (the event is retried; repeating is safe).
  */
 export async function compensateFailedRental(deps: RefundDeps, rental: FailedRental, cause: Causation): Promise<Payment> {
   return deps.uow.run(async (tx) => {
@@ -60,6 +63,7 @@ export async function compensateFailedRental(deps: RefundDeps, rental: FailedRen
       amount: rental.fee,
       correlationId: cause.correlationId,
     });
+    await deps.processor.refund({ paymentId: decision.payment.id, rentalId: rental.rentalId, customerId: rental.customerId, amount: rental.fee });
     return { result: await insertPayment(tx, decision.payment), events: envelopesOf(decision, cause) };
   });
 }

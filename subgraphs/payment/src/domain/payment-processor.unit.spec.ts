@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SimulatedPaymentProcessor, simulatedProcessorFromEnv, type ChargeRequest } from './payment-processor';
+import { InMemoryChargeLedger, SimulatedPaymentProcessor, simulatedProcessorFromEnv, type ChargeRequest } from './payment-processor';
 
 const req: ChargeRequest = { rentalId: 'r1', customerId: 'c1', amount: 1500 };
 
@@ -25,7 +25,7 @@ describe('SimulatedPaymentProcessor', () => {
     const random = vi.fn(() => rolls.shift()!);
     const processor = new SimulatedPaymentProcessor({ latencyMs: 0, declineRate: 0.5, random });
     const approved = [];
-    for (let i = 0; i < 4; i++) approved.push((await processor.charge(req)).approved);
+    for (let i = 0; i < 4; i++) approved.push((await processor.charge({ ...req, rentalId: `r${i}` })).approved);
     expect(approved).toEqual([false, true, false, true]);
     expect(random).toHaveBeenCalledTimes(4);
   });
@@ -62,6 +62,53 @@ describe('SimulatedPaymentProcessor', () => {
   it('refunds without error', async () => {
     const processor = new SimulatedPaymentProcessor({ latencyMs: 0, declineRate: 1 });
     await expect(processor.refund({ ...req, paymentId: 'p1' })).resolves.toBeUndefined();
+  });
+});
+
+describe('SimulatedPaymentProcessor: idempotent on the rental id', () => {
+  it('a second charge with the same rental id returns the first result, charging nothing more (no second roll, no wait)', async () => {
+    const random = vi.fn(() => 0.9);
+    const processor = new SimulatedPaymentProcessor({ latencyMs: 0, declineRate: 0.5, random });
+    await expect(processor.charge(req)).resolves.toEqual({ approved: true });
+    await expect(processor.charge(req)).resolves.toEqual({ approved: true });
+    expect(random).toHaveBeenCalledTimes(1);
+    expect(await processor.ledger.find(req.rentalId)).toMatchObject({ idempotencyKey: 'r1', amount: 1500, approved: true, attempts: 2, refundedAt: null });
+  });
+
+  it('a declined rental id stays declined on retry', async () => {
+    const rolls = [0.1, 0.9];
+    const processor = new SimulatedPaymentProcessor({ latencyMs: 0, declineRate: 0.5, random: () => rolls.shift()! });
+    const first = await processor.charge(req);
+    expect(first.approved).toBe(false);
+    await expect(processor.charge(req)).resolves.toEqual(first);
+  });
+
+  it('concurrent first charges of one rental id: one charge, every caller gets its result', async () => {
+    const processor = new SimulatedPaymentProcessor({ latencyMs: 5, declineRate: 0 });
+    const results = await Promise.all(Array.from({ length: 5 }, () => processor.charge(req)));
+    expect(results).toEqual(Array(5).fill({ approved: true }));
+    expect(await processor.ledger.find(req.rentalId)).toMatchObject({ attempts: 5 });
+  });
+
+  it('refund gives the charge back once; again, or for a rental id never charged, it does nothing', async () => {
+    const ledger = new InMemoryChargeLedger();
+    const processor = new SimulatedPaymentProcessor({ latencyMs: 0, declineRate: 0, ledger });
+    await processor.charge(req);
+    await processor.refund({ ...req, paymentId: 'p1' });
+    const refundedAt = (await ledger.find(req.rentalId))!.refundedAt;
+    expect(refundedAt).toBeInstanceOf(Date);
+    await processor.refund({ ...req, paymentId: 'p1' });
+    expect((await ledger.find(req.rentalId))!.refundedAt).toBe(refundedAt);
+    await processor.refund({ ...req, rentalId: 'never-charged', paymentId: 'p2' });
+    expect(await ledger.find('never-charged')).toBeNull();
+  });
+
+  it('a charge after its refund answers the refunded charge and charges nothing', async () => {
+    const processor = new SimulatedPaymentProcessor({ latencyMs: 0, declineRate: 0 });
+    await processor.charge(req);
+    await processor.refund({ ...req, paymentId: 'p1' });
+    await expect(processor.charge(req)).resolves.toEqual({ approved: true });
+    expect(await processor.ledger.find(req.rentalId)).toMatchObject({ attempts: 2, refundedAt: expect.any(Date) });
   });
 });
 

@@ -14,7 +14,8 @@ import {
   wrap,
 } from 'cockatiel';
 import { Gauge, register } from 'prom-client';
-import { CORRELATION_HEADER, type Logger, type ServiceTokenSource } from '@ebook/subgraph-kit';
+import { approvePaymentContract as contract, type ApprovePaymentRequestBody } from '@ebook/payment/api';
+import type { Logger, ServiceTokenSource } from '@ebook/subgraph-kit';
 
 /** What the rent saga asks payment for. */
 export interface ApprovePaymentRequest {
@@ -55,11 +56,11 @@ export interface PaymentGateway {
 
 /** Resilience settings of the payment call (env names in parentheses). */
 export interface PaymentPolicyOptions {
-  /** Per-attempt timeout, ms (`PAYMENT_TIMEOUT_MS`, default 2000, issue #4). */
+  /** Per-attempt timeout, ms (`PAYMENT_TIMEOUT_MS`, default 2000). */
   timeoutMs: number;
   /** Retries after a transient failure (`PAYMENT_RETRIES`, default 1; safe: approval is idempotent on the rental id). */
   retries: number;
-  /** Consecutive failures that open the circuit (`PAYMENT_BREAKER_THRESHOLD`, default 5, issue #4). */
+  /** Consecutive failures that open the circuit (`PAYMENT_BREAKER_THRESHOLD`, default 5). */
   breakerThreshold: number;
   /** Time the circuit stays open before a half-open probe, ms (`PAYMENT_BREAKER_HALF_OPEN_MS`, default 10000). */
   halfOpenAfterMs: number;
@@ -103,10 +104,18 @@ class PaymentHttpError extends Error {
   }
 }
 
+/** A 200 reply whose body does not parse with the contract's response schema (transient: retried, then `unavailable`). */
+class PaymentReplyError extends Error {
+  constructor(detail: string) {
+    super(`payment's reply does not match the approve contract: ${detail}`);
+  }
+}
+
 /**
  * Failures worth retrying and counting against the breaker: timeouts, network errors (payment's
- * or the token endpoint's), 5xx, and 401 (our service token was refused — e.g. the signing key
- * rotated —: the retry fetches a fresh one).
+ * or the token endpoint's), 5xx, 401 (our service token was refused — e.g. the signing key
+ * rotated —: the retry fetches a fresh one), and a reply that does not parse with the contract
+ * (a half-deployed or misbehaving payment; retrying is safe, approval is idempotent on the rental id).
  */
 function isTransient(err: Error): boolean {
   if (err instanceof BrokenCircuitError) return false;
@@ -126,10 +135,12 @@ const STATE_NAMES: Record<CircuitState, string> = {
 };
 
 /**
- * Calls payment's internal approve endpoint (`POST {baseUrl}/internal/payments/approve`) as
- * rental's own OAuth client (a client-credentials token with scope `payment:approve` from
- * `tokens`; the customer's token never leaves rental) behind cockatiel: retry → circuit breaker → timeout, with a fallback that maps every failure
- * to `unavailable` (and `retryAfterSeconds` while the circuit is open); a bulkhead admits whole
+ * Calls payment's approve endpoint as payment's contract (`@ebook/payment/api`) defines it —
+ * `POST {baseUrl}` + the contract's path, body and reply parsed with its zod schemas — as
+ * rental's own OAuth client (a client-credentials token with the contract's scope from `tokens`;
+ * the customer's token never leaves rental) behind cockatiel: retry → circuit breaker → timeout,
+ * with a fallback that maps every failure — a reply that does not parse included — to
+ * `unavailable` (and `retryAfterSeconds` while the circuit is open); a bulkhead admits whole
  * rent sagas ({@link admit}).
  */
 export class HttpPaymentGateway implements PaymentGateway {
@@ -208,19 +219,22 @@ export class HttpPaymentGateway implements PaymentGateway {
     try {
       const body = await this.policy.execute(async ({ signal }) => {
         const token = await this.tokens.token();
-        const res = await fetch(`${this.baseUrl}/internal/payments/approve`, {
-          method: 'POST',
+        const request: ApprovePaymentRequestBody = { rentalId: req.rentalId, customerId: req.customerId, amount: req.amount };
+        const res = await fetch(`${this.baseUrl}${contract.path}`, {
+          method: contract.method,
           signal,
           headers: {
             'content-type': 'application/json',
             authorization: `Bearer ${token}`,
-            [CORRELATION_HEADER]: req.correlationId,
+            [contract.correlationHeader]: req.correlationId,
           },
-          body: JSON.stringify({ rentalId: req.rentalId, customerId: req.customerId, amount: req.amount }),
+          body: JSON.stringify(request),
         });
         if (res.status === 401) this.tokens.invalidate();
         if (!res.ok) throw new PaymentHttpError(res.status);
-        return (await res.json()) as { paymentId: string; status: 'APPROVED' | 'DECLINED' | 'REFUNDED'; declineReason?: string | null };
+        const reply = contract.response.safeParse(await res.json().catch(() => undefined));
+        if (!reply.success) throw new PaymentReplyError(reply.error.message);
+        return reply.data;
       });
       if (body.status === 'APPROVED') return { kind: 'approved', paymentId: body.paymentId };
       return { kind: 'declined', paymentId: body.paymentId, reason: body.declineReason ?? body.status };
