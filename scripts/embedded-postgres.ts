@@ -12,7 +12,7 @@
  * never exposed (no Unix socket, `listen_addresses=127.0.0.1`).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { arch, platform, userInfo } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -84,6 +84,20 @@ function run(bin: string, args: string[], account: { uid: number; gid: number } 
 }
 
 /**
+ * Earlier versions of `pnpm dev` kept one PGlite directory per context in `<dataDir>/pg`; initdb
+ * refuses a non-empty directory. Such a directory (non-empty, no `PG_VERSION`) is renamed to
+ * `<dataDir>/pg-pglite` (or `pg-pglite-<n>`), never deleted.
+ * @returns the new name, or undefined when there was nothing to set aside.
+ */
+function setAsideOtherData(cluster: string): string | undefined {
+  if (!existsSync(cluster) || existsSync(path.join(cluster, 'PG_VERSION')) || readdirSync(cluster).length === 0) return undefined;
+  let target = `${cluster}-pglite`;
+  for (let n = 2; existsSync(target); n += 1) target = `${cluster}-pglite-${n}`;
+  renameSync(cluster, target);
+  return target;
+}
+
+/**
  * The postmaster PID recorded in `<cluster>/postmaster.pid`, when that process is alive — a
  * server left running by a `pnpm dev` that was killed (SIGKILL) instead of stopped.
  */
@@ -112,6 +126,8 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, conte
   const bin = await binaries();
   const account = serverAccount();
   const cluster = clusterDir(dataDir);
+  const previous = setAsideOtherData(cluster);
+  if (previous) console.log(`data of an earlier pnpm dev (one PGlite directory per context) moved to ${previous}; PostgreSQL starts afresh`);
   mkdirSync(cluster, { recursive: true });
   if (account) chownSync(cluster, account.uid, account.gid);
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -106,11 +106,20 @@ describe('pnpm dev (embedded PostgreSQL server + embedded bus)', () => {
   let dev: DevProcess;
 
   beforeAll(async () => {
+    // The data directory of an earlier pnpm dev: one PGlite directory per context under pg/.
+    mkdirSync(path.join(dataDir, 'pg', 'user'), { recursive: true });
+    writeFileSync(path.join(dataDir, 'pg', 'user', 'PG_VERSION'), '17\n');
     dev = await startDev(dataDir);
   });
 
   afterAll(() => kill(dev));
 
+
+  it('sets the data of an earlier pnpm dev (PGlite) aside instead of failing or deleting it', () => {
+    expect(dev.output()).toContain(`moved to ${path.join(dataDir, 'pg-pglite')}`);
+    expect(existsSync(path.join(dataDir, 'pg-pglite', 'user', 'PG_VERSION'))).toBe(true);
+    expect(existsSync(path.join(dataDir, 'pg', 'PG_VERSION'))).toBe(true);
+  });
 
   it('prints the gateway, the playground and how to get a token', () => {
     expect(dev.output()).toContain(`http://localhost:${GATEWAY_PORT}/graphql`);
