@@ -2,7 +2,7 @@ import type { EventBus } from '@ebook/events';
 import { randomBytes } from 'node:crypto';
 import { ClientCredentialsTokenSource, PAYMENT_APPROVE_SCOPE, TokenVerifier, type Logger, type Platform, type Service, type ContextService } from '@ebook/subgraph-kit';
 import { DEFAULT_WEB_CLIENT_ID, DEFAULT_WEB_REDIRECT_URI, JwtIssuer, startUserService, type LoginThrottleOptions, type ServiceClient } from '@ebook/user';
-import { startCatalogService } from '@ebook/book-management';
+import { startBookManagementService } from '@ebook/book-management';
 import { startRentalService, type LendingPolicy, type PaymentPolicyOptions } from '@ebook/rental';
 import { startPaymentService, type PaymentProcessor } from '@ebook/payment';
 import { startRentalViewService } from '@ebook/rental-view';
@@ -88,8 +88,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     const pool = o.dbPoolSize ? { dbPoolSize: o.dbPoolSize } : {};
     const payment = await startPaymentService({ platform, databaseUrl: o.databaseUrls.payment, port: o.ports.payment, processor: o.paymentProcessor, ...pool });
     started.push(payment);
-    const catalog = await startCatalogService({ platform, databaseUrl: o.databaseUrls['book-management'], port: o.ports['book-management'], seed: o.seedCatalog ?? false, ...pool });
-    started.push(catalog);
+    const bookManagement = await startBookManagementService({ platform, databaseUrl: o.databaseUrls['book-management'], port: o.ports['book-management'], seed: o.seedCatalog ?? false, ...pool });
+    started.push(bookManagement);
     const view = await startRentalViewService({ platform, databaseUrl: o.databaseUrls['rental-view'], port: o.ports['rental-view'], ...pool });
     started.push(view);
     const rental = await startRentalService({
@@ -109,7 +109,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       ...pool,
     });
     started.push(rental);
-    const subgraphUrls = { user: user.url, 'book-management': catalog.url, rental: rental.url, payment: payment.url, 'rental-view': view.url };
+    const subgraphUrls = { user: user.url, 'book-management': bookManagement.url, rental: rental.url, payment: payment.url, 'rental-view': view.url };
     const gateway = await startGateway({
       port: o.ports.gateway,
       supergraphSdl: readFileSync(SUPERGRAPH_FILE, 'utf8'),
@@ -121,7 +121,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     started.push(gateway);
     return {
       gatewayUrl: gateway.url,
-      contexts: { user, 'book-management': catalog, rental, payment, 'rental-view': view },
+      contexts: { user, 'book-management': bookManagement, rental, payment, 'rental-view': view },
       subgraphUrls,
       trust,
       serviceClients: [rentalClient],

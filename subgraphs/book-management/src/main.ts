@@ -1,9 +1,9 @@
 /** Production entry of the book-management context. */
 import { intEnv, platformFromEnv, requireEnv, stopOnSignals } from '@ebook/subgraph-kit';
-import { startCatalogService } from './index';
+import { startBookManagementService } from './index';
 
 const platform = platformFromEnv('book-management');
-const service = await startCatalogService({
+const service = await startBookManagementService({
   platform,
   databaseUrl: requireEnv('BOOK_MANAGEMENT_DATABASE_URL'),
   port: intEnv('PORT', 4002),

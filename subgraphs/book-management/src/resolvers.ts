@@ -1,25 +1,25 @@
 import { appError, batchByKey, type BaseContext, isUuid } from '@ebook/subgraph-kit';
 import type { Book } from './generated/prisma/client';
 import type { UnitOfWork } from '@ebook/events';
-import type { CatalogDb, CatalogTx } from './db';
+import type { BookManagementDb, BookManagementTx } from './db';
 import { decodeCursor, encodeCursor, searchTermProblem } from './domain/book';
 import { registerBooks } from './application/register-book';
 import type { Resolvers } from './__generated__/resolvers-types';
 
 /** Request context of the book-management subgraph. */
-export interface CatalogContext extends BaseContext {
-  db: CatalogDb;
-  uow: UnitOfWork<CatalogTx>;
+export interface BookManagementContext extends BaseContext {
+  db: BookManagementDb;
+  uow: UnitOfWork<BookManagementTx>;
   bookById: ReturnType<typeof bookLoader>;
 }
 
 /** Batches `Book` lookups (reference resolver, `book`): one query per request. */
-export function bookLoader(db: CatalogDb) {
+export function bookLoader(db: BookManagementDb) {
   return batchByKey<string, Book>((ids) => db.book.findMany({ where: { id: { in: [...ids] } } }), (b) => b.id);
 }
 
 
-export const resolvers: Resolvers<CatalogContext> = {
+export const resolvers: Resolvers<BookManagementContext> = {
   Query: {
     book: (_, { id }, ctx) => (isUuid(id) ? ctx.bookById.load(id) : null),
     books: async (_, args, ctx) => {

@@ -2,7 +2,7 @@ import { unitOfWork } from '@ebook/events';
 import { intEnv, loadSchemaFile, startContext, type ContextService, type ServiceTokenSource, type ContextServiceOptions } from '@ebook/subgraph-kit';
 import { createRentalDb } from './db';
 import { loaders, resolvers, type RentalContext } from './resolvers';
-import { DEFAULT_PAYMENT_POLICY, HttpPaymentGateway, type PaymentPolicyOptions } from './sagaparticipants/payment-proxy';
+import { DEFAULT_PAYMENT_POLICY, HttpPaymentProxy, type PaymentPolicyOptions } from './sagaparticipants/payment-proxy';
 import { onBookRegistered } from './handlers/on-book-registered';
 import { DEFAULT_LENDING_POLICY, type LendingPolicy } from './domain/rental';
 import { sweepStalePending } from './application/sweep-pending';
@@ -54,7 +54,7 @@ export const RENTAL_CATALOG_GROUP = 'rental.catalog-replica';
 export async function startRentalService(opts: RentalServiceOptions): Promise<ContextService> {
   const db = createRentalDb(opts.databaseUrl, opts.dbPoolSize);
   const logger = opts.platform.logger.child({ context: 'rental' });
-  const payments = new HttpPaymentGateway(opts.paymentUrl, { ...DEFAULT_PAYMENT_POLICY, ...opts.paymentPolicy }, logger, opts.serviceTokens);
+  const payments = new HttpPaymentProxy(opts.paymentUrl, { ...DEFAULT_PAYMENT_POLICY, ...opts.paymentPolicy }, logger, opts.serviceTokens);
   const policy: LendingPolicy = { ...DEFAULT_LENDING_POLICY, ...opts.lending };
   const clock = opts.clock;
   const staleAfterMs = opts.pendingStaleMs ?? 60_000;

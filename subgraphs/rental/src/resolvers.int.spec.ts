@@ -12,7 +12,7 @@ import {
 } from '@ebook/subgraph-kit';
 import { PrismaClient } from './generated/prisma/client';
 import { loaders, resolvers, type RentalContext } from './resolvers';
-import type { PaymentGateway } from './sagaparticipants/payment-proxy';
+import type { PaymentProxy } from './sagaparticipants/payment-proxy';
 import { DEFAULT_LENDING_POLICY } from './domain/rental';
 
 /**
@@ -42,7 +42,7 @@ const queries: string[] = [];
 db.$on('query', (e) => queries.push(e.query));
 
 /** Never called by these queries; rentBook is not exercised here. */
-const noPayments: PaymentGateway = {
+const noPayments: PaymentProxy = {
   approve: () => Promise.reject(new Error('not expected')),
   openForSeconds: () => null,
   circuitState: () => 'closed',

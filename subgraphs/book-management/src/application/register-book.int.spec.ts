@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KafkaEventBus, unitOfWork, OutboxRelay, TOPICS, type IncomingMessage } from '@ebook/events';
 import { createLogger, requireEnv } from '@ebook/subgraph-kit';
-import { createCatalogDb } from '../db';
+import { createBookManagementDb } from '../db';
 import { registerBooks } from './register-book';
 
 const logger = createLogger('outbox-int', 'silent');
-const db = createCatalogDb(requireEnv('BOOK_MANAGEMENT_DATABASE_URL'));
+const db = createBookManagementDb(requireEnv('BOOK_MANAGEMENT_DATABASE_URL'));
 const uow = unitOfWork(db);
 const bus = new KafkaEventBus({ brokers: requireEnv('KAFKA_BROKERS').split(','), clientId: 'outbox-int', logger });
 const cause = { correlationId: `corr-${randomUUID()}` };

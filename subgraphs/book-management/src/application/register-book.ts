@@ -2,14 +2,14 @@ import { BookRegistered, type Causation, type UnitOfWork } from '@ebook/events';
 import { DomainError } from '@ebook/subgraph-kit';
 import type { Book } from '../generated/prisma/client';
 import { NewBookSchema } from '../domain/book';
-import type { CatalogTx } from '../db';
+import type { BookManagementTx } from '../db';
 
 /**
  * Adds books to the catalog, each with a `BookRegistered` event in the outbox, in one unit of
  * work (the relay is woken after the commit).
  * @throws DomainError `BAD_USER_INPUT` (offending fields in `extensions.fields`); nothing is written.
  */
-export async function registerBooks(uow: UnitOfWork<CatalogTx>, inputs: unknown[], cause: Causation): Promise<Book[]> {
+export async function registerBooks(uow: UnitOfWork<BookManagementTx>, inputs: unknown[], cause: Causation): Promise<Book[]> {
   const books = inputs.map((input) => {
     const parsed = NewBookSchema.safeParse(input);
     if (!parsed.success) {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { unitOfWork } from '@ebook/events';
 import type { Logger } from '@ebook/subgraph-kit';
-import type { CatalogDb } from '../db';
+import type { BookManagementDb } from '../db';
 import { registerBooks } from './register-book';
 
 /** A seed entry: a real public-domain book (`src/seed/public-domain-books.json`). */
@@ -16,7 +16,7 @@ interface SeedBook {
  * Rental fee (KRW) and licensed copies are demo values derived from the year, so runs agree:
  * fee 1,000–3,000 KRW in 500 steps, 1–3 copies. @returns books created (0 when not empty).
  */
-export async function seedCatalog(db: CatalogDb, logger: Logger): Promise<number> {
+export async function seedCatalog(db: BookManagementDb, logger: Logger): Promise<number> {
   if ((await db.book.count()) > 0) return 0;
   const seed = JSON.parse(readFileSync(new URL('../seed/public-domain-books.json', import.meta.url), 'utf8')) as SeedBook[];
   const created = await registerBooks(

@@ -4,7 +4,7 @@ import { unitOfWork } from '@ebook/events';
 import { DomainError, requireEnv } from '@ebook/subgraph-kit';
 import { createRentalDb } from '../db';
 import { DEFAULT_LENDING_POLICY, type LendingPolicy } from '../domain/rental';
-import type { PaymentGateway } from '../sagaparticipants/payment-proxy';
+import type { PaymentProxy } from '../sagaparticipants/payment-proxy';
 import { rentBook, type RentBookDeps } from './rent-book';
 import { endRental } from './end-rental';
 
@@ -15,7 +15,7 @@ const cause = { correlationId: `lending-rules-${randomUUID()}` };
 const HOUR_MS = 3_600_000;
 
 /** Payment as the saga sees it: approves everything, never open. */
-const approving: PaymentGateway = {
+const approving: PaymentProxy = {
   approve: async () => ({ kind: 'approved', paymentId: randomUUID() }),
   openForSeconds: () => null,
   circuitState: () => 'closed',

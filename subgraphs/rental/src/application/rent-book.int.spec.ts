@@ -6,9 +6,9 @@ import { unitOfWork } from '@ebook/events';
 import { createLogger, DomainError, requireEnv, type ServiceTokenSource } from '@ebook/subgraph-kit';
 import { createRentalDb } from '../db';
 import {
-  HttpPaymentGateway,
+  HttpPaymentProxy,
   type ApprovePaymentRequest,
-  type PaymentGateway,
+  type PaymentProxy,
   type PaymentOutcome,
   type PaymentPolicyOptions,
 } from '../sagaparticipants/payment-proxy';
@@ -26,7 +26,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * The payment context as the rent saga sees it (its port, not our infrastructure): answers
  * with the outcomes a test scripts and records every call.
  */
-class ScriptedPayments implements PaymentGateway {
+class ScriptedPayments implements PaymentProxy {
   readonly calls: ApprovePaymentRequest[] = [];
   constructor(
     private readonly answer: (req: ApprovePaymentRequest) => PaymentOutcome | Promise<PaymentOutcome>,
@@ -50,7 +50,7 @@ class ScriptedPayments implements PaymentGateway {
 const approving = () => new ScriptedPayments(() => ({ kind: 'approved', paymentId: randomUUID() }));
 
 /** Counts the relay wake-ups of the unit of work (one per commit that wrote events). */
-function depsWith(payments: PaymentGateway): RentBookDeps & { wakes: () => number } {
+function depsWith(payments: PaymentProxy): RentBookDeps & { wakes: () => number } {
   let wakes = 0;
   return { uow: unitOfWork(db, { wake: () => void (wakes += 1) }), payments, policy: { ...DEFAULT_LENDING_POLICY, loanPeriodMs: LOAN_DAYS * DAY_MS }, wakes: () => wakes };
 }
@@ -280,7 +280,7 @@ describe('endRental on PostgreSQL', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// The real HttpPaymentGateway (cockatiel policy) against a tiny payment stand-in over HTTP.
+// The real HttpPaymentProxy (cockatiel policy) against a tiny payment stand-in over HTTP.
 
 type Mode = 'approve' | 'decline' | 'slow' | 'fail' | 'forbidden' | 'first-token-revoked';
 
@@ -363,10 +363,10 @@ class NumberedTokens implements ServiceTokenSource {
   }
 }
 
-describe('HttpPaymentGateway (real cockatiel policy) against an HTTP payment stand-in', () => {
+describe('HttpPaymentProxy (real cockatiel policy) against an HTTP payment stand-in', () => {
   it("rentBook through HTTP: the approve call carries rental id, amount, correlation id and rental's own service token (never the customer's)", async () => {
     stub.mode = 'approve';
-    const gateway = new HttpPaymentGateway(stub.url, POLICY, logger, new NumberedTokens());
+    const gateway = new HttpPaymentProxy(stub.url, POLICY, logger, new NumberedTokens());
     const bookId = await newBook(1, 1800);
     const me = customer();
     const before = stub.received.length;
@@ -382,7 +382,7 @@ describe('HttpPaymentGateway (real cockatiel policy) against an HTTP payment sta
   it('a 401 from payment (service token no longer valid) fetches a new token and retries: approved, circuit closed', async () => {
     stub.mode = 'first-token-revoked';
     const tokens = new NumberedTokens();
-    const gateway = new HttpPaymentGateway(stub.url, { ...POLICY, retries: 1 }, logger, tokens);
+    const gateway = new HttpPaymentProxy(stub.url, { ...POLICY, retries: 1 }, logger, tokens);
     const before = stub.received.length;
     expect(await gateway.approve(request())).toMatchObject({ kind: 'approved' });
     expect(stub.received.slice(before).map((r) => r.authorization)).toEqual(['Bearer service-token-1', 'Bearer service-token-2']);
@@ -391,7 +391,7 @@ describe('HttpPaymentGateway (real cockatiel policy) against an HTTP payment sta
 
   it('a DECLINED answer becomes PAYMENT_DECLINED with the reason', async () => {
     stub.mode = 'decline';
-    const gateway = new HttpPaymentGateway(stub.url, POLICY, logger, new NumberedTokens());
+    const gateway = new HttpPaymentProxy(stub.url, POLICY, logger, new NumberedTokens());
     const bookId = await newBook(1);
     const err = await refusal(rentBook(depsWith(gateway), customer(), bookId, cause));
     expect(err.code).toBe('PAYMENT_DECLINED');
@@ -401,7 +401,7 @@ describe('HttpPaymentGateway (real cockatiel policy) against an HTTP payment sta
 
   it('client errors (4xx) are unavailable but never open the circuit', async () => {
     stub.mode = 'forbidden';
-    const gateway = new HttpPaymentGateway(stub.url, POLICY, logger, new NumberedTokens());
+    const gateway = new HttpPaymentProxy(stub.url, POLICY, logger, new NumberedTokens());
     for (let i = 0; i < POLICY.breakerThreshold + 1; i++) {
       expect(await gateway.approve(request())).toMatchObject({ kind: 'unavailable', reason: expect.stringMatching(/403/) });
     }
@@ -410,14 +410,14 @@ describe('HttpPaymentGateway (real cockatiel policy) against an HTTP payment sta
   });
 
   /** Drives `gateway` to an open circuit: one time-out, then server errors up to the threshold. */
-  async function openCircuit(gateway: HttpPaymentGateway): Promise<void> {
+  async function openCircuit(gateway: HttpPaymentProxy): Promise<void> {
     stub.mode = 'fail';
     for (let i = 0; i < POLICY.breakerThreshold; i++) await gateway.approve(request());
     expect(gateway.circuitState()).toBe('open');
   }
 
   it('times out a slow payment, opens after 3 failures, then rentBook fails fast without calling payment or writing', async () => {
-    const gateway = new HttpPaymentGateway(stub.url, POLICY, logger, new NumberedTokens());
+    const gateway = new HttpPaymentProxy(stub.url, POLICY, logger, new NumberedTokens());
 
     // 1: a slow payment (300 ms) is cut at 100 ms.
     stub.mode = 'slow';
@@ -452,7 +452,7 @@ describe('HttpPaymentGateway (real cockatiel policy) against an HTTP payment sta
   });
 
   it('after halfOpenAfterMs, with payment healthy again, the gateway probes, succeeds and closes the circuit', async () => {
-    const gateway = new HttpPaymentGateway(stub.url, POLICY, logger, new NumberedTokens());
+    const gateway = new HttpPaymentProxy(stub.url, POLICY, logger, new NumberedTokens());
     await openCircuit(gateway);
     await new Promise((r) => setTimeout(r, POLICY.halfOpenAfterMs + 100));
     stub.mode = 'approve';
@@ -462,7 +462,7 @@ describe('HttpPaymentGateway (real cockatiel policy) against an HTTP payment sta
   });
 
   it('after halfOpenAfterMs, with payment healthy again, rentBook itself recovers: RENTED and the circuit closed', async () => {
-    const gateway = new HttpPaymentGateway(stub.url, POLICY, logger, new NumberedTokens());
+    const gateway = new HttpPaymentProxy(stub.url, POLICY, logger, new NumberedTokens());
     await openCircuit(gateway);
     await new Promise((r) => setTimeout(r, POLICY.halfOpenAfterMs + 100));
     stub.mode = 'approve';

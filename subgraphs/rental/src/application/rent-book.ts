@@ -5,7 +5,7 @@ import type { Rental as RentalRow } from '../generated/prisma/client';
 import { confirmPayment, failPayment, startRental, type LendingPolicy, type Rental, type RentalDecision } from '../domain/rental';
 import { RentalErrors } from '../domain/errors';
 import type { RentalTx } from '../db';
-import { SagaRejected, type PaymentGateway } from '../sagaparticipants/payment-proxy';
+import { SagaRejected, type PaymentProxy } from '../sagaparticipants/payment-proxy';
 import { applyDecision, envelopesOf, insertRental, lockAndCountActiveLoans, takeCopy } from './rental-store';
 import { systemClock, type Clock } from './clock';
 
@@ -13,7 +13,7 @@ import { systemClock, type Clock } from './clock';
 export interface RentBookDeps {
   /** The rental context's unit of work: each saga step's writes and events commit together; the relay is woken after. */
   uow: UnitOfWork<RentalTx>;
-  payments: PaymentGateway;
+  payments: PaymentProxy;
   /** The lending rules (loan period, cancel window, limit; `config.ts`). */
   policy: LendingPolicy;
   /** The time of each decision (default: the system clock); tests pass a controllable one. */
@@ -59,7 +59,7 @@ export async function rentBook(deps: RentBookDeps, customer: RentingCustomer, bo
 }
 
 /** @throws RentalError PAYMENT_UNAVAILABLE with `retryAfter` while payment's circuit is open (nothing written). */
-function failFastWhileOpen(payments: PaymentGateway): void {
+function failFastWhileOpen(payments: PaymentProxy): void {
   const openFor = payments.openForSeconds();
   if (openFor !== null) throw RentalErrors.paymentUnavailable(openFor);
 }

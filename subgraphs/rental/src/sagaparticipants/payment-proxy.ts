@@ -34,7 +34,7 @@ export type PaymentOutcome =
   | { kind: 'unavailable'; reason: string; retryAfterSeconds?: number };
 
 /** The payment saga participant as the rental context sees it. */
-export interface PaymentGateway {
+export interface PaymentProxy {
   /** Never throws: failures come back as `unavailable` (the fallback). */
   approve(req: ApprovePaymentRequest): Promise<PaymentOutcome>;
   /**
@@ -143,7 +143,7 @@ const STATE_NAMES: Record<CircuitState, string> = {
  * `unavailable` (and `retryAfterSeconds` while the circuit is open); a bulkhead admits whole
  * rent sagas ({@link admit}).
  */
-export class HttpPaymentGateway implements PaymentGateway {
+export class HttpPaymentProxy implements PaymentProxy {
   private readonly breaker;
   private readonly policy;
   private readonly sagaBulkhead;

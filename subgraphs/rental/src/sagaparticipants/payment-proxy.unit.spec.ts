@@ -1,13 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createLogger } from '@ebook/subgraph-kit';
-import { DEFAULT_PAYMENT_POLICY, HttpPaymentGateway, SagaRejected } from './payment-proxy';
+import { DEFAULT_PAYMENT_POLICY, HttpPaymentProxy, SagaRejected } from './payment-proxy';
 
 const noTokens = { token: async () => 'unused', invalidate: () => undefined };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A gateway whose bulkhead is under test (admit only: no payment call is made). */
 const gateway = (maxConcurrent: number, maxQueueWaitMs: number, maxQueued = DEFAULT_PAYMENT_POLICY.maxQueued) =>
-  new HttpPaymentGateway('http://127.0.0.1:9', { ...DEFAULT_PAYMENT_POLICY, maxConcurrent, maxQueued, maxQueueWaitMs }, createLogger('test', 'silent'), noTokens);
+  new HttpPaymentProxy('http://127.0.0.1:9', { ...DEFAULT_PAYMENT_POLICY, maxConcurrent, maxQueued, maxQueueWaitMs }, createLogger('test', 'silent'), noTokens);
 
 describe('rent saga admission', () => {
   it('while sagas are quick, a burst far above the concurrency waits its turn: every saga runs, never more than maxConcurrent at once', async () => {
@@ -73,7 +73,7 @@ describe('the approve call reads replies with payment\'s contract', () => {
       return new Response(typeof body === 'string' ? body : JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
     });
     try {
-      const g = new HttpPaymentGateway('http://payment.test', { ...DEFAULT_PAYMENT_POLICY, retries }, createLogger('test', 'silent'), noTokens);
+      const g = new HttpPaymentProxy('http://payment.test', { ...DEFAULT_PAYMENT_POLICY, retries }, createLogger('test', 'silent'), noTokens);
       return { outcome: await g.approve(req), sent };
     } finally {
       vi.unstubAllGlobals();
