@@ -19,6 +19,8 @@ import { CORRELATION_HEADER, type Logger, type ServiceTokenSource } from '@ebook
 /** What the rent saga asks payment for. */
 export interface ApprovePaymentRequest {
   rentalId: string;
+  /** A renewal's charge: the renewal id (payment's key together with rentalId); absent for the rent's own charge. */
+  renewalId?: string;
   customerId: string;
   /** Integer KRW. */
   amount: number;
@@ -216,7 +218,7 @@ export class HttpPaymentGateway implements PaymentGateway {
             authorization: `Bearer ${token}`,
             [CORRELATION_HEADER]: req.correlationId,
           },
-          body: JSON.stringify({ rentalId: req.rentalId, customerId: req.customerId, amount: req.amount }),
+          body: JSON.stringify({ rentalId: req.rentalId, customerId: req.customerId, amount: req.amount, ...(req.renewalId ? { renewalId: req.renewalId } : {}) }),
         });
         if (res.status === 401) this.tokens.invalidate();
         if (!res.ok) throw new PaymentHttpError(res.status);
