@@ -103,4 +103,25 @@ describe('the rental business through the gateway, on PostgreSQL and Kafka', () 
       }),
     );
   });
+
+  it('renews a loan through the gateway (payment over HTTP): dueAt + the loan period, renewals 1, the view follows; a second renewal and a stranger are refused', async () => {
+    const bookId = await bookWithCopies(1);
+    const c = await customer('renewing');
+    const { rentBook } = await api.run(gql`mutation Rent($bookId: ID!) { rentBook(bookId: $bookId) { id dueAt } }`, { bookId }, c.token);
+    const RENEW = gql`mutation Renew($id: ID!) { renewRental(rentalId: $id) { id status dueAt renewals payment { status } } }`;
+    const { renewRental } = await api.run(RENEW, { id: rentBook.id }, c.token);
+    expect(renewRental).toMatchObject({ status: 'RENTED', renewals: 1, payment: { status: 'APPROVED' } });
+    expect(Date.parse(renewRental.dueAt) - Date.parse(rentBook.dueAt)).toBe(14 * 86_400_000);
+    expect(await api.errorCode(RENEW, { id: rentBook.id }, c.token)).toBe('RENEWAL_NOT_ALLOWED');
+    const stranger = await customer('stranger');
+    expect(await api.errorCode(RENEW, { id: rentBook.id }, stranger.token)).toBe('NOT_FOUND');
+    await eventually(async () =>
+      expect((await api.run(gql`query S($id: ID!) { rentalStatus(rentalId: $id) { status dueAt renewals paymentStatus } }`, { id: rentBook.id }, c.token)).rentalStatus).toMatchObject({
+        status: 'RENTED',
+        dueAt: renewRental.dueAt,
+        renewals: 1,
+        paymentStatus: 'APPROVED',
+      }),
+    );
+  });
 });

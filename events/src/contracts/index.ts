@@ -114,12 +114,59 @@ export const RentalDueSoon = defineEvent({
   data: z.object({ rentalId: uuid, bookId: uuid, customerId: uuid, dueAt: isoDate, notifiedAt: isoDate }),
 });
 
+/**
+ * A RENTED loan was renewed by its customer and the fee paid again (rental): `dueAt` is the new
+ * due date (old + one loan period), `renewals` the count so far (1 for the first), `fee` the
+ * charged amount (integer KRW), `paymentId` the renewal's payment. Consumed by rental-view.
+ * Payment does not act on it (it is not a refund).
+ */
+export const RentalRenewed = defineEvent({
+  type: 'RentalRenewed',
+  version: 1,
+  topic: TOPICS.rental,
+  data: z.object({
+    rentalId: uuid,
+    customerId: uuid,
+    bookId: uuid,
+    renewalId: uuid,
+    renewals: z.number().int().positive(),
+    dueAt: isoDate,
+    fee: krw,
+    paymentId: uuid,
+    renewedAt: isoDate,
+  }),
+});
+
+/**
+ * A renewal was abandoned after its charge was asked for (rental): payment declined or could not
+ * be reached, or the loan ended before the renewal could be applied. The loan is unchanged.
+ * Consumed by payment (`payment.refunds`): refunds the approved charge of `renewalId`, or voids
+ * it so a late approval can never charge it.
+ */
+export const RentalRenewalFailed = defineEvent({
+  type: 'RentalRenewalFailed',
+  version: 1,
+  topic: TOPICS.rental,
+  data: z.object({
+    rentalId: uuid,
+    customerId: uuid,
+    bookId: uuid,
+    renewalId: uuid,
+    fee: krw,
+    reason: z.enum(['PAYMENT_DECLINED', 'PAYMENT_UNAVAILABLE', 'NOT_APPLIED']),
+    failedAt: isoDate,
+  }),
+});
+
+/** Optional on payment events: the renewal a charge pays for (absent for the rent's own charge). */
+const renewalOf = { renewalId: uuid.optional() };
+
 /** A payment was approved for a rental (payment). Consumed by rental-view. */
 export const PaymentApproved = defineEvent({
   type: 'PaymentApproved',
   version: 1,
   topic: TOPICS.payment,
-  data: z.object({ paymentId: uuid, rentalId: uuid, customerId: uuid, amount: krw, approvedAt: isoDate }),
+  data: z.object({ paymentId: uuid, rentalId: uuid, customerId: uuid, amount: krw, approvedAt: isoDate, ...renewalOf }),
 });
 
 /** A payment was declined by the processor (payment). Consumed by rental-view. */
@@ -127,7 +174,7 @@ export const PaymentDeclined = defineEvent({
   type: 'PaymentDeclined',
   version: 1,
   topic: TOPICS.payment,
-  data: z.object({ paymentId: uuid, rentalId: uuid, customerId: uuid, amount: krw, reason: z.string() }),
+  data: z.object({ paymentId: uuid, rentalId: uuid, customerId: uuid, amount: krw, reason: z.string(), ...renewalOf }),
 });
 
 /** An approved payment was refunded (payment, on RentalCanceled). Consumed by rental-view. */
@@ -135,7 +182,7 @@ export const PaymentRefunded = defineEvent({
   type: 'PaymentRefunded',
   version: 1,
   topic: TOPICS.payment,
-  data: z.object({ paymentId: uuid, rentalId: uuid, customerId: uuid, amount: krw, refundedAt: isoDate }),
+  data: z.object({ paymentId: uuid, rentalId: uuid, customerId: uuid, amount: krw, refundedAt: isoDate, ...renewalOf }),
 });
 
 /** Every contract, by type name. */
@@ -148,6 +195,8 @@ export const CONTRACTS = {
   RentalPaymentFailed,
   RentalExpired,
   RentalDueSoon,
+  RentalRenewed,
+  RentalRenewalFailed,
   PaymentApproved,
   PaymentDeclined,
   PaymentRefunded,

@@ -20,6 +20,12 @@ export const ErrorCode = {
   CANCEL_WINDOW_PASSED: 'CANCEL_WINDOW_PASSED',
   /** `rentBook` while the customer holds `MAX_ACTIVE_RENTALS` active loans; nothing written. */
   LOAN_LIMIT_REACHED: 'LOAN_LIMIT_REACHED',
+  /**
+   * `renewRental` refused by the lending rules (renewal limit `MAX_RENEWALS` reached, loan not
+   * RENTED or overdue, someone waiting for the book, a renewal in progress): `extensions.reason`
+   * says which; nothing changes and nothing is charged.
+   */
+  RENEWAL_NOT_ALLOWED: 'RENEWAL_NOT_ALLOWED',
   /** Too many requests (gateway per-IP / per-user limits): HTTP 429, `extensions.retryAfter` (s) + `Retry-After`. */
   RATE_LIMITED: 'RATE_LIMITED',
   /**

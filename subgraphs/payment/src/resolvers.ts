@@ -2,15 +2,16 @@ import { batchByKey, ownedOrManaged, type BaseContext, isUuid } from '@ebook/sub
 import type { Payment } from './generated/prisma/client';
 import type { PaymentDb } from './db';
 import type { Resolvers } from './__generated__/resolvers-types';
+import { RENT_CHARGE } from './domain/payment';
 
 /** Request context of the payment subgraph. */
 export interface PaymentContext extends BaseContext {
   paymentByRental: ReturnType<typeof paymentLoader>;
 }
 
-/** Batches payment lookups by rental id: one query per request. */
+/** Batches lookups of a rental's own (rent) payment by rental id — renewal charges are not it: one query per request. */
 export function paymentLoader(db: PaymentDb) {
-  return batchByKey<string, Payment>((ids) => db.payment.findMany({ where: { rentalId: { in: [...ids] } } }), (p) => p.rentalId);
+  return batchByKey<string, Payment>((ids) => db.payment.findMany({ where: { rentalId: { in: [...ids] }, renewalId: RENT_CHARGE } }), (p) => p.rentalId);
 }
 
 

@@ -8,6 +8,7 @@
  * | `CANCEL_WINDOW` | `PT24H` | ISO-8601 duration after `rentedAt` during which `cancelRental` refunds |
  * | `DUE_SOON_NOTICE` | `P1D` | ISO-8601 duration before `dueAt` when `RentalDueSoon` is announced (`PT0S` = never) |
  * | `MAX_ACTIVE_RENTALS` | `5` | active loans (PENDING_PAYMENT or RENTED) per customer |
+ * | `MAX_RENEWALS` | `1` | renewals of one loan (a whole number ≥ 0; `0` = never renewed) |
  *
  * Durations are parsed by `tinyduration` (syntax only) and turned into milliseconds here with
  * fixed units: a week is 7 days, a day is 24 hours (no calendar, no time zone, no daylight
@@ -70,12 +71,21 @@ function positiveIntEnv(env: NodeJS.ProcessEnv, variable: string): number | unde
   return Number(raw);
 }
 
+/** Reads an optional whole-number variable that may be 0. @throws ConfigError unless a whole number ≥ 0. */
+function nonNegativeIntEnv(env: NodeJS.ProcessEnv, variable: string): number | undefined {
+  const raw = env[variable]?.trim();
+  if (!raw) return undefined;
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) throw new ConfigError(variable, `"${raw}" is not a whole number ≥ 0`);
+  return Number(raw);
+}
+
 /**
  * The lending policy from the environment (table above); unset variables take
  * {@link DEFAULT_LENDING_POLICY}. `LOAN_PERIOD` wins over the older `LOAN_PERIOD_DAYS`.
  * @returns durations in ms.
  * @throws ConfigError naming the first bad variable: malformed, negative, years/months, a zero
- *   `LOAN_PERIOD`, a non-integer or zero `LOAN_PERIOD_DAYS` / `MAX_ACTIVE_RENTALS`.
+ *   `LOAN_PERIOD`, a non-integer or zero `LOAN_PERIOD_DAYS` / `MAX_ACTIVE_RENTALS`, a non-integer
+ *   or negative `MAX_RENEWALS`.
  */
 export function lendingPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): LendingPolicy {
   const loanPeriodDays = positiveIntEnv(env, 'LOAN_PERIOD_DAYS');
@@ -86,5 +96,6 @@ export function lendingPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): Lend
     cancelWindowMs: durationEnv(env, 'CANCEL_WINDOW') ?? DEFAULT_LENDING_POLICY.cancelWindowMs,
     dueSoonNoticeMs: durationEnv(env, 'DUE_SOON_NOTICE') ?? DEFAULT_LENDING_POLICY.dueSoonNoticeMs,
     maxActiveRentals: positiveIntEnv(env, 'MAX_ACTIVE_RENTALS') ?? DEFAULT_LENDING_POLICY.maxActiveRentals,
+    maxRenewals: nonNegativeIntEnv(env, 'MAX_RENEWALS') ?? DEFAULT_LENDING_POLICY.maxRenewals,
   };
 }

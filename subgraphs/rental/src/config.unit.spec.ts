@@ -6,8 +6,14 @@ const H = 3600 * S;
 const D = 24 * H;
 
 describe('lending configuration from the environment', () => {
-  it('defaults: 14 days to read, 24 h to cancel, a notice 1 day before due, 5 active loans', () => {
-    expect(lendingPolicyFromEnv({})).toEqual({ loanPeriodMs: 14 * D, cancelWindowMs: 24 * H, dueSoonNoticeMs: D, maxActiveRentals: 5 });
+  it('defaults: 14 days to read, 24 h to cancel, a notice 1 day before due, 5 active loans, 1 renewal', () => {
+    expect(lendingPolicyFromEnv({})).toEqual({ loanPeriodMs: 14 * D, cancelWindowMs: 24 * H, dueSoonNoticeMs: D, maxActiveRentals: 5, maxRenewals: 1 });
+  });
+
+  it('MAX_RENEWALS: a whole number ≥ 0 (0 = loans are never renewed)', () => {
+    expect(lendingPolicyFromEnv({ MAX_RENEWALS: '3' }).maxRenewals).toBe(3);
+    expect(lendingPolicyFromEnv({ MAX_RENEWALS: '0' }).maxRenewals).toBe(0);
+    expect(lendingPolicyFromEnv({ MAX_RENEWALS: ' ' }).maxRenewals).toBe(1);
   });
 
   it('reads ISO-8601 durations (days are 24 h) and the limit', () => {
@@ -16,6 +22,7 @@ describe('lending configuration from the environment', () => {
       cancelWindowMs: 2 * S,
       dueSoonNoticeMs: 3 * S,
       maxActiveRentals: 2,
+      maxRenewals: 1,
     });
     expect(lendingPolicyFromEnv({ LOAN_PERIOD: 'P1W', CANCEL_WINDOW: 'P1DT12H', DUE_SOON_NOTICE: 'PT0S' })).toMatchObject({
       loanPeriodMs: 7 * D,
@@ -39,6 +46,8 @@ describe('lending configuration from the environment', () => {
     ['MAX_ACTIVE_RENTALS', '0', /MAX_ACTIVE_RENTALS: "0" is not a whole number ≥ 1/],
     ['MAX_ACTIVE_RENTALS', '2.5', /MAX_ACTIVE_RENTALS/],
     ['LOAN_PERIOD_DAYS', 'x', /LOAN_PERIOD_DAYS/],
+    ['MAX_RENEWALS', '-1', /MAX_RENEWALS: "-1" is not a whole number ≥ 0/],
+    ['MAX_RENEWALS', 'one', /MAX_RENEWALS/],
   ])('refuses %s=%s at start-up with an error naming the variable', (variable, value, message) => {
     const attempt = () => lendingPolicyFromEnv({ [variable]: value });
     expect(attempt).toThrow(ConfigError);

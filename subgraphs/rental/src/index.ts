@@ -5,7 +5,7 @@ import { loaders, resolvers, type RentalContext } from './resolvers';
 import { DEFAULT_PAYMENT_POLICY, HttpPaymentProxy, type PaymentPolicyOptions } from './sagaparticipants/payment-proxy';
 import { onBookRegistered } from './handlers/on-book-registered';
 import { DEFAULT_LENDING_POLICY, type LendingPolicy } from './domain/rental';
-import { sweepStalePending } from './application/sweep-pending';
+import { sweepStalePending, sweepStaleRenewals } from './application/sweep-pending';
 import { LENDING_SCHEDULE_EVERY_MS, runLendingSchedule } from './application/lending-schedule';
 import type { Clock } from './application/clock';
 
@@ -27,7 +27,7 @@ export interface RentalServiceOptions extends ContextServiceOptions {
   /**
    * The lending rules: loan period, cancel window, due-soon notice (ms), active-loan limit
    * (production: `lendingPolicyFromEnv()`, env `LOAN_PERIOD`, `CANCEL_WINDOW`,
-   * `DUE_SOON_NOTICE`, `MAX_ACTIVE_RENTALS`); unset fields take {@link DEFAULT_LENDING_POLICY}.
+   * `DUE_SOON_NOTICE`, `MAX_ACTIVE_RENTALS`, `MAX_RENEWALS`); unset fields take {@link DEFAULT_LENDING_POLICY}.
    */
   lending?: Partial<LendingPolicy>;
   /** Period of the lending schedule (expiries, due-soon notices), ms (default {@link LENDING_SCHEDULE_EVERY_MS}). */
@@ -48,8 +48,8 @@ export const RENTAL_CATALOG_GROUP = 'rental.catalog-replica';
 /**
  * Starts the rental context: rent/cancel/return, availability from its own replica of the
  * catalog (consumes `BookRegistered`), publishes `BookRented`, `RentalCanceled`,
- * `BookReturned`, `RentalPaymentFailed`, and — from its lending schedule — `RentalExpired`,
- * `RentalDueSoon`.
+ * `BookReturned`, `RentalPaymentFailed`, `RentalRenewed`, `RentalRenewalFailed`, and — from its
+ * lending schedule — `RentalExpired`, `RentalDueSoon`.
  */
 export async function startRentalService(opts: RentalServiceOptions): Promise<ContextService> {
   const db = createRentalDb(opts.databaseUrl, opts.dbPoolSize);
@@ -70,9 +70,13 @@ export async function startRentalService(opts: RentalServiceOptions): Promise<Co
     readiness: { paymentCircuit: async () => `circuit ${payments.circuitState()}` },
     jobs: [
       {
-        name: 'stale pending rentals sweeper',
+        name: 'stale pending rentals and renewals sweeper',
         everyMs: Math.max(1_000, Math.min(15_000, Math.floor(staleAfterMs / 4))),
-        run: (relay, log) => sweepStalePending({ db, uow: unitOfWork(db, relay) }, staleAfterMs, log),
+        run: async (relay, log) => {
+          const deps = { db, uow: unitOfWork(db, relay) };
+          await sweepStalePending(deps, staleAfterMs, log);
+          await sweepStaleRenewals(deps, staleAfterMs, log);
+        },
       },
       {
         name: 'lending schedule (loan expiry, due-soon notices)',

@@ -5,6 +5,7 @@ import type { RentalDb } from './db';
 import { availableCopies, type RentalEnding } from './domain/rental';
 import { rentBook, type RentBookDeps } from './application/rent-book';
 import { endRental } from './application/end-rental';
+import { renewRental } from './application/renew-rental';
 
 /** Request context of the rental subgraph. */
 export interface RentalContext extends BaseContext {
@@ -56,6 +57,12 @@ export const resolvers: Resolvers<RentalContext> = {
     },
     cancelRental: endRentalResolver('cancel'),
     returnBook: endRentalResolver('return'),
+    renewRental: async (_, { rentalId }, ctx) => {
+      const customer = requireAuth(ctx); // role: @requiresScopes in schema.graphql
+      const rental = await renewRental(ctx.deps, customer.id, rentalId, { correlationId: ctx.correlationId });
+      ctx.logger.info({ rentalId, renewals: rental.renewals }, 'rental renewed');
+      return rental;
+    },
   },
   Rental: {
     __resolveReference: (ref, ctx) => visibleRental(ref.id, ctx),

@@ -42,6 +42,11 @@ export const ApprovePaymentRequestSchema = z.object({
   rentalId: z.uuid(),
   customerId: z.uuid(),
   amount: z.number().int().min(0).max(MAX_APPROVE_AMOUNT_KRW),
+  /**
+   * Set for the charge of a renewal (one id per renewal attempt); absent for the rent's own
+   * charge. Charges are idempotent on (rentalId, renewalId).
+   */
+  renewalId: z.uuid().optional(),
 });
 
 /** A request body that parsed. */

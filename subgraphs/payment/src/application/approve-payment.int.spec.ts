@@ -5,8 +5,9 @@ import { createPaymentDb } from '../db';
 import { SimulatedPaymentProcessor } from '../domain/payment-processor';
 import { DbChargeLedger } from '../db-charge-ledger';
 import { onRentalPaymentFailed } from '../handlers/on-rental-payment-failed';
-import { approvePayment } from './approve-payment';
-import { RentalCanceled, RentalPaymentFailed, unitOfWork } from '@ebook/events';
+import { approvePayment, chargeKey } from './approve-payment';
+import { onRentalRenewalFailed } from '../handlers/on-rental-renewal-failed';
+import { RentalCanceled, RentalPaymentFailed, RentalRenewalFailed, unitOfWork } from '@ebook/events';
 import { onRentalCanceled } from '../handlers/on-rental-canceled';
 
 const db = createPaymentDb(requireEnv('PAYMENT_DATABASE_URL'));
@@ -79,7 +80,7 @@ describe('approvePayment on PostgreSQL', () => {
       cause,
     );
     await db.$transaction((tx) => onRentalPaymentFailed(approving)(failed, tx));
-    const p = await db.payment.findUniqueOrThrow({ where: { rentalId: cmd.rentalId } });
+    const p = await db.payment.findUniqueOrThrow({ where: chargeKey(cmd) });
     expect(p.status).toBe('REFUNDED');
     expect(p.refundedAt).not.toBeNull();
     expect(await outboxTypes(cmd.rentalId)).toEqual(['PaymentApproved', 'PaymentRefunded']);
@@ -96,7 +97,7 @@ describe('approvePayment on PostgreSQL', () => {
       );
     await db.$transaction((tx) => onRentalCanceled(approving)(canceled(), tx));
     await db.$transaction((tx) => onRentalCanceled(approving)(canceled(), tx));
-    const p = await db.payment.findUniqueOrThrow({ where: { rentalId: cmd.rentalId } });
+    const p = await db.payment.findUniqueOrThrow({ where: chargeKey(cmd) });
     expect(p.status).toBe('REFUNDED');
     expect(await outboxTypes(cmd.rentalId)).toEqual(['PaymentApproved', 'PaymentRefunded']);
   });
@@ -136,7 +137,7 @@ describe('the processor charges once per rental id (its books in processor_charg
       cause,
     );
     await db.$transaction((tx) => onRentalPaymentFailed(processor)(failed, tx));
-    expect(await db.payment.findUniqueOrThrow({ where: { rentalId } })).toMatchObject({ status: 'DECLINED' });
+    expect(await db.payment.findUniqueOrThrow({ where: chargeKey({ rentalId }) })).toMatchObject({ status: 'DECLINED' });
     expect(await books(rentalId)).toEqual([expect.objectContaining({ approved: true, attempts: 1, refundedAt: expect.any(Date) })]);
     // A late retry of the approval answers the void and charges nothing.
     expect((await approvePayment(payWith(processor), { rentalId, customerId, amount: 1300 }, cause)).status).toBe('DECLINED');
@@ -152,5 +153,65 @@ describe('the processor charges once per rental id (its books in processor_charg
     );
     await db.$transaction((tx) => onRentalPaymentFailed(processor)(failed, tx));
     expect(await books(rentalId)).toEqual([]);
+  });
+});
+
+describe('renewal charges on PostgreSQL (keyed by rentalId and renewalId)', () => {
+  const renewalFailed = (rentalId: string, renewalId: string, customerId: string, fee: number) =>
+    RentalRenewalFailed.create(
+      rentalId,
+      { rentalId, renewalId, customerId, bookId: randomUUID(), fee, reason: 'NOT_APPLIED', failedAt: new Date().toISOString() },
+      cause,
+    );
+
+  it('a renewal is charged apart from the rent, once per renewal id; its events carry the renewalId', async () => {
+    const rent = { rentalId: randomUUID(), customerId: randomUUID(), amount: 1500 };
+    const renewal = { ...rent, renewalId: randomUUID() };
+    const rentCharge = await approvePayment(payWith(approving), rent, cause);
+    const renewalCharge = await approvePayment(payWith(approving), renewal, cause);
+    const again = await approvePayment(payWith(approving), renewal, cause);
+    expect(renewalCharge.id).not.toBe(rentCharge.id);
+    expect(again.id).toBe(renewalCharge.id);
+    expect(await db.payment.count({ where: { rentalId: rent.rentalId } })).toBe(2);
+    const events = await db.outboxEvent.findMany({ where: { aggregateId: rent.rentalId }, orderBy: { seq: 'asc' } });
+    expect(events.map((e) => (e.envelope as { data: { renewalId?: string } }).data.renewalId)).toEqual([undefined, renewal.renewalId]);
+  });
+
+  it('a declined renewal does not block a later renewal (another renewal id) from being charged', async () => {
+    const rentalId = randomUUID();
+    const customerId = randomUUID();
+    const declined = await approvePayment(payWith(declining), { rentalId, customerId, amount: 700, renewalId: randomUUID() }, cause);
+    const later = await approvePayment(payWith(approving), { rentalId, customerId, amount: 700, renewalId: randomUUID() }, cause);
+    expect([declined.status, later.status]).toEqual(['DECLINED', 'APPROVED']);
+  });
+
+  it('RentalRenewalFailed refunds that renewal charge only (the rent charge stays APPROVED), or voids a renewal not charged yet', async () => {
+    const rent = { rentalId: randomUUID(), customerId: randomUUID(), amount: 800 };
+    const renewal = { ...rent, renewalId: randomUUID() };
+    await approvePayment(payWith(approving), rent, cause);
+    await approvePayment(payWith(approving), renewal, cause);
+    await db.$transaction((tx) => onRentalRenewalFailed(approving)(renewalFailed(rent.rentalId, renewal.renewalId, rent.customerId, 800), tx));
+    expect((await db.payment.findUniqueOrThrow({ where: chargeKey(renewal) })).status).toBe('REFUNDED');
+    expect((await db.payment.findUniqueOrThrow({ where: chargeKey(rent) })).status).toBe('APPROVED');
+
+    const notYetCharged = { ...rent, renewalId: randomUUID() };
+    await db.$transaction((tx) => onRentalRenewalFailed(approving)(renewalFailed(rent.rentalId, notYetCharged.renewalId, rent.customerId, 800), tx));
+    const late = await approvePayment(payWith(approving), notYetCharged, cause);
+    expect(late).toMatchObject({ status: 'DECLINED', approvedAt: null });
+  });
+
+  it('a canceled rental gets its rent charge and its renewal charges refunded', async () => {
+    const rent = { rentalId: randomUUID(), customerId: randomUUID(), amount: 600 };
+    const renewal = { ...rent, renewalId: randomUUID() };
+    const paid = await approvePayment(payWith(approving), rent, cause);
+    await approvePayment(payWith(approving), renewal, cause);
+    const canceled = RentalCanceled.create(
+      rent.rentalId,
+      { rentalId: rent.rentalId, bookId: randomUUID(), customerId: rent.customerId, paymentId: paid.id, canceledAt: new Date().toISOString() },
+      cause,
+    );
+    await db.$transaction((tx) => onRentalCanceled(approving)(canceled, tx));
+    const statuses = (await db.payment.findMany({ where: { rentalId: rent.rentalId } })).map((p) => p.status);
+    expect(statuses).toEqual(['REFUNDED', 'REFUNDED']);
   });
 });

@@ -4,11 +4,11 @@ import { isUniqueViolation } from '@ebook/subgraph-kit';
 import type { Payment } from '../generated/prisma/client';
 import type { PaymentDb, PaymentTx } from '../db';
 import type { PaymentProcessor } from '../domain/payment-processor';
-import { recordCharge, repeatApproval } from '../domain/payment';
+import { recordCharge, RENT_CHARGE, repeatApproval } from '../domain/payment';
 import type { ApprovePaymentRequestBody } from '../api/approve-payment-contract';
 import { envelopesOf, insertPayment } from './payment-store';
 
-/** A validated approval request: the approve contract's request body (amount: integer KRW). */
+/** A validated approval request: the approve contract's request body (amount: integer KRW; `renewalId` for a renewal's charge). */
 export type ApprovePaymentCommand = ApprovePaymentRequestBody;
 
 /** What approving needs. */
@@ -19,18 +19,24 @@ export interface ApprovePaymentDeps {
   processor: PaymentProcessor;
 }
 
+/** The unique key of the charge a command asks for: (rentalId, renewalId or {@link RENT_CHARGE}). */
+export function chargeKey(cmd: { rentalId: string; renewalId?: string | undefined }) {
+  return { rentalId_renewalId: { rentalId: cmd.rentalId, renewalId: cmd.renewalId ?? RENT_CHARGE } };
+}
+
 /**
- * Approves (charges) the fee of a rental — idempotent on `rentalId` (the aggregate's
+ * Approves (charges) the fee of a rental or of one renewal of it — idempotent on
+ * (`rentalId`, `renewalId`) (the aggregate's
  * `repeatApproval`): a repeated call returns the payment already made, whatever its status (a
  * rental whose saga already failed has a voided DECLINED row, so a late call can never charge
- * it). Otherwise the processor is asked — with `rentalId` as its idempotency key, so a charge
+ * it). Otherwise the processor is asked — with the rental id (and renewal id) as its idempotency key, so a charge
  * made by an earlier call that crashed before recording it is returned, not repeated — and its
  * answer recorded (`recordCharge`) with `PaymentApproved` or `PaymentDeclined` in the outbox, in
  * one transaction.
  * @throws PaymentError `BAD_USER_INPUT` when a payment exists for the rental with another customer or amount.
  */
 export async function approvePayment(deps: ApprovePaymentDeps, cmd: ApprovePaymentCommand, cause: Causation): Promise<Payment> {
-  const existing = await deps.db.payment.findUnique({ where: { rentalId: cmd.rentalId } });
+  const existing = await deps.db.payment.findUnique({ where: chargeKey(cmd) });
   if (existing) return repeatApproval(existing, cmd);
 
   const result = await deps.processor.charge(cmd);
@@ -44,9 +50,9 @@ export async function approvePayment(deps: ApprovePaymentDeps, cmd: ApprovePayme
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
     // A concurrent call (retry) or a void won the race: answer with what was recorded. The
-    // processor charged once per rental id, so a recorded APPROVED payment is this very charge;
-    // any other winner (a void) means the charge stands without a rental: give it back.
-    const winner = await deps.db.payment.findUniqueOrThrow({ where: { rentalId: cmd.rentalId } });
+    // processor charged once per idempotency key, so a recorded APPROVED payment is this very
+    // charge; any other winner (a void) means the charge stands without a rental: give it back.
+    const winner = await deps.db.payment.findUniqueOrThrow({ where: chargeKey(cmd) });
     if (result.approved && winner.status !== 'APPROVED') await deps.processor.refund({ ...cmd, paymentId: winner.id });
     return repeatApproval(winner, cmd);
   }

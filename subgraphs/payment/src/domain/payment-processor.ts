@@ -1,14 +1,22 @@
 /**
- * A charge the processor is asked to make. `rentalId` is the charge's idempotency key: a rental
- * is charged at most once, however often payment asks (retries, a restart after a crash between
- * the charge and recording it).
+ * A charge the processor is asked to make. Its idempotency key ({@link chargeIdempotencyKey}) is
+ * the rental id for the rent's own charge, and the rental id with the renewal id for a renewal's:
+ * each is charged at most once, however often payment asks (retries, a restart after a crash
+ * between the charge and recording it).
  */
 export interface ChargeRequest {
-  /** The rental paid for: the idempotency key of the charge and of its refund. */
+  /** The rental paid for. */
   rentalId: string;
+  /** Set for a renewal's charge (one id per renewal attempt); absent for the rent's own charge. */
+  renewalId?: string | undefined;
   customerId: string;
   /** Integer KRW. */
   amount: number;
+}
+
+/** The processor's idempotency key of a charge and of its refund: `<rentalId>` or `<rentalId>/<renewalId>`. */
+export function chargeIdempotencyKey(req: Pick<ChargeRequest, 'rentalId' | 'renewalId'>): string {
+  return req.renewalId ? `${req.rentalId}/${req.renewalId}` : req.rentalId;
 }
 
 /** The processor's answer. */
@@ -17,8 +25,9 @@ export type ChargeResult = { approved: true } | { approved: false; reason: strin
 /**
  * The payment processor seam (a card acquirer / PG in production). The default is
  * {@link SimulatedPaymentProcessor}; a real one implements the same two calls with the same
- * promise — both are idempotent on the rental id, which payment passes as the processor's
- * idempotency key (e.g. an `Idempotency-Key` header):
+ * promise — both are idempotent on {@link chargeIdempotencyKey} (the rental id, with the renewal
+ * id for a renewal's charge), which payment passes as the processor's idempotency key (e.g. an
+ * `Idempotency-Key` header):
  *
  * - `charge`: the first call with a rental id charges (or is declined); every later call with the
  *   same rental id returns that first result and charges nothing more — also after payment
@@ -139,14 +148,14 @@ export class SimulatedPaymentProcessor implements PaymentProcessor {
   }
 
   async charge(req: ChargeRequest): Promise<ChargeResult> {
-    const prior = await this.ledger.repeat(req.rentalId);
+    const prior = await this.ledger.repeat(chargeIdempotencyKey(req));
     if (prior) return resultOf(prior);
     if (this.opts.latencyMs > 0) await new Promise((r) => setTimeout(r, this.opts.latencyMs));
     const roll = (this.opts.random ?? Math.random)();
     const declined = roll < this.opts.declineRate;
     // Two concurrent first charges: both decide, one is stored; both answer with the stored one.
     const stored = await this.ledger.recordFirst({
-      idempotencyKey: req.rentalId,
+      idempotencyKey: chargeIdempotencyKey(req),
       customerId: req.customerId,
       amount: req.amount,
       approved: !declined,
@@ -157,7 +166,7 @@ export class SimulatedPaymentProcessor implements PaymentProcessor {
   }
 
   async refund(req: ChargeRequest & { paymentId: string }): Promise<void> {
-    await this.ledger.markRefunded(req.rentalId, new Date());
+    await this.ledger.markRefunded(chargeIdempotencyKey(req), new Date());
   }
 }
 

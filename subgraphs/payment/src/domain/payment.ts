@@ -1,5 +1,5 @@
 /**
- * The payment aggregate (one payment per rental): its state as plain data and pure decisions.
+ * The payment aggregate (one payment per rental, and one per renewal of it): its state as plain data and pure decisions.
  * A decision takes the current state, the command and the time (`now`, passed in) and returns
  * the new state plus the domain events it caused, or throws a {@link PaymentError}. Charging
  * and refunding at the processor, loading and storing live in `application/`.
@@ -22,8 +22,13 @@ export type PaymentStatus = 'APPROVED' | 'DECLINED' | 'REFUNDED';
 export interface Payment {
   /** uuid. */
   id: string;
-  /** The rental paid for (unique: one payment per rental); also the aggregate id of its events. */
+  /** The rental paid for; also the aggregate id of its events. */
   rentalId: string;
+  /**
+   * The renewal paid for (rental's renewal id), or {@link RENT_CHARGE} for the rent's own charge.
+   * (rentalId, renewalId) is unique: one charge per rent and per renewal.
+   */
+  renewalId: string;
   customerId: string;
   /** Integer KRW. */
   amount: number;
@@ -45,9 +50,14 @@ export interface PaymentDecision {
   events: PaymentEvent[];
 }
 
-/** Command: pay the fee of a rental (from rental's saga, which vouches for the customer). */
+/** `renewalId` of a rent's own charge (the nil uuid): a charge that pays for no renewal. */
+export const RENT_CHARGE = '00000000-0000-0000-0000-000000000000';
+
+/** Command: pay the fee of a rental or of one of its renewals (from rental's sagas, which vouch for the customer). */
 export interface ApprovePayment {
   rentalId: string;
+  /** The renewal paid for; absent (or {@link RENT_CHARGE}) for the rent's own charge. */
+  renewalId?: string | undefined;
   customerId: string;
   /** Integer KRW. */
   amount: number;
@@ -58,7 +68,7 @@ export const VOID_REASON = 'voided: the rental could not be completed';
 
 /** The data every payment event carries. */
 function eventBase(p: Payment) {
-  return { paymentId: p.id, rentalId: p.rentalId, customerId: p.customerId, amount: p.amount };
+  return { paymentId: p.id, rentalId: p.rentalId, customerId: p.customerId, amount: p.amount, ...(p.renewalId !== RENT_CHARGE ? { renewalId: p.renewalId } : {}) };
 }
 
 /**
@@ -70,6 +80,7 @@ export function recordCharge(cmd: ApprovePayment & { paymentId: string; correlat
   const payment: Payment = {
     id: cmd.paymentId,
     rentalId: cmd.rentalId,
+    renewalId: cmd.renewalId ?? RENT_CHARGE,
     customerId: cmd.customerId,
     amount: cmd.amount,
     status: result.approved ? 'APPROVED' : 'DECLINED',
@@ -114,7 +125,7 @@ export function refund(payment: Payment, now: Date): PaymentDecision {
 }
 
 /**
- * Voids a rental whose saga failed before any payment was recorded: a DECLINED payment with
+ * Voids a rental (or one renewal of it: `renewalId`) whose saga failed before any payment was recorded: a DECLINED payment with
  * {@link VOID_REASON} and `PaymentDeclined`, so a late approval request finds it (see
  * {@link repeatApproval}) and can never charge. `amount` is the rental's fee (integer KRW).
  */
@@ -122,6 +133,7 @@ export function voidRental(cmd: ApprovePayment & { paymentId: string; correlatio
   const payment: Payment = {
     id: cmd.paymentId,
     rentalId: cmd.rentalId,
+    renewalId: cmd.renewalId ?? RENT_CHARGE,
     customerId: cmd.customerId,
     amount: cmd.amount,
     status: 'DECLINED',

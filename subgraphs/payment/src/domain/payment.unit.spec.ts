@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '@ebook/subgraph-kit/domain-error';
 import { ErrorCode } from '@ebook/subgraph-kit';
-import { isRefundable, recordCharge, refund, repeatApproval, VOID_REASON, voidRental, type Payment, type PaymentStatus } from './payment';
+import { RENT_CHARGE, isRefundable, recordCharge, refund, repeatApproval, VOID_REASON, voidRental, type Payment, type PaymentStatus } from './payment';
 import { PAYMENT_ERROR_CODES, PaymentError } from './errors';
 
 const rentalId = '44444444-4444-4444-8444-444444444444';
@@ -21,6 +21,7 @@ describe('recording a charge', () => {
     expect(payment).toEqual({
       id: paymentId,
       rentalId,
+      renewalId: RENT_CHARGE,
       customerId,
       amount: 1500,
       status: 'APPROVED',
@@ -95,6 +96,7 @@ describe('voiding a failed rental', () => {
     expect(payment).toEqual({
       id: paymentId,
       rentalId,
+      renewalId: RENT_CHARGE,
       customerId,
       amount: 1500,
       status: 'DECLINED',

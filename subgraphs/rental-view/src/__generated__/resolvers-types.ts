@@ -62,10 +62,13 @@ export type RentalStatus = {
   correlationId?: Maybe<Scalars['String']['output']>;
   customerId?: Maybe<Scalars['ID']['output']>;
   customerName?: Maybe<Scalars['String']['output']>;
+  /** ISO-8601 UTC; moved by each renewal. */
   dueAt?: Maybe<Scalars['String']['output']>;
   /** Integer KRW. */
   fee?: Maybe<Scalars['Int']['output']>;
   paymentStatus?: Maybe<PaymentState>;
+  /** How many times the loan was renewed (from RentalRenewed). */
+  renewals: Scalars['Int']['output'];
   rentalId: Scalars['ID']['output'];
   /** ISO-8601 UTC. */
   rentedAt?: Maybe<Scalars['String']['output']>;
@@ -190,6 +193,7 @@ export type RentalStatusResolvers<ContextType = BaseContext, ParentType extends 
   dueAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   fee?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   paymentStatus?: Resolver<Maybe<ResolversTypes['PaymentState']>, ParentType, ContextType>;
+  renewals?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   rentalId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   rentedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   returnedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;

@@ -11,6 +11,7 @@ import {
   RentalCanceled,
   RentalDueSoon,
   RentalExpired,
+  RentalRenewed,
   TOPICS,
   UserRegistered,
   eventMetrics,
@@ -100,6 +101,27 @@ describe('rental-view projection on Kafka and PostgreSQL', () => {
     const mine = await db.rentalStatus.findMany({ where: { customerId } });
     expect(mine).toHaveLength(1);
     expect(mine[0]).toMatchObject({ rentalId, status: 'EXPIRED', paymentStatus: 'APPROVED', dueAt: new Date(dueAt) });
+  });
+
+  it('RentalRenewed moves dueAt and counts the renewal; payment events of a renewal charge leave the rent payment status alone', async () => {
+    const [customerId, bookId, rentalId, paymentId, renewalId, renewalPaymentId] = [randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const dueAt = new Date(Date.now() + 14 * 86_400_000).toISOString();
+    const renewedDue = new Date(Date.now() + 28 * 86_400_000).toISOString();
+    await publish(
+      BookRented.create(rentalId, { rentalId, bookId, customerId, fee: 900, paymentId, rentedAt: new Date().toISOString(), dueAt }, cause),
+      RentalRenewed.create(
+        rentalId,
+        { rentalId, bookId, customerId, renewalId, renewals: 1, dueAt: renewedDue, fee: 900, paymentId: renewalPaymentId, renewedAt: new Date().toISOString() },
+        cause,
+      ),
+    );
+    // A refunded renewal charge (say, of an abandoned second renewal) is not the rent's payment.
+    const marker = PaymentRefunded.create(rentalId, { paymentId: randomUUID(), rentalId, customerId, amount: 900, refundedAt: new Date().toISOString(), renewalId: randomUUID() }, cause);
+    await publish(marker);
+    await eventually(async () => expect(await db.inboxEvent.count({ where: { consumer: group, eventId: marker.eventId } })).toBe(1));
+    await eventually(async () =>
+      expect(await db.rentalStatus.findUniqueOrThrow({ where: { rentalId } })).toMatchObject({ status: 'RENTED', paymentStatus: 'APPROVED', renewals: 1, dueAt: new Date(renewedDue) }),
+    );
   });
 
   it('a redelivered event has no second effect (inbox)', async () => {

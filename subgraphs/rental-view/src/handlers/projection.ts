@@ -13,6 +13,7 @@ interface RowPatch {
   dueAt?: Date;
   returnedAt?: Date;
   canceledAt?: Date;
+  renewals?: number;
 }
 
 /**
@@ -87,13 +88,22 @@ export const projectionHandlers: EventHandlers<ViewTx> = {
     const d = e.data;
     await applyToRental(tx, e, d.rentalId, { status: d.reason === 'PAYMENT_DECLINED' ? 'PAYMENT_DECLINED' : 'PAYMENT_FAILED', bookId: d.bookId, customerId: d.customerId, fee: d.fee });
   },
+  // A renewal moves the due date; `renewals` only grows (a renewal is applied once per number).
+  RentalRenewed: async (e, tx) => {
+    const d = e.data;
+    await applyToRental(tx, e, d.rentalId, { bookId: d.bookId, customerId: d.customerId, dueAt: new Date(d.dueAt), renewals: d.renewals });
+  },
+  // The row's paymentStatus is the rent's own payment: charges of renewals (renewalId set) are not projected.
   PaymentApproved: async (e, tx) => {
+    if (e.data.renewalId) return;
     await applyToRental(tx, e, e.data.rentalId, { paymentStatus: 'APPROVED', customerId: e.data.customerId, fee: e.data.amount });
   },
   PaymentDeclined: async (e, tx) => {
+    if (e.data.renewalId) return;
     await applyToRental(tx, e, e.data.rentalId, { paymentStatus: 'DECLINED', customerId: e.data.customerId, fee: e.data.amount });
   },
   PaymentRefunded: async (e, tx) => {
+    if (e.data.renewalId) return;
     await applyToRental(tx, e, e.data.rentalId, { paymentStatus: 'REFUNDED', customerId: e.data.customerId });
   },
 };

@@ -31,6 +31,15 @@ export type Mutation = {
    */
   cancelRental: Rental;
   /**
+   * Renews one's RENTED loan: dueAt + one loan period (LOAN_PERIOD), renewals + 1, the fee charged
+   * again. Errors: NOT_FOUND (also for another customer's rental), RENEWAL_NOT_ALLOWED
+   * (extensions.reason: LIMIT_REACHED with extensions.limit = MAX_RENEWALS, NOT_RENTED with
+   * extensions.status, OVERDUE, HOLDS_WAITING, IN_PROGRESS), PAYMENT_DECLINED, PAYMENT_UNAVAILABLE
+   * (extensions.retryAfter: seconds), INVALID_RENTAL_STATE (the loan changed meanwhile; any charge
+   * is refunded). A refusal or failed payment leaves the loan unchanged.
+   */
+  renewRental: Rental;
+  /**
    * Rents a book and pays its fee at once (customers). Errors: UNAUTHENTICATED, FORBIDDEN,
    * NOT_FOUND, LOAN_LIMIT_REACHED (extensions.limit: MAX_ACTIVE_RENTALS active loans held),
    * BOOK_NOT_AVAILABLE, ALREADY_RENTED, PAYMENT_DECLINED, PAYMENT_UNAVAILABLE
@@ -43,6 +52,11 @@ export type Mutation = {
 
 
 export type MutationCancelRentalArgs = {
+  rentalId: Scalars['ID']['input'];
+};
+
+
+export type MutationRenewRentalArgs = {
   rentalId: Scalars['ID']['input'];
 };
 
@@ -72,11 +86,13 @@ export type Rental = {
   __typename?: 'Rental';
   book: Book;
   canceledAt?: Maybe<Scalars['String']['output']>;
-  /** When it must be returned (rentedAt + loan period), ISO-8601 UTC; null until paid. */
+  /** When it must be returned (rentedAt + loan period, + one loan period per renewal), ISO-8601 UTC; null until paid. */
   dueAt?: Maybe<Scalars['String']['output']>;
-  /** Fee charged, integer KRW. */
+  /** Fee charged, integer KRW (charged again by each renewal). */
   fee: Scalars['Int']['output'];
   id: Scalars['ID']['output'];
+  /** How many times the loan was renewed (0 for a new loan; at most MAX_RENEWALS). */
+  renewals: Scalars['Int']['output'];
   /** When it was rented, ISO-8601 UTC. */
   rentedAt: Scalars['String']['output'];
   returnedAt?: Maybe<Scalars['String']['output']>;
@@ -247,6 +263,7 @@ export type BookResolvers<ContextType = BaseContext, ParentType extends Resolver
 
 export type MutationResolvers<ContextType = BaseContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   cancelRental?: Resolver<ResolversTypes['Rental'], ParentType, ContextType, RequireFields<MutationCancelRentalArgs, 'rentalId'>>;
+  renewRental?: Resolver<ResolversTypes['Rental'], ParentType, ContextType, RequireFields<MutationRenewRentalArgs, 'rentalId'>>;
   rentBook?: Resolver<ResolversTypes['Rental'], ParentType, ContextType, RequireFields<MutationRentBookArgs, 'bookId'>>;
   returnBook?: Resolver<ResolversTypes['Rental'], ParentType, ContextType, RequireFields<MutationReturnBookArgs, 'rentalId'>>;
 };
@@ -262,6 +279,7 @@ export type RentalResolvers<ContextType = BaseContext, ParentType extends Resolv
   dueAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   fee?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  renewals?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   rentedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   returnedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['RentalState'], ParentType, ContextType>;

@@ -59,7 +59,7 @@ export async function rentBook(deps: RentBookDeps, customer: RentingCustomer, bo
 }
 
 /** @throws RentalError PAYMENT_UNAVAILABLE with `retryAfter` while payment's circuit is open (nothing written). */
-function failFastWhileOpen(payments: PaymentProxy): void {
+export function failFastWhileOpen(payments: PaymentProxy): void {
   const openFor = payments.openForSeconds();
   if (openFor !== null) throw RentalErrors.paymentUnavailable(openFor);
 }

@@ -8,7 +8,11 @@ import type { RentalTx } from '../db';
  * `rental` atomically, and keeps the replica's held-copy counter in step with it.
  */
 
-/** The columns a decision writes. */
+/**
+ * The columns a decision writes. `renewals` and `pendingRenewalId` are left out: only the
+ * renewal steps write them ({@link applyRenewalStep}), under their own guard, so a concurrent
+ * cancel / return / schedule decision taken on an older read can never undo a renewal.
+ */
 function columnsOf(rental: Rental) {
   return {
     status: rental.status,
@@ -27,7 +31,15 @@ function columnsOf(rental: Rental) {
 /** Inserts a new rental. @throws Prisma P2002 when the customer already holds an active rental of the book (`activeKey`). */
 export async function insertRental(tx: RentalTx, rental: Rental): Promise<RentalRow> {
   return tx.rental.create({
-    data: { id: rental.id, bookId: rental.bookId, customerId: rental.customerId, correlationId: rental.correlationId, ...columnsOf(rental) },
+    data: {
+      id: rental.id,
+      bookId: rental.bookId,
+      customerId: rental.customerId,
+      correlationId: rental.correlationId,
+      renewals: rental.renewals,
+      pendingRenewalId: rental.pendingRenewalId,
+      ...columnsOf(rental),
+    },
   });
 }
 
@@ -47,6 +59,33 @@ export async function applyDecision(tx: RentalTx, before: Rental, decision: Rent
   if (!row) return null;
   if (holdsCopy(before.status) && !holdsCopy(decision.rental.status)) await freeCopy(tx, before.bookId);
   return row;
+}
+
+/**
+ * Applies a renewal step (`startRenewal`, `completeRenewal`, `abandonRenewal`) to the rental
+ * that was `before` — conditionally: only while the stored `status`, `dueAt`, `renewals` and
+ * `pendingRenewalId` are still those of `before` (for `abandonRenewal` on a loan that ended
+ * meanwhile, only `pendingRenewalId`: see `guard`), so two renewals never both start and a
+ * renewal never applies over a change it did not see. Writes `dueAt`, `dueSoonNotifiedAt`,
+ * `renewals`, `pendingRenewalId` (guard `'pending'`: `pendingRenewalId` only).
+ * @param guard `'whole'` (default): status, dueAt, renewals and pendingRenewalId must be
+ *   unchanged; `'pending'`: only pendingRenewalId.
+ * @returns the stored row, or null when the rental had changed meanwhile (nothing written).
+ */
+export async function applyRenewalStep(tx: RentalTx, before: Rental, decision: RentalDecision, guard: 'whole' | 'pending' = 'whole'): Promise<RentalRow | null> {
+  const where: Prisma.RentalWhereInput =
+    guard === 'whole'
+      ? { id: before.id, status: before.status, dueAt: before.dueAt, renewals: before.renewals, pendingRenewalId: before.pendingRenewalId }
+      : { id: before.id, pendingRenewalId: before.pendingRenewalId };
+  const after = decision.rental;
+  const [row] = await tx.rental.updateManyAndReturn({
+    where,
+    data:
+      guard === 'whole'
+        ? { dueAt: after.dueAt, dueSoonNotifiedAt: after.dueSoonNotifiedAt, renewals: after.renewals, pendingRenewalId: after.pendingRenewalId }
+        : { pendingRenewalId: after.pendingRenewalId },
+  });
+  return row ?? null;
 }
 
 /** Frees the copy held by a rental that ends (payment failure, cancel, return): held count − 1, never below 0. */

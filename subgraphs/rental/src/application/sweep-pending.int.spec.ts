@@ -4,7 +4,7 @@ import { unitOfWork } from '@ebook/events';
 import { createLogger, requireEnv } from '@ebook/subgraph-kit';
 import { createRentalDb } from '../db';
 import { activeKeyOf } from '../domain/rental';
-import { sweepStalePending } from './sweep-pending';
+import { sweepStalePending, sweepStaleRenewals } from './sweep-pending';
 
 const db = createRentalDb(requireEnv('RENTAL_DATABASE_URL'));
 const logger = createLogger('sweeper-int', 'silent');
@@ -47,5 +47,23 @@ describe('pending-payment sweeper on PostgreSQL', () => {
     await sweepStalePending(sweeper, 60_000, logger);
     expect((await db.rental.findUniqueOrThrow({ where: { id: rental.id } })).status).toBe('PENDING_PAYMENT');
     expect(await db.outboxEvent.count({ where: { aggregateId: rental.id } })).toBe(0);
+  });
+
+  it('abandons a stale pending renewal (its saga died): the loan unchanged but free to renew again, RentalRenewalFailed for payment', async () => {
+    const bookId = randomUUID();
+    const customerId = randomUUID();
+    const renewalId = randomUUID();
+    const dueAt = new Date(Date.now() + 86_400_000);
+    const rental = await db.rental.create({
+      data: { bookId, customerId, status: 'RENTED', fee: 700, activeKey: activeKeyOf(customerId, bookId), dueAt, pendingRenewalId: renewalId, correlationId: `corr-${randomUUID()}` },
+    });
+    await db.$executeRawUnsafe(`UPDATE rental SET "updatedAt" = now() - interval '2 minutes' WHERE id = $1::uuid`, rental.id);
+    expect(await sweepStaleRenewals(sweeper, 60_000, logger)).toBeGreaterThanOrEqual(1);
+    expect(await db.rental.findUniqueOrThrow({ where: { id: rental.id } })).toMatchObject({ status: 'RENTED', pendingRenewalId: null, renewals: 0, dueAt });
+    const events = await db.outboxEvent.findMany({ where: { aggregateId: rental.id } });
+    expect(events.map((e) => e.type)).toEqual(['RentalRenewalFailed']);
+    expect((events[0]!.envelope as { data: { renewalId: string; reason: string } }).data).toMatchObject({ renewalId, reason: 'NOT_APPLIED' });
+    await sweepStaleRenewals(sweeper, 60_000, logger);
+    expect(await db.outboxEvent.count({ where: { aggregateId: rental.id } })).toBe(1);
   });
 });

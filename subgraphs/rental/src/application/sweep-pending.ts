@@ -1,8 +1,9 @@
 import type { UnitOfWork } from '@ebook/events';
 import type { Logger } from '@ebook/subgraph-kit';
-import { expirePending, pendingStaleBefore } from '../domain/rental';
+import { abandonRenewal, expirePending, pendingStaleBefore } from '../domain/rental';
 import type { RentalDb, RentalTx } from '../db';
 import { endPending } from './rent-book';
+import { applyRenewalStep, envelopesOf } from './rental-store';
 
 /** What the sweeper needs: the database (to find stale rentals) and the unit of work (to end each). */
 export interface SweepDeps {
@@ -29,6 +30,37 @@ export async function sweepStalePending(deps: SweepDeps, staleAfterMs: number, l
     if (await endPending(deps.uow, rental, expirePending, { correlationId: rental.correlationId ?? `sweeper-${rental.id}` }, () => now)) {
       resolved += 1;
       logger.warn({ rentalId: rental.id, correlationId: rental.correlationId }, 'stale pending rental failed by the sweeper');
+    }
+  }
+  return resolved;
+}
+
+/**
+ * Resolves stale pending renewals — a renewal saga that died between reserving the renewal and
+ * applying or abandoning it: a rental whose `pendingRenewalId` is set and whose last change is
+ * older than `staleAfterMs` (ms) gets the aggregate's `abandonRenewal` (reason NOT_APPLIED): the
+ * pending mark is cleared (conditionally on it still being that renewal), the loan otherwise
+ * untouched, `RentalRenewalFailed` recorded — payment then refunds the renewal's charge if it was
+ * approved, or voids it so a late approval cannot charge. At most 100 per run.
+ * @returns how many pending renewals were abandoned.
+ */
+export async function sweepStaleRenewals(deps: SweepDeps, staleAfterMs: number, logger: Logger, now = new Date()): Promise<number> {
+  const stale = await deps.db.rental.findMany({
+    where: { pendingRenewalId: { not: null }, updatedAt: { lt: pendingStaleBefore(now, staleAfterMs) } },
+    take: 100,
+  });
+  let resolved = 0;
+  for (const rental of stale) {
+    const renewalId = rental.pendingRenewalId!;
+    const cause = { correlationId: rental.correlationId ?? `sweeper-${rental.id}` };
+    const abandoned = await deps.uow.run(async (tx) => {
+      const decision = abandonRenewal(rental, renewalId, 'NOT_APPLIED', now);
+      const row = await applyRenewalStep(tx, rental, decision, 'pending');
+      return row ? { result: true, events: envelopesOf(decision, cause, now) } : { result: false, events: [] };
+    });
+    if (abandoned) {
+      resolved += 1;
+      logger.warn({ rentalId: rental.id, renewalId }, 'stale pending renewal abandoned by the sweeper');
     }
   }
   return resolved;

@@ -69,6 +69,8 @@ describe('starting a rental', () => {
       expiredAt: null,
       dueSoonNotifiedAt: null,
       correlationId: 'corr-1',
+      renewals: 0,
+      pendingRenewalId: null,
     });
     expect(events).toEqual([]);
   });

@@ -12,10 +12,14 @@ export const RENTAL_ERROR_CODES = [
   'PAYMENT_UNAVAILABLE',
   'CANCEL_WINDOW_PASSED',
   'LOAN_LIMIT_REACHED',
+  'RENEWAL_NOT_ALLOWED',
 ] as const;
 
 /** One of {@link RENTAL_ERROR_CODES}. */
 export type RentalErrorCode = (typeof RENTAL_ERROR_CODES)[number];
+
+/** Why a renewal is refused (`extensions.reason` of `RENEWAL_NOT_ALLOWED`). */
+export type RenewalRefusal = 'LIMIT_REACHED' | 'NOT_RENTED' | 'OVERDUE' | 'HOLDS_WAITING' | 'IN_PROGRESS';
 
 /** A refusal of the rental context; clients get `extensions.code` = `code`. */
 export class RentalError extends DomainError<RentalErrorCode> {}
@@ -51,6 +55,13 @@ export const RentalErrors = {
   /** `LOAN_LIMIT_REACHED` (`extensions.limit`): the customer already holds `MAX_ACTIVE_RENTALS` active loans. */
   loanLimitReached: (limit: number) =>
     new RentalError('LOAN_LIMIT_REACHED', `You already have ${limit} active rentals, the most allowed; return one first`, { limit }),
+  /**
+   * `RENEWAL_NOT_ALLOWED` (`extensions.reason`, and `limit` / `status` where they apply): the loan
+   * cannot be renewed now; `message` says why (limit reached, not RENTED, overdue, someone
+   * waiting for the book, a renewal already in progress).
+   */
+  renewalNotAllowed: (reason: RenewalRefusal, message: string, extensions: Record<string, unknown> = {}) =>
+    new RentalError('RENEWAL_NOT_ALLOWED', message, { reason, ...extensions }),
   /** `BOOK_NOT_AVAILABLE`: every licensed copy is held by an active rental. */
   bookNotAvailable: () => new RentalError('BOOK_NOT_AVAILABLE', 'All licensed copies of this book are rented; try again later'),
   /** `ALREADY_RENTED`: the customer already has an active rental of this book. */

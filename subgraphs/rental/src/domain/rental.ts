@@ -10,7 +10,9 @@
  * startRental ─▶ PENDING_PAYMENT ─┬─ confirmPayment ─▶ RENTED ─┬─ cancel ─────▶ CANCELED   (within the cancel window)
  *                                 │                            ├─ returnBook ─▶ RETURNED
  *                                 │                            ├─ expire ─────▶ EXPIRED    (dueAt passed; no refund)
- *                                 │                            └─ noticeDueSoon (stays RENTED; once per loan)
+ *                                 │                            ├─ noticeDueSoon (stays RENTED; once per loan)
+ *                                 │                            └─ startRenewal ─▶ (RENTED, renewal pending) ─┬─ completeRenewal (dueAt + loan period, renewals + 1)
+ *                                 │                                                                          └─ abandonRenewal (unchanged; charge refunded/voided)
  *                                 ├─ failPayment ─▶ PAYMENT_DECLINED | PAYMENT_FAILED
  *                                 └─ expirePending ─▶ PAYMENT_FAILED
  * ```
@@ -28,7 +30,7 @@ export const DAY_MS = 24 * HOUR_MS;
 /**
  * The lending rules' parameters (all durations in ms, days of 24 h). Configured from the
  * environment by `config.ts` (`LOAN_PERIOD`, `CANCEL_WINDOW`, `DUE_SOON_NOTICE`,
- * `MAX_ACTIVE_RENTALS`).
+ * `MAX_ACTIVE_RENTALS`, `MAX_RENEWALS`).
  */
 export interface LendingPolicy {
   /** Loan period: `dueAt` = payment time + this (> 0). */
@@ -39,14 +41,17 @@ export interface LendingPolicy {
   dueSoonNoticeMs: number;
   /** Most active loans (PENDING_PAYMENT or RENTED) one customer may hold at once (≥ 1). */
   maxActiveRentals: number;
+  /** Most renewals of one loan (≥ 0; 0 = loans are never renewed). */
+  maxRenewals: number;
 }
 
-/** Defaults: 14 days' loan, 24 h to cancel, notice 1 day before due, 5 active loans. */
+/** Defaults: 14 days' loan, 24 h to cancel, notice 1 day before due, 5 active loans, 1 renewal. */
 export const DEFAULT_LENDING_POLICY: Readonly<LendingPolicy> = Object.freeze({
   loanPeriodMs: 14 * DAY_MS,
   cancelWindowMs: 24 * HOUR_MS,
   dueSoonNoticeMs: DAY_MS,
   maxActiveRentals: 5,
+  maxRenewals: 1,
 });
 
 /** States of the rental aggregate (mirrors `RentalState` in prisma/rental/schema.prisma). */
@@ -80,10 +85,19 @@ export interface Rental {
   dueSoonNotifiedAt: Date | null;
   /** The request that started the rental (carried by the sweeper's events). */
   correlationId: string | null;
+  /** Renewals applied so far (0 for a new loan); each extended `dueAt` by one loan period. */
+  renewals: number;
+  /**
+   * The renewal being paid for right now (uuid, also payment's idempotency key of its charge),
+   * or null: at most one renewal of a loan is in flight.
+   */
+  pendingRenewalId: string | null;
 }
 
 /** The domain events of the rental aggregate (payload types: `events/src/contracts/`). */
-export type RentalEvent = DomainEvent<'BookRented' | 'RentalCanceled' | 'BookReturned' | 'RentalPaymentFailed' | 'RentalExpired' | 'RentalDueSoon'>;
+export type RentalEvent = DomainEvent<
+  'BookRented' | 'RentalCanceled' | 'BookReturned' | 'RentalPaymentFailed' | 'RentalExpired' | 'RentalDueSoon' | 'RentalRenewed' | 'RentalRenewalFailed'
+>;
 
 /** What a decision returns: the rental's new state and the events to record with it (in order). */
 export interface RentalDecision {
@@ -160,6 +174,8 @@ export function startRental(cmd: StartRental, now: Date): RentalDecision {
       expiredAt: null,
       dueSoonNotifiedAt: null,
       correlationId: cmd.correlationId,
+      renewals: 0,
+      pendingRenewalId: null,
     },
     events: [],
   };
@@ -379,6 +395,119 @@ export function noticeDueSoon(rental: Rental, now: Date, dueSoonNoticeMs: number
       {
         type: 'RentalDueSoon',
         data: { rentalId: rental.id, bookId: rental.bookId, customerId: rental.customerId, dueAt: rental.dueAt!.toISOString(), notifiedAt: now.toISOString() },
+      },
+    ],
+  };
+}
+
+/** Command: the customer renews their loan (asks for one more loan period, paying the fee again). */
+export interface RenewCommand extends CustomerCommand {
+  /** {@link LendingPolicy.maxRenewals}: most renewals of one loan (≥ 0). */
+  maxRenewals: number;
+  /**
+   * Customers waiting for this book (holds). A loan is never renewed while someone waits for
+   * its book. Holds do not exist yet: the application passes 0 until they do.
+   */
+  holdsWaiting: number;
+}
+
+/**
+ * The renewal rules, checked in this order (ownership first, so another customer learns nothing):
+ * 1. another customer's rental → `NOT_FOUND` (the answer to an unknown id);
+ * 2. not RENTED (pending, canceled, returned, expired, never paid) → `RENEWAL_NOT_ALLOWED`
+ *    (`reason` NOT_RENTED, `status`) — RENEWAL_NOT_ALLOWED rather than INVALID_RENTAL_STATE,
+ *    so a client branches on one code for "cannot renew";
+ * 3. overdue (`dueAt` ≤ `now`, about to expire) → `RENEWAL_NOT_ALLOWED` (OVERDUE);
+ * 4. a renewal already in flight → `RENEWAL_NOT_ALLOWED` (IN_PROGRESS);
+ * 5. someone waiting for the book (`holdsWaiting` > 0) → `RENEWAL_NOT_ALLOWED` (HOLDS_WAITING);
+ * 6. `renewals` ≥ `maxRenewals` → `RENEWAL_NOT_ALLOWED` (LIMIT_REACHED, `limit`).
+ * @throws RentalError as above; returns nothing when the loan may be renewed.
+ */
+export function assertRenewable(rental: Rental, cmd: RenewCommand, now: Date): void {
+  if (rental.customerId !== cmd.customerId) throw RentalErrors.rentalNotFound();
+  if (rental.status !== 'RENTED')
+    throw RentalErrors.renewalNotAllowed('NOT_RENTED', `Only a rented loan can be renewed; this rental is ${rental.status}`, { status: rental.status });
+  if (isOverdue(rental, now)) throw RentalErrors.renewalNotAllowed('OVERDUE', 'This loan is past its due date and can no longer be renewed');
+  if (rental.pendingRenewalId !== null) throw RentalErrors.renewalNotAllowed('IN_PROGRESS', 'A renewal of this loan is already being paid for');
+  if (cmd.holdsWaiting > 0) throw RentalErrors.renewalNotAllowed('HOLDS_WAITING', 'Someone is waiting for this book, so the loan cannot be renewed');
+  if (rental.renewals >= cmd.maxRenewals)
+    throw RentalErrors.renewalNotAllowed('LIMIT_REACHED', `The renewal limit of this loan was reached (${cmd.maxRenewals} allowed)`, { limit: cmd.maxRenewals });
+}
+
+/**
+ * First step of a renewal: when {@link assertRenewable} allows it, the loan records
+ * `pendingRenewalId` = `renewalId` (uuid chosen by the caller; payment's idempotency key of the
+ * renewal's charge), so no second renewal starts while this one is paid for. Stays RENTED,
+ * `dueAt` unchanged, no event.
+ * @throws RentalError as {@link assertRenewable}.
+ */
+export function startRenewal(rental: Rental, cmd: RenewCommand & { renewalId: string }, now: Date): RentalDecision {
+  assertRenewable(rental, cmd, now);
+  return { rental: { ...rental, pendingRenewalId: cmd.renewalId }, events: [] };
+}
+
+/** Command: payment approved the fee of renewal `renewalId`. */
+export interface CompleteRenewal {
+  renewalId: string;
+  /** The approved payment (uuid). */
+  paymentId: string;
+  /** {@link LendingPolicy.loanPeriodMs}: loan period, ms (> 0). */
+  loanPeriodMs: number;
+}
+
+/**
+ * Payment approved the renewal's fee: the RENTED loan whose pending renewal is `renewalId` is
+ * extended — `dueAt` + `loanPeriodMs`, `renewals` + 1, `dueSoonNotifiedAt` cleared (the due-soon
+ * notice comes again before the new due date), pending renewal cleared; event `RentalRenewed`
+ * (fee = the loan's fee, integer KRW).
+ * @throws RentalError `RENEWAL_NOT_ALLOWED` (NOT_RENTED) when the loan ended meanwhile (canceled,
+ *   returned, expired), `INVALID_RENTAL_STATE` when `renewalId` is not its pending renewal.
+ *   @throws RangeError for a bad `loanPeriodMs`.
+ */
+export function completeRenewal(rental: Rental, cmd: CompleteRenewal, now: Date): RentalDecision {
+  if (rental.status !== 'RENTED')
+    throw RentalErrors.renewalNotAllowed('NOT_RENTED', `Only a rented loan can be renewed; this rental is ${rental.status}`, { status: rental.status });
+  if (rental.pendingRenewalId !== cmd.renewalId || rental.dueAt === null) throw RentalErrors.changedMeanwhile();
+  const dueAt = dueAtFor(rental.dueAt, cmd.loanPeriodMs);
+  const renewals = rental.renewals + 1;
+  return {
+    rental: { ...rental, dueAt, renewals, dueSoonNotifiedAt: null, pendingRenewalId: null },
+    events: [
+      {
+        type: 'RentalRenewed',
+        data: {
+          rentalId: rental.id,
+          customerId: rental.customerId,
+          bookId: rental.bookId,
+          renewalId: cmd.renewalId,
+          renewals,
+          dueAt: dueAt.toISOString(),
+          fee: rental.fee,
+          paymentId: cmd.paymentId,
+          renewedAt: now.toISOString(),
+        },
+      },
+    ],
+  };
+}
+
+/** Why a renewal was abandoned after its charge was asked for. */
+export type RenewalFailure = 'PAYMENT_DECLINED' | 'PAYMENT_UNAVAILABLE' | 'NOT_APPLIED';
+
+/**
+ * A renewal that will not be applied (payment declined or unreachable, or the loan changed
+ * before the renewal could be applied): the loan is left as it was — only its pending renewal
+ * is cleared when it is `renewalId` —; event `RentalRenewalFailed`, on which payment refunds an
+ * approved charge of `renewalId` or voids it, so no charge stays without its renewal.
+ * Allowed in any status (the loan may have ended meanwhile).
+ */
+export function abandonRenewal(rental: Rental, renewalId: string, reason: RenewalFailure, now: Date): RentalDecision {
+  return {
+    rental: rental.pendingRenewalId === renewalId ? { ...rental, pendingRenewalId: null } : rental,
+    events: [
+      {
+        type: 'RentalRenewalFailed',
+        data: { rentalId: rental.id, customerId: rental.customerId, bookId: rental.bookId, renewalId, fee: rental.fee, reason, failedAt: now.toISOString() },
       },
     ],
   };

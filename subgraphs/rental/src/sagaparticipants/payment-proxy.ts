@@ -20,6 +20,8 @@ import type { Logger, ServiceTokenSource } from '@ebook/subgraph-kit';
 /** What the rent saga asks payment for. */
 export interface ApprovePaymentRequest {
   rentalId: string;
+  /** A renewal's charge: the renewal id (payment's key together with rentalId); absent for the rent's own charge. */
+  renewalId?: string;
   customerId: string;
   /** Integer KRW. */
   amount: number;
@@ -219,7 +221,7 @@ export class HttpPaymentProxy implements PaymentProxy {
     try {
       const body = await this.policy.execute(async ({ signal }) => {
         const token = await this.tokens.token();
-        const request: ApprovePaymentRequestBody = { rentalId: req.rentalId, customerId: req.customerId, amount: req.amount };
+        const request: ApprovePaymentRequestBody = { rentalId: req.rentalId, customerId: req.customerId, amount: req.amount, ...(req.renewalId ? { renewalId: req.renewalId } : {}) };
         const res = await fetch(`${this.baseUrl}${contract.path}`, {
           method: contract.method,
           signal,
