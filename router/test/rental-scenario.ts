@@ -2,9 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { expect, vi } from 'vitest';
 import { GatewayClient, gql } from './graphql-client';
 
-/** Retries `check` until it stops throwing (eventual consistency of events), up to `timeoutMs` (vitest's `vi.waitFor`). */
-export function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
-  return vi.waitFor(check, { timeout: timeoutMs, interval: 200 });
+/**
+ * Retries `check` every `intervalMs` until it stops throwing (eventual consistency of events), up
+ * to `timeoutMs` (vitest's `vi.waitFor`).
+ */
+export function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000, intervalMs = 200): Promise<T> {
+  return vi.waitFor(check, { timeout: timeoutMs, interval: intervalMs });
 }
 
 const LOGIN = gql`
