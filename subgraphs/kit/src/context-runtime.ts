@@ -93,6 +93,8 @@ export interface ContextServiceOptions {
  * Starts one bounded context: its consumers, its outbox relay and its subgraph server,
  * all sharing one database client. Stops in reverse: server, consumers, relay, pool.
  * Readiness (`/health/ready`) checks the database.
+ * @throws what the server's start throws (e.g. the port is taken), after stopping the consumers,
+ * the relay and the pool it had started.
  */
 export async function startContext<TContext extends BaseContext>(opts: ContextRuntimeOptions<TContext>): Promise<ContextService> {
   const logger = opts.platform.logger.child({ context: opts.name });
@@ -109,17 +111,26 @@ export async function startContext<TContext extends BaseContext>(opts: ContextRu
     ),
   );
   relay.start();
-  const server = await startSubgraph<TContext>({
-    name: opts.name,
-    port: opts.port,
-    typeDefs: opts.typeDefs,
-    resolvers: opts.resolvers,
-    verifier: opts.platform.verifier,
-    logger,
-    context: (base) => opts.context(base, relay),
-    readiness: { database: async () => { await opts.db.$queryRawUnsafe('SELECT 1'); }, ...opts.readiness },
-    ...(opts.routes ? { routes: (app: express.Express) => opts.routes!(app, relay, logger) } : {}),
-  });
+  let server: Awaited<ReturnType<typeof startSubgraph<TContext>>>;
+  try {
+    server = await startSubgraph<TContext>({
+      name: opts.name,
+      port: opts.port,
+      typeDefs: opts.typeDefs,
+      resolvers: opts.resolvers,
+      verifier: opts.platform.verifier,
+      logger,
+      context: (base) => opts.context(base, relay),
+      readiness: { database: async () => { await opts.db.$queryRawUnsafe('SELECT 1'); }, ...opts.readiness },
+      ...(opts.routes ? { routes: (app: express.Express) => opts.routes!(app, relay, logger) } : {}),
+    });
+  } catch (err) {
+    // E.g. the port is taken: what already runs must not outlive the failed start.
+    await Promise.allSettled(subscriptions.map((s) => s.stop()));
+    await relay.stop();
+    await opts.db.$disconnect();
+    throw err;
+  }
   const jobs = startPeriodicJobs(opts.jobs ?? [], relay, logger);
   return {
     name: opts.name,
