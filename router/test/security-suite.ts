@@ -282,10 +282,10 @@ export function securitySuite(target: () => SecurityTarget): void {
 
   describe("IDOR: Mallory (a customer) on Alice's rental, through the gateway and on the subgraphs' ports", () => {
     const idor: [attack: string, where: 'gateway' | 'user' | 'rental' | 'rental-view' | 'payment', run: (base: string) => Promise<Reply>, expected: (r: Reply) => void][] = [
-      ['cancelRental(another customer\'s rental)', 'gateway', (b) => post(b, CANCEL, { id: aliceRental }, { token: mallory.token }), (r) => expect(codeOf(r)).toBe('FORBIDDEN')],
-      ['cancelRental(another customer\'s rental)', 'rental', (b) => post(b, CANCEL, { id: aliceRental }, { token: mallory.token }), (r) => expect(codeOf(r)).toBe('FORBIDDEN')],
-      ['returnBook(another customer\'s rental)', 'gateway', (b) => post(b, RETURN, { id: aliceRental }, { token: mallory.token }), (r) => expect(codeOf(r)).toBe('FORBIDDEN')],
-      ['returnBook(another customer\'s rental)', 'rental', (b) => post(b, RETURN, { id: aliceRental }, { token: mallory.token }), (r) => expect(codeOf(r)).toBe('FORBIDDEN')],
+      ['cancelRental(another customer\'s rental)', 'gateway', (b) => post(b, CANCEL, { id: aliceRental }, { token: mallory.token }), (r) => expect(codeOf(r)).toBe('NOT_FOUND')],
+      ['cancelRental(another customer\'s rental)', 'rental', (b) => post(b, CANCEL, { id: aliceRental }, { token: mallory.token }), (r) => expect(codeOf(r)).toBe('NOT_FOUND')],
+      ['returnBook(another customer\'s rental)', 'gateway', (b) => post(b, RETURN, { id: aliceRental }, { token: mallory.token }), (r) => expect(codeOf(r)).toBe('NOT_FOUND')],
+      ['returnBook(another customer\'s rental)', 'rental', (b) => post(b, RETURN, { id: aliceRental }, { token: mallory.token }), (r) => expect(codeOf(r)).toBe('NOT_FOUND')],
       ['rentalStatus(another customer\'s rental)', 'gateway', (b) => post(b, RENTAL_STATUS, { id: aliceRental }, { token: mallory.token }), (r) => expect([r.errors, r.data.rentalStatus]).toEqual([undefined, null])],
       ['rentalStatus(another customer\'s rental)', 'rental-view', (b) => post(b, RENTAL_STATUS, { id: aliceRental }, { token: mallory.token }), (r) => expect([r.errors, r.data.rentalStatus]).toEqual([undefined, null])],
       ['rental(id) of another customer', 'gateway', (b) => post(b, RENTAL, { id: aliceRental }, { token: mallory.token }), (r) => expect([r.errors, r.data.rental]).toEqual([undefined, null])],

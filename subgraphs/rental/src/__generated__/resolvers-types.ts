@@ -26,7 +26,7 @@ export type Mutation = {
   __typename?: 'Mutation';
   /**
    * Cancels one's RENTED rental within the cancel window (CANCEL_WINDOW after rentedAt); the
-   * payment is refunded. Errors: NOT_FOUND, FORBIDDEN, INVALID_RENTAL_STATE, CANCEL_WINDOW_PASSED
+   * payment is refunded. Errors: NOT_FOUND (also for another customer's rental), INVALID_RENTAL_STATE, CANCEL_WINDOW_PASSED
    * (extensions.cancelableUntil; return the book instead).
    */
   cancelRental: Rental;
@@ -46,7 +46,7 @@ export type Mutation = {
    * (extensions.retryAfter: seconds).
    */
   rentBook: Rental;
-  /** Returns one's RENTED book. Errors: NOT_FOUND, FORBIDDEN, INVALID_RENTAL_STATE. */
+  /** Returns one's RENTED book. Errors: NOT_FOUND (also for another customer's rental), INVALID_RENTAL_STATE. */
   returnBook: Rental;
 };
 

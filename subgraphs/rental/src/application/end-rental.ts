@@ -22,7 +22,7 @@ export interface EndRentalDeps {
  * in `domain/rental.ts`), then in the same transaction applies the decision conditionally on
  * the status it was taken on (two concurrent requests cannot both end it), frees the copy and
  * records `RentalCanceled` (payment refunds on it) or `BookReturned`. A refusal writes nothing.
- * @throws RentalError NOT_FOUND, FORBIDDEN (another customer's rental), INVALID_RENTAL_STATE,
+ * @throws RentalError NOT_FOUND (unknown id, or another customer's rental: the same answer), INVALID_RENTAL_STATE,
  *   CANCEL_WINDOW_PASSED (cancel later than `policy.cancelWindowMs` after `rentedAt`).
  */
 export async function endRental(deps: EndRentalDeps, customerId: string, rentalId: string, ending: RentalEnding, cause: Causation): Promise<Rental> {

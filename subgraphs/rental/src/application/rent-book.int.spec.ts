@@ -241,10 +241,10 @@ describe('endRental on PostgreSQL', () => {
     expect(await outboxTypes(rental.id)).toEqual(['BookRented', 'BookReturned']);
   });
 
-  it("another customer's rental → FORBIDDEN, nothing changes", async () => {
+  it("another customer's rental → NOT_FOUND (as an unknown id), nothing changes", async () => {
     const { bookId, rental } = await rented();
     const err = await refusal(endRental(ending, randomUUID(), rental.id, 'cancel', cause));
-    expect(err.code).toBe('FORBIDDEN');
+    expect(err.code).toBe('NOT_FOUND');
     expect((await db.rental.findUniqueOrThrow({ where: { id: rental.id } })).status).toBe('RENTED');
     expect(await activeRentals(bookId)).toBe(1);
     expect(await outboxTypes(rental.id)).toEqual(['BookRented']);

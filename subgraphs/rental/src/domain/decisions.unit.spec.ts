@@ -183,18 +183,18 @@ describe('cancel', () => {
   });
 
   it('ownership and state are checked before the window', () => {
-    expect(refusal(() => cancel(rented(), { ...aliceCancels, customerId: mallory }, t2)).code).toBe('FORBIDDEN');
+    expect(refusal(() => cancel(rented(), { ...aliceCancels, customerId: mallory }, t2)).code).toBe('NOT_FOUND');
     expect(refusal(() => cancel(inStatus('RETURNED'), aliceCancels, t2)).code).toBe('INVALID_RENTAL_STATE');
   });
 
-  it("another customer's rental cannot be canceled: FORBIDDEN", () => {
+  it("another customer's rental cannot be canceled: NOT_FOUND, the answer to an unknown id", () => {
     const err = refusal(() => cancel(rented(), { ...aliceCancels, customerId: mallory }, t2));
-    expect(err.code).toBe('FORBIDDEN');
-    expect(err.message).toBe('This rental belongs to another customer');
+    expect(err.code).toBe('NOT_FOUND');
+    expect(err.message).toBe('No such rental');
   });
 
   it("ownership is checked before state: another customer learns nothing of a canceled rental's status", () => {
-    expect(refusal(() => cancel(inStatus('RETURNED'), { ...aliceCancels, customerId: mallory }, t2)).code).toBe('FORBIDDEN');
+    expect(refusal(() => cancel(inStatus('RETURNED'), { ...aliceCancels, customerId: mallory }, t2)).code).toBe('NOT_FOUND');
   });
 
   it.each(except('RENTED'))('a %s rental cannot be canceled: INVALID_RENTAL_STATE with its status', (status) => {
@@ -212,8 +212,8 @@ describe('return', () => {
     expect(events).toEqual([{ type: 'BookReturned', data: { rentalId, bookId, customerId: alice, returnedAt: t2.toISOString() } }]);
   });
 
-  it("another customer's rental cannot be returned: FORBIDDEN", () => {
-    expect(refusal(() => returnBook(rented(), { customerId: mallory }, t2)).code).toBe('FORBIDDEN');
+  it("another customer's rental cannot be returned: NOT_FOUND, the answer to an unknown id", () => {
+    expect(refusal(() => returnBook(rented(), { customerId: mallory }, t2)).code).toBe('NOT_FOUND');
   });
 
   it('a canceled rental cannot be returned: INVALID_RENTAL_STATE', () => {

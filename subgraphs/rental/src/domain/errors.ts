@@ -33,8 +33,11 @@ export const RentalErrors = {
   rentalNotFound: () => new RentalError('NOT_FOUND', 'No such rental'),
   /** `NOT_FOUND`: the book is not in rental's replica of the catalog (or the id is not a uuid). */
   bookNotFound: () => new RentalError('NOT_FOUND', 'No such book'),
-  /** `FORBIDDEN`: a customer acted on another customer's rental. */
-  notYourRental: () => new RentalError('FORBIDDEN', 'This rental belongs to another customer'),
+  /**
+   * `NOT_FOUND`: a customer acted on another customer's rental — the very answer to an unknown id,
+   * so rental ids cannot be probed (the rule of the kit's `ownedOrManaged`).
+   */
+  notYourRental: () => new RentalError('NOT_FOUND', 'No such rental'),
   /** `INVALID_RENTAL_STATE` (`extensions.status`): the command is not allowed in the rental's status. */
   invalidState: (action: string, status: RentalStatus) =>
     new RentalError('INVALID_RENTAL_STATE', `Cannot ${action} a rental that is ${status}`, { status }),

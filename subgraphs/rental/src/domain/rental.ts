@@ -291,7 +291,7 @@ export function cancelWindowEnd(rentedAt: Date, cancelWindowMs: number): Date {
  * The customer cancels their RENTED rental within the cancel window (`now` ≤ `rentedAt` +
  * `cancelWindowMs`): CANCELED at `now`, copy released; event `RentalCanceled` (payment
  * refunds the fee on it). After the window the loan can only be returned (no refund).
- * @throws RentalError `FORBIDDEN` (another customer's rental), `INVALID_RENTAL_STATE` (not RENTED;
+ * @throws RentalError `NOT_FOUND` (another customer's rental: the answer to an unknown id), `INVALID_RENTAL_STATE` (not RENTED;
  *   `extensions.status`), `CANCEL_WINDOW_PASSED` (`extensions.cancelableUntil`, ISO-8601) — checked in that order.
  */
 export function cancel(rental: Rental, cmd: CancelCommand, now: Date): RentalDecision {
@@ -312,7 +312,7 @@ export function cancel(rental: Rental, cmd: CancelCommand, now: Date): RentalDec
 /**
  * The customer returns the book of their RENTED rental: RETURNED at `now`, copy released;
  * event `BookReturned`.
- * @throws RentalError `FORBIDDEN` (another customer's rental), `INVALID_RENTAL_STATE` (not RENTED; `extensions.status`).
+ * @throws RentalError `NOT_FOUND` (another customer's rental: the answer to an unknown id), `INVALID_RENTAL_STATE` (not RENTED; `extensions.status`).
  */
 export function returnBook(rental: Rental, cmd: CustomerCommand, now: Date): RentalDecision {
   assertOwnRentedRental(rental, cmd, 'return');
