@@ -17,6 +17,8 @@ export interface Customer {
 /** What the fault tests do through the gateway, as users would. */
 export class Actors {
   readonly api: GatewayClient;
+  /** Ids of the customers {@link customer} registered, oldest first (a scenario counts only its own). */
+  readonly customerIds: string[] = [];
   private managerToken: string | undefined;
 
   constructor(gatewayUrl: string) {
@@ -48,6 +50,7 @@ export class Actors {
       input: { name: `Customer ${email.slice(2, 8)}`, email, phone: '010-7777-0000', password: 'fault-password' },
     });
     const token = (await this.api.run(LOGIN, { e: email, p: 'fault-password' })).login.accessToken as string;
+    this.customerIds.push(registerCustomer.id as string);
     return { id: registerCustomer.id as string, token };
   }
 

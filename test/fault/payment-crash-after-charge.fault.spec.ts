@@ -23,7 +23,6 @@ const CRASH_ENTRY = 'test/fault/payment-crash-after-charge.ts';
 let stack: ProcessStack;
 let actors: Actors;
 /** Every customer this suite created: the last check looks at their rentals only. */
-const customerIds: string[] = [];
 
 /** Rental's settings for "its retry outlasts payment's restart" (backoff 50–500 ms per try). */
 const PATIENT_RENTAL = { PAYMENT_RETRIES: '120', PAYMENT_BREAKER_THRESHOLD: '1000', PAYMENT_TIMEOUT_MS: '2000' };
@@ -34,12 +33,6 @@ beforeAll(async () => {
   stack = await ProcessStack.create({ basePort: 4720, env: { rental: PATIENT_RENTAL } });
   await stack.startAll();
   actors = new Actors(stack.gatewayUrl);
-  const customer = actors.customer.bind(actors);
-  actors.customer = async () => {
-    const c = await customer();
-    customerIds.push(c.id);
-    return c;
-  };
 });
 
 afterAll(async () => {
@@ -134,7 +127,7 @@ describe('payment killed between the processor charge and recording the payment'
   });
 
   it('across both: every charge standing on the books has a RENTED rental with an APPROVED payment; none was charged twice', async () => {
-    const ours = (await sql<{ id: string }>('RENTAL_DATABASE_URL', 'SELECT id FROM rental WHERE "customerId" = ANY($1::uuid[])', [customerIds])).map((r) => r.id);
+    const ours = (await sql<{ id: string }>('RENTAL_DATABASE_URL', 'SELECT id FROM rental WHERE "customerId" = ANY($1::uuid[])', [actors.customerIds])).map((r) => r.id);
     const books = await sql<{ key: string; attempts: number; standing: boolean }>(
       'PAYMENT_DATABASE_URL',
       `SELECT "idempotencyKey" AS key, attempts, approved AND "refundedAt" IS NULL AS standing FROM processor_charge WHERE "idempotencyKey" = ANY($1::text[])`,

@@ -13,7 +13,6 @@ import { closeLedger, report, sql, viewLedger } from './ledger';
 let stack: ProcessStack;
 let actors: Actors;
 /** Every customer this suite created: the invariant check looks at their rentals and payments. */
-const customerIds: string[] = [];
 
 beforeAll(async () => {
   stack = await ProcessStack.create({
@@ -22,12 +21,6 @@ beforeAll(async () => {
   });
   await stack.startAll();
   actors = new Actors(stack.gatewayUrl);
-  const customer = actors.customer.bind(actors);
-  actors.customer = async () => {
-    const c = await customer();
-    customerIds.push(c.id);
-    return c;
-  };
 });
 
 afterAll(async () => {
@@ -146,8 +139,8 @@ describe('rent saga and payment circuit breaker under faults', () => {
   it('no charge without a rental and no rental without a charge, across everything above', async () => {
     await vi.waitFor(
       async () => {
-        const approved = await sql<{ rentalId: string }>('PAYMENT_DATABASE_URL', `SELECT "rentalId" FROM payment WHERE status = 'APPROVED' AND "customerId" = ANY($1::uuid[])`, [customerIds]);
-        const rentals = await sql<{ id: string }>('RENTAL_DATABASE_URL', `SELECT id FROM rental WHERE status IN ('RENTED', 'RETURNED') AND "customerId" = ANY($1::uuid[])`, [customerIds]);
+        const approved = await sql<{ rentalId: string }>('PAYMENT_DATABASE_URL', `SELECT "rentalId" FROM payment WHERE status = 'APPROVED' AND "customerId" = ANY($1::uuid[])`, [actors.customerIds]);
+        const rentals = await sql<{ id: string }>('RENTAL_DATABASE_URL', `SELECT id FROM rental WHERE status IN ('RENTED', 'RETURNED') AND "customerId" = ANY($1::uuid[])`, [actors.customerIds]);
         expect(approved.map((p) => p.rentalId).sort()).toEqual(rentals.map((r) => r.id).sort());
         expect(rentals.length).toBeGreaterThanOrEqual(2);
       },

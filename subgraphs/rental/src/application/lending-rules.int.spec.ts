@@ -7,6 +7,7 @@ import { DEFAULT_LENDING_POLICY, type LendingPolicy } from '../domain/rental';
 import type { PaymentProxy } from '../sagaparticipants/payment-proxy';
 import { rentBook, type RentBookDeps } from './rent-book';
 import { endRental } from './end-rental';
+import { refusal } from '@ebook/subgraph-kit/testing';
 
 // Pool of 12: the concurrent rents below really run on separate connections.
 const db = createRentalDb(requireEnv('RENTAL_DATABASE_URL'), 12);
@@ -40,14 +41,6 @@ async function newBook(licensedCopies = 1): Promise<string> {
 const activeRentals = async (bookId: string) => (await db.bookReplica.findUniqueOrThrow({ where: { bookId } })).activeRentals;
 const outboxTypes = async (rentalId: string) => (await db.outboxEvent.findMany({ where: { aggregateId: rentalId }, orderBy: { seq: 'asc' } })).map((e) => e.type);
 
-async function refusal(p: Promise<unknown>): Promise<DomainError> {
-  const err = await p.then(
-    () => expect.fail('expected a refusal'),
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(DomainError);
-  return err as DomainError;
-}
 
 describe('cancel window on PostgreSQL (controllable clock)', () => {
   it('a cancel within CANCEL_WINDOW of rentedAt refunds (CANCELED, RentalCanceled); the same a second later than the window is refused', async () => {

@@ -15,6 +15,7 @@ import { DEFAULT_LENDING_POLICY, type LendingPolicy } from '../domain/rental';
 import { rentBook } from './rent-book';
 import { endRental } from './end-rental';
 import { renewRental } from './renew-rental';
+import { refusal } from '@ebook/subgraph-kit/testing';
 
 const db = createRentalDb(requireEnv('RENTAL_DATABASE_URL'), 10);
 const payDb = createPaymentDb(requireEnv('PAYMENT_DATABASE_URL'));
@@ -63,14 +64,6 @@ const stored = (id: string) => db.rental.findUniqueOrThrow({ where: { id } });
 const outboxTypes = async (id: string) => (await db.outboxEvent.findMany({ where: { aggregateId: id }, orderBy: { seq: 'asc' } })).map((e) => e.type);
 const renewalCharges = (rentalId: string) => payDb.payment.findMany({ where: { rentalId, NOT: { renewalId: RENT_CHARGE } } });
 
-async function refusal(p: Promise<unknown>): Promise<DomainError> {
-  const err = await p.then(
-    () => expect.fail('expected a refusal'),
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(DomainError);
-  return err as DomainError;
-}
 
 afterAll(async () => {
   await db.$disconnect();

@@ -15,6 +15,7 @@ import {
 import { DEFAULT_LENDING_POLICY } from '../domain/rental';
 import { rentBook, type RentBookDeps } from './rent-book';
 import { endRental } from './end-rental';
+import { refusal } from '@ebook/subgraph-kit/testing';
 
 const db = createRentalDb(requireEnv('RENTAL_DATABASE_URL'), 10);
 const logger = createLogger('rent-book-int', 'silent');
@@ -74,15 +75,6 @@ const outboxTypes = async (rentalId: string) => (await outboxOf(rentalId)).map((
 /** Outbox rows about `bookId`, whatever the rental. */
 const outboxAboutBook = (bookId: string) => db.outboxEvent.count({ where: { envelope: { path: ['data', 'bookId'], equals: bookId } } });
 
-/** The refusal of `p` as a DomainError (fails when `p` resolves). */
-async function refusal(p: Promise<unknown>): Promise<DomainError> {
-  const err = await p.then(
-    () => expect.fail('expected a refusal'),
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(DomainError);
-  return err as DomainError;
-}
 
 afterAll(() => db.$disconnect());
 
