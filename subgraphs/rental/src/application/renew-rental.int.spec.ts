@@ -11,7 +11,8 @@ import { onRentalRenewalFailed } from '../../../payment/src/handlers/on-rental-r
 import { RENT_CHARGE } from '../../../payment/src/domain/payment';
 import { createRentalDb } from '../db';
 import type { ApprovePaymentRequest, PaymentProxy, PaymentOutcome } from '../sagaparticipants/payment-proxy';
-import { DEFAULT_LENDING_POLICY, type LendingPolicy } from '../domain/rental';
+import { cancel, DEFAULT_LENDING_POLICY, type LendingPolicy } from '../domain/rental';
+import { applyDecision } from './rental-store';
 import { rentBook } from './rent-book';
 import { endRental } from './end-rental';
 import { renewRental } from './renew-rental';
@@ -86,6 +87,16 @@ describe('renewRental on PostgreSQL (payment approval on its own database)', () 
     expect(charges).toHaveLength(1);
     expect(charges[0]).toMatchObject({ status: 'APPROVED', amount: 1200, customerId });
     expect(event.data).toMatchObject({ renewals: 1, fee: 1200, dueAt: renewed.dueAt!.toISOString(), paymentId: charges[0]!.id, renewalId: charges[0]!.renewalId });
+  });
+
+  it('a cancel decided on a read taken before a renewal committed does not put the old dueAt back', async () => {
+    const { rental, customerId } = await loan();
+    const renewed = await renewRental(deps(new InProcessPayments(approving)), customerId, rental.id, cause);
+    // The cancel read the loan before the renewal (`rental`), and writes after it.
+    const decision = cancel(rental, { customerId, cancelWindowMs: DAY_MS }, new Date(rental.rentedAt!.getTime() + 1000));
+    const written = await db.$transaction((tx) => applyDecision(tx, rental, decision));
+    expect(written).toMatchObject({ status: 'CANCELED', renewals: 1 });
+    expect(written!.dueAt!.getTime()).toBe(renewed.dueAt!.getTime());
   });
 
   it('the second renewal with MAX_RENEWALS 1 is refused RENEWAL_NOT_ALLOWED: nothing changes, nothing charged', async () => {

@@ -43,10 +43,26 @@ export async function insertRental(tx: RentalTx, rental: Rental): Promise<Rental
   });
 }
 
+/** Equal column values (dates by instant). */
+const sameValue = (a: unknown, b: unknown) => (a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b);
+
+/**
+ * The columns a decision changed (`status` always, as the guarded one), so a decision taken on
+ * an older read writes only what it decided — never back a column another command changed since
+ * (e.g. the `dueAt` of a renewal that committed between a cancel's read and its write).
+ */
+function changedColumns(before: Rental, after: Rental) {
+  const old = columnsOf(before);
+  return Object.fromEntries(
+    Object.entries(columnsOf(after)).filter(([column, value]) => column === 'status' || !sameValue(value, old[column as keyof typeof old])),
+  ) as Partial<ReturnType<typeof columnsOf>>;
+}
+
 /**
  * Applies `decision` to the rental that was `before` — conditionally: only while the stored
  * status is still `before.status`, so of two concurrent commands on one rental only one
- * applies. When the rental stops holding a copy, the copy is freed in the same transaction.
+ * applies — writing only the columns the decision changed. When the rental stops holding a copy,
+ * the copy is freed in the same transaction.
  * `alsoWhere` adds conditions (e.g. `dueSoonNotifiedAt: null` for a once-only notice that keeps
  * the status).
  * @returns the stored row, or null when the rental had changed meanwhile (nothing written).
@@ -54,7 +70,7 @@ export async function insertRental(tx: RentalTx, rental: Rental): Promise<Rental
 export async function applyDecision(tx: RentalTx, before: Rental, decision: RentalDecision, alsoWhere: Prisma.RentalWhereInput = {}): Promise<RentalRow | null> {
   const [row] = await tx.rental.updateManyAndReturn({
     where: { ...alsoWhere, id: before.id, status: before.status },
-    data: columnsOf(decision.rental),
+    data: changedColumns(before, decision.rental),
   });
   if (!row) return null;
   if (holdsCopy(before.status) && !holdsCopy(decision.rental.status)) await freeCopy(tx, before.bookId);
