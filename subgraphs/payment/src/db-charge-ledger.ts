@@ -10,12 +10,9 @@ export class DbChargeLedger implements ChargeLedger {
   constructor(private readonly db: PaymentDb) {}
 
   async repeat(idempotencyKey: string): Promise<ChargeRecord | null> {
-    try {
-      return await this.db.processorCharge.update({ where: { idempotencyKey }, data: { attempts: { increment: 1 } } });
-    } catch (err) {
-      if ((err as { code?: string }).code === 'P2025') return null; // no row for the key
-      throw err;
-    }
+    // One statement, no exception for the usual case of a new key (no row: nothing returned).
+    const [record] = await this.db.processorCharge.updateManyAndReturn({ where: { idempotencyKey }, data: { attempts: { increment: 1 } } });
+    return record ?? null;
   }
 
   async recordFirst(record: Omit<ChargeRecord, 'attempts' | 'refundedAt'>): Promise<ChargeRecord> {

@@ -6,19 +6,8 @@ import { internalPaymentRoutes } from './internal-api';
 import { refundHandlers } from './handlers/refund-handlers';
 import type { PaymentProcessor } from './domain/payment-processor';
 
-export * from './api/approve-payment-contract';
-export {
-  InMemoryChargeLedger,
-  SimulatedPaymentProcessor,
-  simulatedProcessorFromEnv,
-  type ChargeLedger,
-  type ChargeRecord,
-  type ChargeRequest,
-  type ChargeResult,
-  type PaymentProcessor,
-} from './domain/payment-processor';
+export { SimulatedPaymentProcessor, simulatedProcessorFromEnv, type PaymentProcessor } from './domain/payment-processor';
 export { DbChargeLedger } from './db-charge-ledger';
-export type { PaymentDb } from './db';
 
 /** Settings of the payment context: database `PAYMENT_DATABASE_URL`, port `PORT` (default 4004), and: */
 export interface PaymentServiceOptions extends ContextServiceOptions {

@@ -3,7 +3,8 @@ import type { Causation, UnitOfWork } from '@ebook/events';
 import type { Payment } from '../generated/prisma/client';
 import type { PaymentTx } from '../db';
 import type { PaymentProcessor } from '../domain/payment-processor';
-import { isRefundable, refund, RENT_CHARGE, voidRental } from '../domain/payment';
+import { chargeOf, isRefundable, refund, RENT_CHARGE, voidRental } from '../domain/payment';
+import { chargeKey } from './approve-payment';
 import { envelopesOf, insertPayment, updatePayment } from './payment-store';
 
 /** What refunds and compensations need. */
@@ -16,13 +17,7 @@ export interface RefundDeps {
 /** Refunds `payment` when the aggregate allows it (APPROVED): processor first, then REFUNDED + `PaymentRefunded`. */
 async function refundIfApproved(tx: PaymentTx, processor: PaymentProcessor, payment: Payment, cause: Causation) {
   if (!isRefundable(payment)) return { result: payment, events: [] };
-  await processor.refund({
-    paymentId: payment.id,
-    rentalId: payment.rentalId,
-    renewalId: payment.renewalId === RENT_CHARGE ? undefined : payment.renewalId,
-    customerId: payment.customerId,
-    amount: payment.amount,
-  });
+  await processor.refund(chargeOf(payment));
   return recordRefund(tx, payment, cause);
 }
 
@@ -74,8 +69,9 @@ export interface FailedRental {
  */
 export async function compensateFailedRental(deps: RefundDeps, rental: FailedRental, cause: Causation): Promise<Payment> {
   return deps.uow.run(async (tx) => {
-    const existing = await tx.payment.findUnique({ where: { rentalId_renewalId: { rentalId: rental.rentalId, renewalId: rental.renewalId ?? RENT_CHARGE } } });
+    const existing = await tx.payment.findUnique({ where: chargeKey(rental) });
     if (existing) return refundIfApproved(tx, deps.processor, existing, cause);
+    const now = new Date();
     const decision = voidRental({
       paymentId: randomUUID(),
       rentalId: rental.rentalId,
@@ -83,8 +79,8 @@ export async function compensateFailedRental(deps: RefundDeps, rental: FailedRen
       customerId: rental.customerId,
       amount: rental.fee,
       correlationId: cause.correlationId,
-    });
-    await deps.processor.refund({ paymentId: decision.payment.id, rentalId: rental.rentalId, renewalId: rental.renewalId, customerId: rental.customerId, amount: rental.fee });
-    return { result: await insertPayment(tx, decision.payment), events: envelopesOf(decision, cause) };
+    }, now);
+    await deps.processor.refund(chargeOf(decision.payment));
+    return { result: await insertPayment(tx, decision.payment), events: envelopesOf(decision, cause, now) };
   });
 }

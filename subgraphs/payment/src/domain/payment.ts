@@ -13,7 +13,7 @@
  */
 import type { DomainEvent } from '@ebook/events';
 import { PaymentErrors } from './errors';
-import type { ChargeResult } from './payment-processor';
+import type { ChargeRequest, ChargeResult } from './payment-processor';
 
 /** States of the payment aggregate (mirrors `PaymentState` in prisma/payment/schema.prisma). */
 export type PaymentStatus = 'APPROVED' | 'DECLINED' | 'REFUNDED';
@@ -67,9 +67,12 @@ export interface ApprovePayment {
 export const VOID_REASON = 'voided: the rental could not be completed';
 
 /** The data every payment event carries. */
-function eventBase(p: Payment) {
+/** The charge `p` records, as the processor knows it (`renewalId` only for a renewal's charge) — also its events' common fields. */
+export function chargeOf(p: Payment): ChargeRequest & { paymentId: string; renewalId?: string } {
   return { paymentId: p.id, rentalId: p.rentalId, customerId: p.customerId, amount: p.amount, ...(p.renewalId !== RENT_CHARGE ? { renewalId: p.renewalId } : {}) };
 }
+
+const eventBase = chargeOf;
 
 /**
  * Records the processor's answer to a first charge of a rental: APPROVED at `now` with
@@ -125,22 +128,11 @@ export function refund(payment: Payment, now: Date): PaymentDecision {
 }
 
 /**
- * Voids a rental (or one renewal of it: `renewalId`) whose saga failed before any payment was recorded: a DECLINED payment with
- * {@link VOID_REASON} and `PaymentDeclined`, so a late approval request finds it (see
- * {@link repeatApproval}) and can never charge. `amount` is the rental's fee (integer KRW).
+ * Voids a rental (or one renewal of it: `renewalId`) whose saga failed before any payment was
+ * recorded: the charge recorded as declined with {@link VOID_REASON} (`PaymentDeclined`), so a
+ * late approval request finds it (see {@link repeatApproval}) and can never charge. `amount` is
+ * the rental's fee (integer KRW).
  */
-export function voidRental(cmd: ApprovePayment & { paymentId: string; correlationId: string }): PaymentDecision {
-  const payment: Payment = {
-    id: cmd.paymentId,
-    rentalId: cmd.rentalId,
-    renewalId: cmd.renewalId ?? RENT_CHARGE,
-    customerId: cmd.customerId,
-    amount: cmd.amount,
-    status: 'DECLINED',
-    declineReason: VOID_REASON,
-    approvedAt: null,
-    refundedAt: null,
-    correlationId: cmd.correlationId,
-  };
-  return { payment, events: [{ type: 'PaymentDeclined', data: { ...eventBase(payment), reason: VOID_REASON } }] };
+export function voidRental(cmd: ApprovePayment & { paymentId: string; correlationId: string }, now: Date): PaymentDecision {
+  return recordCharge(cmd, { approved: false, reason: VOID_REASON }, now);
 }

@@ -92,7 +92,7 @@ describe('refund', () => {
 
 describe('voiding a failed rental', () => {
   it('a failed rental without payment gets a DECLINED "voided" payment of its fee, with PaymentDeclined', () => {
-    const { payment, events } = voidRental(charge);
+    const { payment, events } = voidRental(charge, t0);
     expect(payment).toEqual({
       id: paymentId,
       rentalId,
@@ -109,7 +109,7 @@ describe('voiding a failed rental', () => {
   });
 
   it('a late approval request of a voided rental gets the voided payment: it can never charge', () => {
-    const voided = voidRental(charge).payment;
+    const voided = voidRental(charge, t0).payment;
     expect(repeatApproval(voided, request)).toMatchObject({ status: 'DECLINED', declineReason: expect.stringMatching(/voided/) });
   });
 });

@@ -17,16 +17,12 @@ import { Gauge, register } from 'prom-client';
 import { approvePaymentContract as contract, type ApprovePaymentRequestBody } from '@ebook/payment/api';
 import type { Logger, ServiceTokenSource } from '@ebook/subgraph-kit';
 
-/** What the rent saga asks payment for. */
-export interface ApprovePaymentRequest {
-  rentalId: string;
-  /** A renewal's charge: the renewal id (payment's key together with rentalId); absent for the rent's own charge. */
-  renewalId?: string;
-  customerId: string;
-  /** Integer KRW. */
-  amount: number;
-  correlationId: string;
-}
+/**
+ * What the rent and renewal sagas ask payment for: the body of payment's approve contract
+ * (`rentalId`, `customerId`, `amount` in integer KRW, `renewalId` for a renewal's charge) and the
+ * correlation id sent in its header.
+ */
+export type ApprovePaymentRequest = ApprovePaymentRequestBody & { correlationId: string };
 
 /** Outcome of a payment approval, after the resilience policy. */
 export type PaymentOutcome =
@@ -191,26 +187,22 @@ export class HttpPaymentProxy implements PaymentProxy {
   }
 
   async admit<T>(saga: () => Promise<T>): Promise<T> {
-    // The deadline aborts a saga still waiting: cockatiel skips an aborted queued task when its
-    // turn comes (TaskCancelledError) instead of running it; a saga already running is unaffected.
+    // The deadline aborts a saga still waiting: the caller is refused at once, and cockatiel skips
+    // the aborted task when its turn comes; a saga that started has cleared the timer.
     const deadline = new AbortController();
-    let started = false;
-    const timer = setTimeout(() => {
-      if (!started) deadline.abort();
-    }, this.opts.maxQueueWaitMs);
+    const timer = setTimeout(() => deadline.abort(), this.opts.maxQueueWaitMs);
     try {
       return await new Promise<T>((resolve, reject) => {
         deadline.signal.addEventListener('abort', () => reject(new SagaRejected()), { once: true });
         this.sagaBulkhead
           .execute(() => {
-            started = true;
             clearTimeout(timer);
             return saga();
           }, deadline.signal)
           .then(resolve, reject);
       });
     } catch (err) {
-      if (err instanceof BulkheadRejectedError || err instanceof TaskCancelledError) throw new SagaRejected();
+      if (err instanceof BulkheadRejectedError) throw new SagaRejected();
       throw err;
     } finally {
       clearTimeout(timer);
@@ -219,16 +211,16 @@ export class HttpPaymentProxy implements PaymentProxy {
 
   async approve(req: ApprovePaymentRequest): Promise<PaymentOutcome> {
     try {
+      const { correlationId, ...request } = req;
       const body = await this.policy.execute(async ({ signal }) => {
         const token = await this.tokens.token();
-        const request: ApprovePaymentRequestBody = { rentalId: req.rentalId, customerId: req.customerId, amount: req.amount, ...(req.renewalId ? { renewalId: req.renewalId } : {}) };
         const res = await fetch(`${this.baseUrl}${contract.path}`, {
           method: contract.method,
           signal,
           headers: {
             'content-type': 'application/json',
             authorization: `Bearer ${token}`,
-            [contract.correlationHeader]: req.correlationId,
+            [contract.correlationHeader]: correlationId,
           },
           body: JSON.stringify(request),
         });
