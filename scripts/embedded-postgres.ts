@@ -22,13 +22,10 @@ import type { ContextName } from '../prisma/contexts';
 interface Binaries {
   initdb: string;
   pg_ctl: string;
-  postgres: string;
 }
 
 /** A running embedded server. */
 export interface EmbeddedPostgres {
-  /** TCP port on 127.0.0.1. */
-  port: number;
   /** Whether this start created the cluster (first start). */
   initialised: boolean;
   /** Stops the server (fast shutdown: open sessions are ended) and waits until it is gone. */
@@ -164,5 +161,5 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, conte
     await stop().catch(() => undefined);
     throw err;
   }
-  return { port, initialised, stop };
+  return { initialised, stop };
 }

@@ -10,7 +10,7 @@ export * from './bus/event-bus';
 export { KafkaEventBus, type KafkaEventBusOptions } from './bus/kafka-event-bus';
 export { EmbeddedEventBus } from './bus/embedded-event-bus';
 export { appendToOutbox } from './outbox/outbox';
-export { unitOfWork, inTransaction, joinTransaction, type UnitOfWork, type Outcome, type RelayWaker } from './outbox/unit-of-work';
+export { unitOfWork, joinTransaction, type UnitOfWork, type Outcome, type RelayWaker } from './outbox/unit-of-work';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox/relay';
 export { startIdempotentConsumer, DEAD_LETTER_SUFFIX, type EventHandlers, type IdempotentConsumerOptions } from './inbox/idempotent-consumer';
 export { eventMetrics } from './metrics';

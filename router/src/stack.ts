@@ -26,8 +26,6 @@ export interface StackOptions {
   paymentPolicy?: Partial<PaymentPolicyOptions>;
   /** Lending rules of the rental context (loan period, cancel window, notice, limit); unset: its defaults. */
   lending?: Partial<LendingPolicy>;
-  /** DB pool size of each context (default `DB_POOL_SIZE`, else 10). */
-  dbPoolSize?: number;
   playground?: boolean;
   /** Login throttling of the user context (unset fields: `LOGIN_*` variables, then defaults). */
   loginThrottle?: Partial<LoginThrottleOptions>;
@@ -78,22 +76,20 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         refreshTokenTtlSeconds: 14 * 24 * 3600,
       },
       ...(o.seedManager ? { seedManager: o.seedManager } : {}),
-      ...(o.dbPoolSize ? { dbPoolSize: o.dbPoolSize } : {}),
       ...(o.loginThrottle ? { loginThrottle: o.loginThrottle } : {}),
     });
     started.push(user);
     const trust = { issuer: o.jwt.issuer, audience: o.jwt.audience, jwksUrl: new URL(`${user.url}/.well-known/jwks.json`) };
     const verifier = new TokenVerifier({ issuer: trust.issuer, audience: trust.audience, jwks: trust.jwksUrl });
     const platform: Platform = { bus: o.bus, logger: o.logger, verifier };
-    const pool = o.dbPoolSize ? { dbPoolSize: o.dbPoolSize } : {};
-    const payment = await startPaymentService({ platform, databaseUrl: o.databaseUrls.payment, port: o.ports.payment, processor: o.paymentProcessor, ...pool });
+    const payment = await startPaymentService({ platform, databaseUrl: o.databaseUrls.payment, port: o.ports.payment, processor: o.paymentProcessor });
     started.push(payment);
-    const bookManagement = await startBookManagementService({ platform, databaseUrl: o.databaseUrls['book-management'], port: o.ports['book-management'], seed: o.seedCatalog ?? false, ...pool });
+    const bookManagement = await startBookManagementService({ platform, databaseUrl: o.databaseUrls['book-management'], port: o.ports['book-management'], seed: o.seedCatalog ?? false });
     started.push(bookManagement);
     // The read model and rental are independent of each other: both catch up on the catalog's
     // events at once (the larger share of a first start's time).
     const [viewStart, rentalStart] = await Promise.allSettled([
-      startRentalViewService({ platform, databaseUrl: o.databaseUrls['rental-view'], port: o.ports['rental-view'], ...pool }).then((s) => (started.push(s), s)),
+      startRentalViewService({ platform, databaseUrl: o.databaseUrls['rental-view'], port: o.ports['rental-view'] }).then((s) => (started.push(s), s)),
       startRentalService({
         platform,
         databaseUrl: o.databaseUrls.rental,
@@ -108,7 +104,6 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         }),
         ...(o.paymentPolicy ? { paymentPolicy: o.paymentPolicy } : {}),
         ...(o.lending ? { lending: o.lending } : {}),
-        ...pool,
       }).then((s) => (started.push(s), s)),
     ]);
     // Both settled (a failure of one never leaves the other starting unseen by the cleanup below).

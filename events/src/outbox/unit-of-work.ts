@@ -48,11 +48,6 @@ export function unitOfWork<Tx extends SqlExecutor>(db: TransactionalDb<Tx>, rela
   };
 }
 
-/** Runs one unit of work: `unitOfWork(db, relay).run(work)`. */
-export function inTransaction<Tx extends SqlExecutor, R>(db: TransactionalDb<Tx>, relay: RelayWaker, work: (tx: Tx) => Promise<Outcome<R>>): Promise<R> {
-  return unitOfWork(db, relay).run(work);
-}
-
 /**
  * A unit of work inside a transaction someone else owns — an event handler's, which the
  * idempotent consumer opened to record the event in its inbox: the body runs on `tx` and its

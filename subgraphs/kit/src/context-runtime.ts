@@ -111,6 +111,15 @@ export async function startContext<TContext extends BaseContext>(opts: ContextRu
     ),
   );
   relay.start();
+  /** Consumers, relay, pool: what runs beside the server, stopped after it (or when it cannot start). */
+  const stopBackground = async () => {
+    logger.debug('stopping consumers');
+    await Promise.allSettled(subscriptions.map((s) => s.stop()));
+    logger.debug('stopping relay');
+    await relay.stop();
+    logger.debug('closing database pool');
+    await opts.db.$disconnect();
+  };
   let server: Awaited<ReturnType<typeof startSubgraph<TContext>>>;
   try {
     server = await startSubgraph<TContext>({
@@ -126,9 +135,7 @@ export async function startContext<TContext extends BaseContext>(opts: ContextRu
     });
   } catch (err) {
     // E.g. the port is taken: what already runs must not outlive the failed start.
-    await Promise.allSettled(subscriptions.map((s) => s.stop()));
-    await relay.stop();
-    await opts.db.$disconnect();
+    await stopBackground();
     throw err;
   }
   const jobs = startPeriodicJobs(opts.jobs ?? [], relay, logger);
@@ -140,12 +147,7 @@ export async function startContext<TContext extends BaseContext>(opts: ContextRu
       jobs.stop();
       logger.debug('stopping server');
       await server.stop();
-      logger.debug('stopping consumers');
-      await Promise.allSettled(subscriptions.map((s) => s.stop()));
-      logger.debug('stopping relay');
-      await relay.stop();
-      logger.debug('closing database pool');
-      await opts.db.$disconnect();
+      await stopBackground();
     },
   };
 }

@@ -1,16 +1,14 @@
 /** The part of a rate-limiter-flexible limiter this helper uses (structural: the kit does not depend on it). */
 export interface PointLimiter {
   consume(key: string, points?: number): Promise<unknown>;
-  reward(key: string, points?: number): Promise<unknown>;
 }
 
 /**
  * Takes one point from `limiter` for `key`.
  * @returns null when allowed, else the seconds to wait (≥ 1, for `retryAfter` / `Retry-After`).
- * With `giveBack`, a refused attempt does not count against the caller.
  * @throws whatever the limiter throws that is not a refusal (a store error).
  */
-export async function takePoint(limiter: PointLimiter | null, key: string, { giveBack = false } = {}): Promise<number | null> {
+export async function takePoint(limiter: PointLimiter | null, key: string): Promise<number | null> {
   if (!limiter) return null;
   try {
     await limiter.consume(key);
@@ -18,7 +16,6 @@ export async function takePoint(limiter: PointLimiter | null, key: string, { giv
   } catch (rejection) {
     const msBeforeNext = (rejection as { msBeforeNext?: unknown } | null)?.msBeforeNext;
     if (typeof msBeforeNext !== 'number') throw rejection;
-    if (giveBack) await limiter.reward(key, 1);
     return Math.max(1, Math.ceil(msBeforeNext / 1000));
   }
 }

@@ -37,7 +37,7 @@ export const RentalErrors = {
    * `NOT_FOUND`: a customer acted on another customer's rental — the very answer to an unknown id,
    * so rental ids cannot be probed (the rule of the kit's `ownedOrManaged`).
    */
-  notYourRental: () => new RentalError('NOT_FOUND', 'No such rental'),
+  notYourRental: () => RentalErrors.rentalNotFound(),
   /** `INVALID_RENTAL_STATE` (`extensions.status`): the command is not allowed in the rental's status. */
   invalidState: (action: string, status: RentalStatus) =>
     new RentalError('INVALID_RENTAL_STATE', `Cannot ${action} a rental that is ${status}`, { status }),
