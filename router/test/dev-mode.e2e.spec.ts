@@ -70,16 +70,16 @@ async function ctrlC(dev: DevProcess): Promise<void> {
   await Promise.all(closed);
 }
 
-/**
- * Kills a `pnpm dev` that is still running (a failed test), and the PostgreSQL server it left
- * behind: the server runs in its own session, beyond the reach of the process group.
- */
 /** The exit code of `pnpm` itself (null when a signal ended it). */
 function exitCode(dev: DevProcess): Promise<number | null> {
   if (dev.proc.exitCode !== null || dev.proc.signalCode !== null) return Promise.resolve(dev.proc.exitCode);
   return new Promise((resolve) => dev.proc.once('exit', (code) => resolve(code)));
 }
 
+/**
+ * Kills a `pnpm dev` that is still running (a failed test), and the PostgreSQL server it left
+ * behind: the server runs in its own session, beyond the reach of the process group.
+ */
 function kill(dev: DevProcess | undefined): void {
   if (dev && dev.proc.exitCode === null && dev.proc.signalCode === null) {
     try {
