@@ -158,6 +158,74 @@ export const RentalRenewalFailed = defineEvent({
   }),
 });
 
+/** The hold aggregate's identity on each of its events: the hold, its book and its customer (uuids). */
+const holdOf = { holdId: uuid, bookId: uuid, customerId: uuid };
+
+/**
+ * A customer placed a hold on a book none of whose copies was available (rental). `position` is
+ * the hold's 1-based place in the book's queue when placed, `queueLength` the queue's length
+ * with it (WAITING and SUSPENDED holds); `autoRent`: rent and pay by itself when a copy is
+ * offered. Consumed by notification.
+ */
+export const HoldPlaced = defineEvent({
+  type: 'HoldPlaced',
+  version: 1,
+  topic: TOPICS.rental,
+  data: z.object({ ...holdOf, autoRent: z.boolean(), position: z.number().int().positive(), queueLength: z.number().int().positive(), placedAt: isoDate }),
+});
+
+/** A WAITING hold was suspended by its customer: it keeps its place but is skipped when a copy frees (rental). */
+export const HoldSuspended = defineEvent({
+  type: 'HoldSuspended',
+  version: 1,
+  topic: TOPICS.rental,
+  data: z.object({ ...holdOf, suspendedAt: isoDate }),
+});
+
+/** A SUSPENDED hold was resumed by its customer: WAITING again, at its old place (rental). */
+export const HoldResumed = defineEvent({
+  type: 'HoldResumed',
+  version: 1,
+  topic: TOPICS.rental,
+  data: z.object({ ...holdOf, resumedAt: isoDate }),
+});
+
+/** A hold was canceled by its customer; a copy reserved for it goes to the next in line (rental). */
+export const HoldCanceled = defineEvent({
+  type: 'HoldCanceled',
+  version: 1,
+  topic: TOPICS.rental,
+  data: z.object({ ...holdOf, canceledAt: isoDate }),
+});
+
+/**
+ * A copy freed and was reserved for this hold, first WAITING in line (rental): the customer may
+ * rent it until `readyUntil` (= `readyAt` + `HOLD_OFFER_PERIOD`). With `autoRent` the rental
+ * service rents it for them at once. Consumed by notification ("hold ready").
+ */
+export const HoldReady = defineEvent({
+  type: 'HoldReady',
+  version: 1,
+  topic: TOPICS.rental,
+  data: z.object({ ...holdOf, autoRent: z.boolean(), readyAt: isoDate, readyUntil: isoDate }),
+});
+
+/** The customer rented the copy reserved for their READY hold; `rentalId` is the paid loan (rental). */
+export const HoldFulfilled = defineEvent({
+  type: 'HoldFulfilled',
+  version: 1,
+  topic: TOPICS.rental,
+  data: z.object({ ...holdOf, rentalId: uuid, fulfilledAt: isoDate }),
+});
+
+/** A READY hold's offer was not taken by `readyUntil`: EXPIRED, the copy goes to the next in line (rental). */
+export const HoldExpired = defineEvent({
+  type: 'HoldExpired',
+  version: 1,
+  topic: TOPICS.rental,
+  data: z.object({ ...holdOf, readyUntil: isoDate, expiredAt: isoDate }),
+});
+
 /** Optional on payment events: the renewal a charge pays for (absent for the rent's own charge). */
 const renewalOf = { renewalId: uuid.optional() };
 
@@ -197,6 +265,13 @@ export const CONTRACTS = {
   RentalDueSoon,
   RentalRenewed,
   RentalRenewalFailed,
+  HoldPlaced,
+  HoldSuspended,
+  HoldResumed,
+  HoldCanceled,
+  HoldReady,
+  HoldFulfilled,
+  HoldExpired,
   PaymentApproved,
   PaymentDeclined,
   PaymentRefunded,
