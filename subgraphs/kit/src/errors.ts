@@ -26,6 +26,14 @@ export const ErrorCode = {
    * says which; nothing changes and nothing is charged.
    */
   RENEWAL_NOT_ALLOWED: 'RENEWAL_NOT_ALLOWED',
+  /** `placeHold` while a copy of the book is available: rent it instead; nothing written. */
+  COPIES_AVAILABLE: 'COPIES_AVAILABLE',
+  /** `placeHold` while the customer already has an active hold (WAITING, SUSPENDED, READY) on the book. */
+  ALREADY_ON_HOLD: 'ALREADY_ON_HOLD',
+  /** `placeHold` while the customer holds `MAX_HOLDS` active holds (`extensions.limit`). */
+  HOLD_LIMIT_REACHED: 'HOLD_LIMIT_REACHED',
+  /** A hold command not allowed in the hold's status (`extensions.status`), e.g. suspending a READY hold. */
+  INVALID_HOLD_STATE: 'INVALID_HOLD_STATE',
   /** Too many requests (gateway per-IP / per-user limits): HTTP 429, `extensions.retryAfter` (s) + `Retry-After`. */
   RATE_LIMITED: 'RATE_LIMITED',
   /**

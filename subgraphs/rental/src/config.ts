@@ -9,6 +9,8 @@
  * | `DUE_SOON_NOTICE` | `P1D` | ISO-8601 duration before `dueAt` when `RentalDueSoon` is announced (`PT0S` = never) |
  * | `MAX_ACTIVE_RENTALS` | `5` | active loans (PENDING_PAYMENT or RENTED) per customer |
  * | `MAX_RENEWALS` | `1` | renewals of one loan (a whole number ≥ 0; `0` = never renewed) |
+ * | `HOLD_OFFER_PERIOD` | `P3D` | ISO-8601 duration a copy freed for a hold stays reserved for its customer (READY until) |
+ * | `MAX_HOLDS` | `10` | active holds (WAITING, SUSPENDED, READY) per customer |
  *
  * Durations are parsed by `tinyduration` (syntax only) and turned into milliseconds here with
  * fixed units: a week is 7 days, a day is 24 hours (no calendar, no time zone, no daylight
@@ -84,18 +86,22 @@ function nonNegativeIntEnv(env: NodeJS.ProcessEnv, variable: string): number | u
  * {@link DEFAULT_LENDING_POLICY}. `LOAN_PERIOD` wins over the older `LOAN_PERIOD_DAYS`.
  * @returns durations in ms.
  * @throws ConfigError naming the first bad variable: malformed, negative, years/months, a zero
- *   `LOAN_PERIOD`, a non-integer or zero `LOAN_PERIOD_DAYS` / `MAX_ACTIVE_RENTALS`, a non-integer
+ *   `LOAN_PERIOD` or `HOLD_OFFER_PERIOD`, a non-integer or zero `LOAN_PERIOD_DAYS` / `MAX_ACTIVE_RENTALS` / `MAX_HOLDS`, a non-integer
  *   or negative `MAX_RENEWALS`.
  */
 export function lendingPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): LendingPolicy {
   const loanPeriodDays = positiveIntEnv(env, 'LOAN_PERIOD_DAYS');
   const loanPeriodMs = durationEnv(env, 'LOAN_PERIOD') ?? (loanPeriodDays !== undefined ? loanPeriodDays * DAY_MS : DEFAULT_LENDING_POLICY.loanPeriodMs);
   if (loanPeriodMs < 1) throw new ConfigError('LOAN_PERIOD', 'must be longer than zero');
+  const holdOfferPeriodMs = durationEnv(env, 'HOLD_OFFER_PERIOD') ?? DEFAULT_LENDING_POLICY.holdOfferPeriodMs;
+  if (holdOfferPeriodMs < 1) throw new ConfigError('HOLD_OFFER_PERIOD', 'must be longer than zero');
   return {
     loanPeriodMs,
     cancelWindowMs: durationEnv(env, 'CANCEL_WINDOW') ?? DEFAULT_LENDING_POLICY.cancelWindowMs,
     dueSoonNoticeMs: durationEnv(env, 'DUE_SOON_NOTICE') ?? DEFAULT_LENDING_POLICY.dueSoonNoticeMs,
     maxActiveRentals: positiveIntEnv(env, 'MAX_ACTIVE_RENTALS') ?? DEFAULT_LENDING_POLICY.maxActiveRentals,
     maxRenewals: nonNegativeIntEnv(env, 'MAX_RENEWALS') ?? DEFAULT_LENDING_POLICY.maxRenewals,
+    holdOfferPeriodMs,
+    maxHolds: positiveIntEnv(env, 'MAX_HOLDS') ?? DEFAULT_LENDING_POLICY.maxHolds,
   };
 }

@@ -6,8 +6,20 @@ const H = 3600 * S;
 const D = 24 * H;
 
 describe('lending configuration from the environment', () => {
-  it('defaults: 14 days to read, 24 h to cancel, a notice 1 day before due, 5 active loans, 1 renewal', () => {
-    expect(lendingPolicyFromEnv({})).toEqual({ loanPeriodMs: 14 * D, cancelWindowMs: 24 * H, dueSoonNoticeMs: D, maxActiveRentals: 5, maxRenewals: 1 });
+  it('defaults: 14 days to read, 24 h to cancel, a notice 1 day before due, 5 active loans, 1 renewal, offers held 3 days, 10 holds', () => {
+    expect(lendingPolicyFromEnv({})).toEqual({
+      loanPeriodMs: 14 * D,
+      cancelWindowMs: 24 * H,
+      dueSoonNoticeMs: D,
+      maxActiveRentals: 5,
+      maxRenewals: 1,
+      holdOfferPeriodMs: 3 * D,
+      maxHolds: 10,
+    });
+  });
+
+  it('HOLD_OFFER_PERIOD (ISO-8601) and MAX_HOLDS', () => {
+    expect(lendingPolicyFromEnv({ HOLD_OFFER_PERIOD: 'PT4S', MAX_HOLDS: '2' })).toMatchObject({ holdOfferPeriodMs: 4 * S, maxHolds: 2 });
   });
 
   it('MAX_RENEWALS: a whole number ≥ 0 (0 = loans are never renewed)', () => {
@@ -23,6 +35,8 @@ describe('lending configuration from the environment', () => {
       dueSoonNoticeMs: 3 * S,
       maxActiveRentals: 2,
       maxRenewals: 1,
+      holdOfferPeriodMs: 3 * D,
+      maxHolds: 10,
     });
     expect(lendingPolicyFromEnv({ LOAN_PERIOD: 'P1W', CANCEL_WINDOW: 'P1DT12H', DUE_SOON_NOTICE: 'PT0S' })).toMatchObject({
       loanPeriodMs: 7 * D,
@@ -48,6 +62,9 @@ describe('lending configuration from the environment', () => {
     ['LOAN_PERIOD_DAYS', 'x', /LOAN_PERIOD_DAYS/],
     ['MAX_RENEWALS', '-1', /MAX_RENEWALS: "-1" is not a whole number ≥ 0/],
     ['MAX_RENEWALS', 'one', /MAX_RENEWALS/],
+    ['HOLD_OFFER_PERIOD', 'PT0S', /HOLD_OFFER_PERIOD: must be longer than zero/],
+    ['HOLD_OFFER_PERIOD', 'soon', /HOLD_OFFER_PERIOD: "soon" is not an ISO-8601 duration/],
+    ['MAX_HOLDS', '0', /MAX_HOLDS: "0" is not a whole number ≥ 1/],
   ])('refuses %s=%s at start-up with an error naming the variable', (variable, value, message) => {
     const attempt = () => lendingPolicyFromEnv({ [variable]: value });
     expect(attempt).toThrow(ConfigError);

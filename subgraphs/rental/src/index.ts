@@ -73,7 +73,7 @@ export async function startRentalService(opts: RentalServiceOptions): Promise<Co
         name: 'stale pending rentals and renewals sweeper',
         everyMs: Math.max(1_000, Math.min(15_000, Math.floor(staleAfterMs / 4))),
         run: async (relay, log) => {
-          const deps = { db, uow: unitOfWork(db, relay) };
+          const deps = { db, uow: unitOfWork(db, relay), policy };
           await sweepStalePending(deps, staleAfterMs, log);
           await sweepStaleRenewals(deps, staleAfterMs, log);
         },

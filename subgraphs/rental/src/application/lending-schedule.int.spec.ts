@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { unitOfWork, type OutboxRelay } from '@ebook/events';
 import { createLogger, requireEnv, startPeriodicJobs } from '@ebook/subgraph-kit';
 import { createRentalDb, type RentalDb } from '../db';
-import { activeKeyOf } from '../domain/rental';
+import { activeKeyOf, DEFAULT_LENDING_POLICY } from '../domain/rental';
 import { runLendingSchedule, type LendingScheduleDeps } from './lending-schedule';
 
 // Two clients = two schedulers on separate connections (as two replicas are).
@@ -17,7 +17,7 @@ const D = 24 * H;
 
 const scheduler = (db: RentalDb, dueSoonNoticeMs = D, batchSize?: number): LendingScheduleDeps => ({
   uow: unitOfWork(db, { wake: () => {} }),
-  policy: { dueSoonNoticeMs },
+  policy: { dueSoonNoticeMs, holdOfferPeriodMs: DEFAULT_LENDING_POLICY.holdOfferPeriodMs },
   ...(batchSize ? { batchSize } : {}),
 });
 

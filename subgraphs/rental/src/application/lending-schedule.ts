@@ -3,15 +3,15 @@ import type { Logger } from '@ebook/subgraph-kit';
 import { Prisma, type Rental as RentalRow } from '../generated/prisma/client';
 import { dueSoonHorizon, expire, isDueSoon, isOverdue, noticeDueSoon, type LendingPolicy, type RentalDecision } from '../domain/rental';
 import type { RentalTx } from '../db';
-import { applyDecision, envelopesOf } from './rental-store';
+import { applyDecision } from './rental-store';
 
 /**
  * The lending schedule: the rental context's durable timer for loans. The schedule IS the
  * `rental` table (`status`, `dueAt`, `dueSoonNotifiedAt`); nothing is kept in memory, so a
  * restart loses nothing and a deadline that passed while every replica was down is acted on
  * by the first run after start. Each run, in one transaction per kind:
- * - expiry: RENTED loans with `dueAt` ≤ now → the aggregate's `expire` (EXPIRED, copy freed,
- *   `RentalExpired`, no refund);
+ * - expiry: RENTED loans with `dueAt` ≤ now → the aggregate's `expire` (EXPIRED, copy released
+ *   — offered to the next WAITING hold —, `RentalExpired`, no refund);
  * - notice: RENTED loans not yet notified with now < `dueAt` ≤ now + `dueSoonNoticeMs` →
  *   `noticeDueSoon` (`dueSoonNotifiedAt` set, `RentalDueSoon`).
  * Several replicas may run it at once: rows are claimed with `FOR UPDATE SKIP LOCKED` (a row
@@ -31,8 +31,8 @@ export const LENDING_SCHEDULE_BATCH = 100;
 export interface LendingScheduleDeps {
   /** The rental context's unit of work (writes, outbox, relay wake-up). */
   uow: UnitOfWork<RentalTx>;
-  /** `dueSoonNoticeMs` of the lending policy. */
-  policy: Pick<LendingPolicy, 'dueSoonNoticeMs'>;
+  /** `dueSoonNoticeMs` of the lending policy; `holdOfferPeriodMs` for the hold an expired loan's copy is offered to. */
+  policy: Pick<LendingPolicy, 'dueSoonNoticeMs' | 'holdOfferPeriodMs'>;
   /** Most loans per kind per run (default {@link LENDING_SCHEDULE_BATCH}). */
   batchSize?: number;
 }
@@ -70,7 +70,7 @@ function causeOf(rental: RentalRow): Causation {
  * @returns how many decisions were applied.
  */
 async function decideClaimed(
-  uow: UnitOfWork<RentalTx>,
+  deps: LendingScheduleDeps,
   where: Prisma.Sql,
   limit: number,
   now: Date,
@@ -78,14 +78,15 @@ async function decideClaimed(
   decide: (r: RentalRow) => RentalDecision,
   alsoWhere: Prisma.RentalWhereInput,
 ): Promise<number> {
-  return uow.run(async (tx) => {
-    const applied = [];
+  return deps.uow.run(async (tx) => {
+    let count = 0;
+    const events = [];
     for (const rental of await claim(tx, where, limit)) {
       if (!eligible(rental)) continue; // re-checked by the domain on the locked row
-      const decision = decide(rental);
-      if (await applyDecision(tx, rental, decision, alsoWhere)) applied.push(...envelopesOf(decision, causeOf(rental), now));
+      const applied = await applyDecision(tx, rental, decide(rental), { now, cause: causeOf(rental), holdOfferPeriodMs: deps.policy.holdOfferPeriodMs }, alsoWhere);
+      if (applied) (count++, events.push(...applied.events));
     }
-    return { result: applied.length, events: applied };
+    return { result: count, events };
   });
 }
 
@@ -95,7 +96,7 @@ async function decideClaimed(
  */
 export function expireOverdueLoans(deps: LendingScheduleDeps, now: Date): Promise<number> {
   return decideClaimed(
-    deps.uow,
+    deps,
     Prisma.sql`status = 'RENTED' AND "dueAt" <= ${utc(now)}`,
     deps.batchSize ?? LENDING_SCHEDULE_BATCH,
     now,
@@ -113,7 +114,7 @@ export function noticeLoansDueSoon(deps: LendingScheduleDeps, now: Date): Promis
   const notice = deps.policy.dueSoonNoticeMs;
   if (notice <= 0) return Promise.resolve(0);
   return decideClaimed(
-    deps.uow,
+    deps,
     Prisma.sql`status = 'RENTED' AND "dueSoonNotifiedAt" IS NULL AND "dueAt" > ${utc(now)} AND "dueAt" <= ${utc(dueSoonHorizon(now, notice))}`,
     deps.batchSize ?? LENDING_SCHEDULE_BATCH,
     now,

@@ -94,9 +94,10 @@ describe('renewRental on PostgreSQL (payment approval on its own database)', () 
     const renewed = await renewRental(deps(new InProcessPayments(approving)), customerId, rental.id, cause);
     // The cancel read the loan before the renewal (`rental`), and writes after it.
     const decision = cancel(rental, { customerId, cancelWindowMs: DAY_MS }, new Date(rental.rentedAt!.getTime() + 1000));
-    const written = await db.$transaction((tx) => applyDecision(tx, rental, decision));
-    expect(written).toMatchObject({ status: 'CANCELED', renewals: 1 });
-    expect(written!.dueAt!.getTime()).toBe(renewed.dueAt!.getTime());
+    const at = { now: new Date(), cause, holdOfferPeriodMs: DAY_MS };
+    const written = await db.$transaction((tx) => applyDecision(tx, rental, decision, at));
+    expect(written?.row).toMatchObject({ status: 'CANCELED', renewals: 1 });
+    expect(written!.row.dueAt!.getTime()).toBe(renewed.dueAt!.getTime());
   });
 
   it('the second renewal with MAX_RENEWALS 1 is refused RENEWAL_NOT_ALLOWED: nothing changes, nothing charged', async () => {

@@ -6,7 +6,8 @@ import { confirmPayment, failPayment, startRental, type LendingPolicy, type Rent
 import { RentalErrors } from '../domain/errors';
 import type { RentalTx } from '../db';
 import { SagaRejected, type PaymentProxy } from '../sagaparticipants/payment-proxy';
-import { applyDecision, envelopesOf, insertRental, lockAndCountActiveLoans, takeCopy } from './rental-store';
+import { applyDecision, envelopesOf, insertRental, lockAndCountActiveLoans } from './rental-store';
+import { lockBook, takeCopy } from './copies';
 import { systemClock, type Clock } from './clock';
 
 /** What the rent saga needs. */
@@ -78,14 +79,14 @@ async function rentSaga(deps: RentBookDeps, customer: RentingCustomer, bookId: s
 
   if (outcome.kind === 'approved') {
     const confirm = (rental: Rental, now: Date) => confirmPayment(rental, { paymentId: outcome.paymentId, loanPeriodMs: deps.policy.loanPeriodMs }, now);
-    const rented = await settleOrLeaveToSweeper(() => settlePending(deps.uow, pending, confirm, cause, clock), deps.logger, pending.id);
+    const rented = await settleOrLeaveToSweeper(() => settlePending(deps, pending, confirm, cause), deps.logger, pending.id);
     if (rented) return rented;
     // The sweeper gave up on this rental while payment was slow (its compensation refunds),
     // or the confirmation could not be written (the sweeper will fail it and refund).
     throw RentalErrors.paymentNotCompleted();
   }
   const failure = outcome.kind === 'declined' ? 'PAYMENT_DECLINED' : 'PAYMENT_FAILED';
-  await settleOrLeaveToSweeper(() => endPending(deps.uow, pending, (rental, now) => failPayment(rental, failure, now), cause, clock), deps.logger, pending.id);
+  await settleOrLeaveToSweeper(() => endPending(deps, pending, (rental, now) => failPayment(rental, failure, now), cause), deps.logger, pending.id);
   if (outcome.kind === 'declined') throw RentalErrors.paymentDeclined(outcome.reason);
   throw RentalErrors.paymentUnavailable(outcome.retryAfterSeconds);
 }
@@ -105,8 +106,10 @@ async function settleOrLeaveToSweeper<T>(step: () => Promise<T>, logger: Logger 
 }
 
 /**
- * Step 1: the aggregate's `startRental` at the replica's fee, stored with one copy taken; the
- * customer's active loans are counted under their lock (held to commit) for the limit rule.
+ * Step 1: under the book's lock (`copies.ts`), the aggregate's `startRental` at the replica's
+ * fee, stored with one copy taken — the copy reserved for the customer's READY hold on the book
+ * when there is one, else a free copy; the customer's active loans are counted under their lock
+ * (held to commit) for the limit rule.
  * @throws RentalError NOT_FOUND (book not in the replica), LOAN_LIMIT_REACHED, BOOK_NOT_AVAILABLE, ALREADY_RENTED.
  */
 async function reserveCopy(
@@ -119,13 +122,13 @@ async function reserveCopy(
 ): Promise<RentalRow> {
   try {
     return await uow.run(async (tx) => {
-      const book = await tx.bookReplica.findUnique({ where: { bookId } });
+      const book = await lockBook(tx, bookId);
       if (!book) throw RentalErrors.bookNotFound();
       const activeLoans = await lockAndCountActiveLoans(tx, customerId);
       const now = clock();
       const decision = startRental({ rentalId: randomUUID(), customerId, book, correlationId: cause.correlationId, activeLoans, maxActiveRentals }, now);
       const rental = await insertRental(tx, decision.rental);
-      if (!(await takeCopy(tx, bookId))) throw RentalErrors.bookNotAvailable();
+      if (!(await takeCopy(tx, book, customerId, rental.id, decision.rental.activeKey!))) throw RentalErrors.bookNotAvailable();
       return { result: rental, events: envelopesOf(decision, cause, now) };
     });
   } catch (err) {
@@ -137,26 +140,29 @@ async function reserveCopy(
 /** A decision about a PENDING_PAYMENT rental (confirm, fail, expire), taken at `now`. */
 export type PendingDecision = (pending: Rental, now: Date) => RentalDecision;
 
+/** What settling a pending rental needs: the unit of work, the offer period (a released copy may go to a hold), the clock. */
+export type SettleDeps = Pick<RentBookDeps, 'uow' | 'clock'> & { policy: Pick<LendingPolicy, 'holdOfferPeriodMs'> };
+
 /**
  * Applies `decide` to a PENDING_PAYMENT rental, with its events, in one unit of work —
  * conditional on the rental still being pending, so the saga and the sweeper never both end it.
  * @returns the stored rental, or null when it was no longer pending (nothing written).
  */
-async function settlePending(uow: UnitOfWork<RentalTx>, pending: Rental, decide: PendingDecision, cause: Causation, clock: Clock = systemClock): Promise<RentalRow | null> {
-  return uow.run(async (tx) => {
-    const now = clock();
-    const decision = decide(pending, now);
-    const stored = await applyDecision(tx, pending, decision);
-    return stored ? { result: stored, events: envelopesOf(decision, cause, now) } : { result: null, events: [] };
+async function settlePending(deps: SettleDeps, pending: Rental, decide: PendingDecision, cause: Causation): Promise<RentalRow | null> {
+  return deps.uow.run(async (tx) => {
+    const now = (deps.clock ?? systemClock)();
+    const applied = await applyDecision(tx, pending, decide(pending, now), { now, cause, holdOfferPeriodMs: deps.policy.holdOfferPeriodMs });
+    return applied ? { result: applied.row, events: applied.events } : { result: null, events: [] };
   });
 }
 
 /**
  * Ends a PENDING_PAYMENT rental that could not be paid (`failPayment`, or the sweeper's
- * `expirePending`): PAYMENT_DECLINED / PAYMENT_FAILED, copy freed, `RentalPaymentFailed` in the
- * outbox (payment refunds or voids on it). Conditional on the rental still being pending.
+ * `expirePending`): PAYMENT_DECLINED / PAYMENT_FAILED, its copy released (back to the READY
+ * hold it was taken from, or to the next in line), `RentalPaymentFailed` in the outbox
+ * (payment refunds or voids on it). Conditional on the rental still being pending.
  * @returns false when the rental was no longer pending (nothing written).
  */
-export async function endPending(uow: UnitOfWork<RentalTx>, pending: Rental, decide: PendingDecision, cause: Causation, clock: Clock = systemClock): Promise<boolean> {
-  return (await settlePending(uow, pending, decide, cause, clock)) !== null;
+export async function endPending(deps: SettleDeps, pending: Rental, decide: PendingDecision, cause: Causation): Promise<boolean> {
+  return (await settlePending(deps, pending, decide, cause)) !== null;
 }

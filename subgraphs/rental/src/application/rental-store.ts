@@ -2,10 +2,11 @@ import { toEnvelope, type Causation, type Envelope } from '@ebook/events';
 import type { Prisma, Rental as RentalRow } from '../generated/prisma/client';
 import { holdsCopy, type Rental, type RentalDecision } from '../domain/rental';
 import type { RentalTx } from '../db';
+import { fulfillHoldOf, releaseCopy, type CopyMoveContext } from './copies';
 
 /**
  * Persistence of the rental aggregate: applies a decision of `domain/rental.ts` to table
- * `rental` atomically, and keeps the replica's held-copy counter in step with it.
+ * `rental` atomically, and keeps the book's copies and holds in step with it (`copies.ts`).
  */
 
 /**
@@ -58,23 +59,43 @@ function changedColumns(before: Rental, after: Rental) {
   ) as Partial<ReturnType<typeof columnsOf>>;
 }
 
+/** A decision as written: the stored row, and every event to record with it (the rental's, then the holds' it caused). */
+export interface AppliedDecision {
+  row: RentalRow;
+  events: Envelope[];
+}
+
 /**
  * Applies `decision` to the rental that was `before` — conditionally: only while the stored
  * status is still `before.status`, so of two concurrent commands on one rental only one
- * applies — writing only the columns the decision changed. When the rental stops holding a copy,
- * the copy is freed in the same transaction.
+ * applies — writing only the columns the decision changed, and keeps the book's copies and
+ * holds in step in the same transaction (`copies.ts`): when the rental stops holding a copy the
+ * copy is released (back to the READY hold it was taken from, or offered to the next WAITING
+ * hold, or freed); when it is paid (PENDING_PAYMENT → RENTED) the customer's hold on the book is
+ * fulfilled.
  * `alsoWhere` adds conditions (e.g. `dueSoonNotifiedAt: null` for a once-only notice that keeps
  * the status).
- * @returns the stored row, or null when the rental had changed meanwhile (nothing written).
+ * @returns the stored row with the decision's events then the hold events it caused (envelopes
+ *   at `at.now`, cause `at.cause`), or null when the rental had changed meanwhile (nothing written).
  */
-export async function applyDecision(tx: RentalTx, before: Rental, decision: RentalDecision, alsoWhere: Prisma.RentalWhereInput = {}): Promise<RentalRow | null> {
+export async function applyDecision(
+  tx: RentalTx,
+  before: Rental,
+  decision: RentalDecision,
+  at: CopyMoveContext,
+  alsoWhere: Prisma.RentalWhereInput = {},
+): Promise<AppliedDecision | null> {
   const [row] = await tx.rental.updateManyAndReturn({
     where: { ...alsoWhere, id: before.id, status: before.status },
     data: changedColumns(before, decision.rental),
   });
   if (!row) return null;
-  if (holdsCopy(before.status) && !holdsCopy(decision.rental.status)) await freeCopy(tx, before.bookId);
-  return row;
+  const events = envelopesOf(decision, at.cause, at.now);
+  if (holdsCopy(before.status) && !holdsCopy(decision.rental.status)) events.push(...(await releaseCopy(tx, before, at)));
+  if (before.status === 'PENDING_PAYMENT' && decision.rental.status === 'RENTED' && before.activeKey) {
+    events.push(...(await fulfillHoldOf(tx, before.activeKey, before.id, at)));
+  }
+  return { row, events };
 }
 
 /**
@@ -102,24 +123,6 @@ export async function applyRenewalStep(tx: RentalTx, before: Rental, decision: R
         : { pendingRenewalId: after.pendingRenewalId },
   });
   return row ?? null;
-}
-
-/** Frees the copy held by a rental that ends (payment failure, cancel, return): held count − 1, never below 0. */
-export async function freeCopy(tx: RentalTx, bookId: string): Promise<void> {
-  await tx.bookReplica.updateMany({ where: { bookId, activeRentals: { gt: 0 } }, data: { activeRentals: { decrement: 1 } } });
-}
-
-/**
- * Takes one copy of a book: held count + 1, guarded by `activeRentals < licensedCopies` in the
- * UPDATE itself, so two customers can never take the last copy together.
- * @returns false when every licensed copy is held (nothing written).
- */
-export async function takeCopy(tx: RentalTx, bookId: string): Promise<boolean> {
-  const taken = await tx.bookReplica.updateMany({
-    where: { bookId, activeRentals: { lt: tx.bookReplica.fields.licensedCopies } },
-    data: { activeRentals: { increment: 1 } },
-  });
-  return taken.count > 0;
 }
 
 /** Lock namespace (first key of `pg_advisory_xact_lock(int, int)`) of the per-customer loan lock. */

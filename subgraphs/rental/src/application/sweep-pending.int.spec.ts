@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { unitOfWork } from '@ebook/events';
 import { createLogger, requireEnv } from '@ebook/subgraph-kit';
 import { createRentalDb } from '../db';
-import { activeKeyOf } from '../domain/rental';
+import { activeKeyOf, DEFAULT_LENDING_POLICY } from '../domain/rental';
 import { sweepStalePending, sweepStaleRenewals } from './sweep-pending';
 
 const db = createRentalDb(requireEnv('RENTAL_DATABASE_URL'));
@@ -11,7 +11,7 @@ const logger = createLogger('sweeper-int', 'silent');
 afterAll(() => db.$disconnect());
 let wakes = 0;
 /** The sweeper's dependencies; counts relay wake-ups. */
-const sweeper = { db, uow: unitOfWork(db, { wake: () => void (wakes += 1) }) };
+const sweeper = { db, uow: unitOfWork(db, { wake: () => void (wakes += 1) }), policy: DEFAULT_LENDING_POLICY };
 
 /** A rental whose saga died after reserving the copy: PENDING_PAYMENT, holding one of 1 copies. */
 async function abandonedRental(ageMs: number) {

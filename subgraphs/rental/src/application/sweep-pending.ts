@@ -1,14 +1,15 @@
 import type { UnitOfWork } from '@ebook/events';
 import type { Logger } from '@ebook/subgraph-kit';
-import { abandonRenewal, expirePending, pendingStaleBefore } from '../domain/rental';
+import { abandonRenewal, expirePending, pendingStaleBefore, type LendingPolicy } from '../domain/rental';
 import type { RentalDb, RentalTx } from '../db';
 import { endPending } from './rent-book';
 import { applyRenewalStep, envelopesOf } from './rental-store';
 
-/** What the sweeper needs: the database (to find stale rentals) and the unit of work (to end each). */
+/** What the sweeper needs: the database (to find stale rentals), the unit of work (to end each), the offer period (a freed copy may go to a hold). */
 export interface SweepDeps {
   db: RentalDb;
   uow: UnitOfWork<RentalTx>;
+  policy: Pick<LendingPolicy, 'holdOfferPeriodMs'>;
 }
 
 /**
@@ -27,7 +28,7 @@ export async function sweepStalePending(deps: SweepDeps, staleAfterMs: number, l
   });
   let resolved = 0;
   for (const rental of stale) {
-    if (await endPending(deps.uow, rental, expirePending, { correlationId: rental.correlationId ?? `sweeper-${rental.id}` }, () => now)) {
+    if (await endPending({ ...deps, clock: () => now }, rental, expirePending, { correlationId: rental.correlationId ?? `sweeper-${rental.id}` })) {
       resolved += 1;
       logger.warn({ rentalId: rental.id, correlationId: rental.correlationId }, 'stale pending rental failed by the sweeper');
     }

@@ -1,5 +1,6 @@
 import { DomainError } from '@ebook/subgraph-kit/domain-error';
 import type { RentalStatus } from './rental';
+import type { HoldStatus } from './hold';
 
 /** Every error code the rental context raises (a public contract: each is in the kit's `ErrorCode`). */
 export const RENTAL_ERROR_CODES = [
@@ -13,6 +14,10 @@ export const RENTAL_ERROR_CODES = [
   'CANCEL_WINDOW_PASSED',
   'LOAN_LIMIT_REACHED',
   'RENEWAL_NOT_ALLOWED',
+  'COPIES_AVAILABLE',
+  'ALREADY_ON_HOLD',
+  'HOLD_LIMIT_REACHED',
+  'INVALID_HOLD_STATE',
 ] as const;
 
 /** One of {@link RENTAL_ERROR_CODES}. */
@@ -65,8 +70,27 @@ export const RentalErrors = {
    */
   renewalNotAllowed: (reason: RenewalRefusal, message: string, extensions: Record<string, unknown> = {}) =>
     new RentalError('RENEWAL_NOT_ALLOWED', message, { reason, ...extensions }),
-  /** `BOOK_NOT_AVAILABLE`: every licensed copy is held by an active rental. */
-  bookNotAvailable: () => new RentalError('BOOK_NOT_AVAILABLE', 'All licensed copies of this book are rented; try again later'),
+  /** `BOOK_NOT_AVAILABLE`: every licensed copy is held by an active rental or reserved for a READY hold. */
+  bookNotAvailable: () => new RentalError('BOOK_NOT_AVAILABLE', 'All licensed copies of this book are rented or reserved; place a hold to be next in line'),
+  /** `NOT_FOUND`: the hold id is unknown (or not a uuid), or the hold is another customer's (the same answer). */
+  holdNotFound: () => new RentalError('NOT_FOUND', 'No such hold'),
+  /** `COPIES_AVAILABLE` (`extensions.availableCopies`): a copy can be rented right now, so no hold is placed. */
+  copiesAvailable: (available: number) =>
+    new RentalError('COPIES_AVAILABLE', 'A copy of this book is available right now; rent it instead of placing a hold', { availableCopies: available }),
+  /** `ALREADY_ON_HOLD`: the customer already has an active hold on this book. */
+  alreadyOnHold: () => new RentalError('ALREADY_ON_HOLD', 'You already have a hold on this book'),
+  /** `ALREADY_RENTED` on `placeHold`: the customer is renting the book already. */
+  alreadyRentingHeldBook: () => new RentalError('ALREADY_RENTED', 'You are renting this book already; no hold is needed'),
+  /** `HOLD_LIMIT_REACHED` (`extensions.limit`): the customer already has `MAX_HOLDS` active holds. */
+  holdLimitReached: (limit: number) =>
+    new RentalError('HOLD_LIMIT_REACHED', `You already have ${limit} holds, the most allowed; cancel one first`, { limit }),
+  /** `INVALID_HOLD_STATE` (`extensions.status`): the command is not allowed in the hold's status. */
+  invalidHoldState: (action: string, status: HoldStatus) =>
+    new RentalError('INVALID_HOLD_STATE', `Cannot ${action} a hold that is ${status}`, { status }),
+  /** `INVALID_HOLD_STATE`: the reserved copy of this READY hold is being rented and paid for right now. */
+  holdBeingRented: () => new RentalError('INVALID_HOLD_STATE', 'The copy reserved for this hold is being rented right now', { status: 'READY' }),
+  /** `INVALID_HOLD_STATE`: the hold changed between reading and writing it (a concurrent command won). */
+  holdChangedMeanwhile: () => new RentalError('INVALID_HOLD_STATE', 'The hold changed meanwhile; reload it'),
   /** `ALREADY_RENTED`: the customer already has an active rental of this book. */
   alreadyRented: () => new RentalError('ALREADY_RENTED', 'You already have an active rental of this book'),
   /** `PAYMENT_DECLINED`: the payment processor declined the charge (`reason` from payment). */

@@ -30,7 +30,7 @@ export const DAY_MS = 24 * HOUR_MS;
 /**
  * The lending rules' parameters (all durations in ms, days of 24 h). Configured from the
  * environment by `config.ts` (`LOAN_PERIOD`, `CANCEL_WINDOW`, `DUE_SOON_NOTICE`,
- * `MAX_ACTIVE_RENTALS`, `MAX_RENEWALS`).
+ * `MAX_ACTIVE_RENTALS`, `MAX_RENEWALS`, `HOLD_OFFER_PERIOD`, `MAX_HOLDS`).
  */
 export interface LendingPolicy {
   /** Loan period: `dueAt` = payment time + this (> 0). */
@@ -43,15 +43,21 @@ export interface LendingPolicy {
   maxActiveRentals: number;
   /** Most renewals of one loan (≥ 0; 0 = loans are never renewed). */
   maxRenewals: number;
+  /** How long a copy freed for a hold stays reserved for its customer (READY until now + this; > 0). */
+  holdOfferPeriodMs: number;
+  /** Most active holds (WAITING, SUSPENDED, READY) one customer may have at once (≥ 1). */
+  maxHolds: number;
 }
 
-/** Defaults: 14 days' loan, 24 h to cancel, notice 1 day before due, 5 active loans, 1 renewal. */
+/** Defaults: 14 days' loan, 24 h to cancel, notice 1 day before due, 5 active loans, 1 renewal, offers held 3 days, 10 holds. */
 export const DEFAULT_LENDING_POLICY: Readonly<LendingPolicy> = Object.freeze({
   loanPeriodMs: 14 * DAY_MS,
   cancelWindowMs: 24 * HOUR_MS,
   dueSoonNoticeMs: DAY_MS,
   maxActiveRentals: 5,
   maxRenewals: 1,
+  holdOfferPeriodMs: 3 * DAY_MS,
+  maxHolds: 10,
 });
 
 /** States of the rental aggregate (mirrors `RentalState` in prisma/rental/schema.prisma). */
@@ -405,8 +411,8 @@ export interface RenewCommand extends CustomerCommand {
   /** {@link LendingPolicy.maxRenewals}: most renewals of one loan (≥ 0). */
   maxRenewals: number;
   /**
-   * Customers waiting for this book (holds). A loan is never renewed while someone waits for
-   * its book. Holds do not exist yet: the application passes 0 until they do.
+   * WAITING holds on this book (suspended holds do not count: they are skipped by offers too).
+   * A loan is never renewed while someone waits for its book.
    */
   holdsWaiting: number;
 }

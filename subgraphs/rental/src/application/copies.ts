@@ -1,0 +1,159 @@
+import { toEnvelope, type Causation, type Envelope } from '@ebook/events';
+import type { BookReplica, Hold as HoldRow } from '../generated/prisma/client';
+import { claimOffer, fulfill, offerCopy, releaseClaim, type HoldDecision } from '../domain/hold';
+import type { RentalTx } from '../db';
+
+/**
+ * The copies of a book and its hold queue, kept in step in one place. A book's replica row
+ * (`book_replica`) is the lock of its copies and its queue: every transaction that moves a copy
+ * or changes a hold of the book locks that row first ({@link lockBook}), then the holds — so a
+ * freed copy is offered to exactly one hold, a reserved copy is taken at most once and never
+ * lost, whatever returns, rents, cancels and expiries race. (Rental rows, when a transaction
+ * touches one, are locked before the book: no cycle.)
+ *
+ * Copy accounting on the replica: `activeRentals` copies held by loans (PENDING_PAYMENT or
+ * RENTED), `reservedCopies` copies reserved for READY holds; free for anyone =
+ * `licensedCopies − activeRentals − reservedCopies`.
+ */
+
+/** How the copy moves of one decision are recorded: its time, its cause, and the offer period (ms). */
+export interface CopyMoveContext {
+  now: Date;
+  cause: Causation;
+  /** `HOLD_OFFER_PERIOD`, ms: how long a copy offered to a hold stays reserved. */
+  holdOfferPeriodMs: number;
+}
+
+/** Copies a newcomer can rent: licensed − held by loans − reserved for offers, never negative. */
+export function freeCopies(book: Pick<BookReplica, 'licensedCopies' | 'activeRentals' | 'reservedCopies'>): number {
+  return Math.max(0, book.licensedCopies - book.activeRentals - book.reservedCopies);
+}
+
+/**
+ * Locks the book's replica row until `tx` ends (`SELECT … FOR UPDATE`) and reads it.
+ * @returns the row, or null for a book not in the replica.
+ */
+export async function lockBook(tx: RentalTx, bookId: string): Promise<BookReplica | null> {
+  const locked = await tx.$queryRaw<{ bookId: string }[]>`SELECT "bookId"::text AS "bookId" FROM book_replica WHERE "bookId" = ${bookId}::uuid FOR UPDATE`;
+  if (locked.length === 0) return null;
+  return tx.bookReplica.findUnique({ where: { bookId } });
+}
+
+/** A hold decision's events as envelopes of the hold (aggregate id = hold id). */
+export function holdEnvelopes(decision: HoldDecision, cause: Causation, now: Date): Envelope[] {
+  return decision.events.map((e) => toEnvelope(decision.hold.id, e, cause, now));
+}
+
+/** The cause of a decision the system takes on a hold (offer, expiry): the request that placed it. */
+export function holdCause(hold: Pick<HoldRow, 'id' | 'correlationId'>): Causation {
+  return { correlationId: hold.correlationId ?? `hold-${hold.id}` };
+}
+
+/**
+ * Writes a hold decision conditionally on the hold being as it was read (`status`, `rentalId`).
+ * @returns true when written, false when the hold had changed meanwhile (nothing written).
+ */
+export async function applyHoldDecision(tx: RentalTx, before: Pick<HoldRow, 'id' | 'status' | 'rentalId'>, decision: HoldDecision): Promise<boolean> {
+  const h = decision.hold;
+  const written = await tx.hold.updateMany({
+    where: { id: before.id, status: before.status, rentalId: before.rentalId },
+    data: { status: h.status, readyAt: h.readyAt, readyUntil: h.readyUntil, endedAt: h.endedAt, rentalId: h.rentalId, activeKey: h.activeKey },
+  });
+  return written.count === 1;
+}
+
+/**
+ * Offers the book's free copies to its first WAITING holds in queue order (suspended holds are
+ * skipped): each becomes READY until now + the offer period and its copy is reserved
+ * (`reservedCopies` + 1). The caller holds the book's lock ({@link lockBook}).
+ * @returns the `HoldReady` envelopes (none when no copy is free or nobody waits).
+ */
+export async function offerFreeCopies(tx: RentalTx, book: BookReplica, at: CopyMoveContext): Promise<Envelope[]> {
+  const free = freeCopies(book);
+  if (free === 0) return [];
+  const next = await tx.hold.findMany({ where: { bookId: book.bookId, status: 'WAITING' }, orderBy: { seq: 'asc' }, take: free });
+  const events: Envelope[] = [];
+  for (const hold of next) {
+    const decision = offerCopy(hold, at.now, at.holdOfferPeriodMs);
+    if (!(await applyHoldDecision(tx, hold, decision))) continue;
+    await tx.bookReplica.update({ where: { bookId: book.bookId }, data: { reservedCopies: { increment: 1 } } });
+    events.push(...holdEnvelopes(decision, holdCause(hold), at.now));
+  }
+  return events;
+}
+
+/**
+ * A copy held by rental `rentalId` is given back (the loan ended: canceled, returned, expired,
+ * never paid). Under the book's lock: when the rental was taking a READY hold's reserved copy
+ * and was not paid, the copy goes back to that hold (READY again, same deadline); otherwise it
+ * is freed and offered to the first WAITING hold ({@link offerFreeCopies}).
+ * @returns the hold events this caused (`HoldReady`), as envelopes.
+ */
+export async function releaseCopy(tx: RentalTx, rental: { id: string; bookId: string }, at: CopyMoveContext): Promise<Envelope[]> {
+  const book = await lockBook(tx, rental.bookId);
+  if (!book) return [];
+  const claimed = await tx.hold.findFirst({ where: { rentalId: rental.id, status: 'READY' } });
+  if (claimed) {
+    await applyHoldDecision(tx, claimed, releaseClaim(claimed, rental.id));
+    const back = await tx.bookReplica.update({
+      where: { bookId: book.bookId },
+      data: { activeRentals: { decrement: book.activeRentals > 0 ? 1 : 0 }, reservedCopies: { increment: 1 } },
+    });
+    return offerFreeCopies(tx, back, at); // nothing, unless the counters had drifted
+  }
+  const freed = await tx.bookReplica.update({ where: { bookId: book.bookId }, data: { activeRentals: { decrement: book.activeRentals > 0 ? 1 : 0 } } });
+  return offerFreeCopies(tx, freed, at);
+}
+
+/**
+ * A copy reserved for a READY hold is given up (the hold was canceled or its offer expired):
+ * `reservedCopies` − 1 and the copy is offered to the next WAITING hold. The caller holds the
+ * book's lock and has written the hold's decision.
+ * @returns the `HoldReady` envelopes of the next in line.
+ */
+export async function giveUpReservedCopy(tx: RentalTx, book: BookReplica, at: CopyMoveContext): Promise<Envelope[]> {
+  const after = await tx.bookReplica.update({
+    where: { bookId: book.bookId },
+    data: { reservedCopies: { decrement: book.reservedCopies > 0 ? 1 : 0 } },
+  });
+  return offerFreeCopies(tx, after, at);
+}
+
+/**
+ * Takes a copy for a new PENDING_PAYMENT rental of `customerId`, under the book's lock: the copy
+ * reserved for the customer's READY hold on the book when there is one (the hold records the
+ * rental: {@link claimOffer}; `reservedCopies` − 1), else a free copy. `activeRentals` + 1.
+ * @returns false when no copy can be taken (every copy rented or reserved for others; nothing written).
+ * @throws RentalError `INVALID_HOLD_STATE` when the customer's READY hold is being rented already (a concurrent rent).
+ */
+export async function takeCopy(tx: RentalTx, book: BookReplica, customerId: string, rentalId: string, activeKey: string): Promise<boolean> {
+  const hold = await tx.hold.findUnique({ where: { activeKey } });
+  if (hold?.status === 'READY' && hold.customerId === customerId) {
+    await applyHoldDecision(tx, hold, claimOffer(hold, rentalId));
+    await tx.bookReplica.update({
+      where: { bookId: book.bookId },
+      data: { activeRentals: { increment: 1 }, reservedCopies: { decrement: book.reservedCopies > 0 ? 1 : 0 } },
+    });
+    return true;
+  }
+  if (freeCopies(book) === 0) return false;
+  await tx.bookReplica.update({ where: { bookId: book.bookId }, data: { activeRentals: { increment: 1 } } });
+  return true;
+}
+
+/**
+ * The rental `rentalId` of `activeKey` (customer:book) was paid: the customer's active hold on
+ * the book, if any, is FULFILLED — the READY one whose reserved copy it took, or a WAITING /
+ * SUSPENDED one made moot by renting a free copy.
+ * @returns the `HoldFulfilled` envelopes.
+ */
+export async function fulfillHoldOf(tx: RentalTx, activeKey: string, rentalId: string, at: Pick<CopyMoveContext, 'now' | 'cause'>): Promise<Envelope[]> {
+  const found = await tx.hold.findUnique({ where: { activeKey } });
+  if (!found) return [];
+  await lockBook(tx, found.bookId); // the lock order of this module: book, then its holds
+  const hold = await tx.hold.findUnique({ where: { id: found.id } });
+  if (!hold || hold.activeKey !== activeKey || (hold.status === 'READY' && hold.rentalId !== rentalId)) return [];
+  const decision = fulfill(hold, rentalId, at.now);
+  if (!(await applyHoldDecision(tx, hold, decision))) return [];
+  return holdEnvelopes(decision, at.cause, at.now);
+}
