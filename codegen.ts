@@ -28,7 +28,7 @@ const REFERENCE = '{ id: string }';
 const SUBGRAPH_MAPPERS: Record<string, Mappers> = {
   user: { User: prisma('User') },
   'book-management': { Book: prisma('Book') },
-  rental: { Rental: prisma('Rental'), Book: REFERENCE, User: REFERENCE },
+  rental: { Rental: prisma('Rental'), Hold: prisma('Hold'), Book: REFERENCE, User: REFERENCE },
   payment: { Payment: prisma('Payment'), Rental: REFERENCE },
   'rental-view': { RentalStatus: prisma('RentalStatus') },
 };

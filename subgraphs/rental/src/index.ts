@@ -7,6 +7,9 @@ import { onBookRegistered } from './handlers/on-book-registered';
 import { DEFAULT_LENDING_POLICY, type LendingPolicy } from './domain/rental';
 import { sweepStalePending, sweepStaleRenewals } from './application/sweep-pending';
 import { LENDING_SCHEDULE_EVERY_MS, runLendingSchedule } from './application/lending-schedule';
+import { runHoldSchedule } from './application/holds';
+import { rentBook } from './application/rent-book';
+import { holdCause } from './application/copies';
 import type { Clock } from './application/clock';
 
 export { DEFAULT_PAYMENT_POLICY, type PaymentPolicyOptions } from './sagaparticipants/payment-proxy';
@@ -46,10 +49,11 @@ export interface RentalServiceOptions extends ContextServiceOptions {
 export const RENTAL_CATALOG_GROUP = 'rental.catalog-replica';
 
 /**
- * Starts the rental context: rent/cancel/return, availability from its own replica of the
- * catalog (consumes `BookRegistered`), publishes `BookRented`, `RentalCanceled`,
- * `BookReturned`, `RentalPaymentFailed`, `RentalRenewed`, `RentalRenewalFailed`, and — from its
- * lending schedule — `RentalExpired`, `RentalDueSoon`.
+ * Starts the rental context: rent/cancel/return/renew, holds, availability from its own replica
+ * of the catalog (consumes `BookRegistered`), publishes `BookRented`, `RentalCanceled`,
+ * `BookReturned`, `RentalPaymentFailed`, `RentalRenewed`, `RentalRenewalFailed`, the hold
+ * events (`HoldPlaced` … `HoldExpired`), and — from its lending and hold schedules —
+ * `RentalExpired`, `RentalDueSoon`, `HoldReady`, `HoldExpired`.
  */
 export async function startRentalService(opts: RentalServiceOptions): Promise<ContextService> {
   const db = createRentalDb(opts.databaseUrl, opts.dbPoolSize);
@@ -82,6 +86,15 @@ export async function startRentalService(opts: RentalServiceOptions): Promise<Co
         name: 'lending schedule (loan expiry, due-soon notices)',
         everyMs: opts.lendingScheduleEveryMs ?? LENDING_SCHEDULE_EVERY_MS,
         run: (relay, log) => runLendingSchedule({ uow: unitOfWork(db, relay), policy }, log, clock?.()),
+      },
+      {
+        name: 'hold schedule (expired offers, idle copies, automatic rentals)',
+        everyMs: opts.lendingScheduleEveryMs ?? LENDING_SCHEDULE_EVERY_MS,
+        run: (relay, log) => {
+          const uow = unitOfWork(db, relay);
+          const rentDeps = { uow, payments, policy, logger: log, ...(clock ? { clock } : {}) };
+          return runHoldSchedule({ uow, policy }, (hold) => rentBook(rentDeps, { id: hold.customerId }, hold.bookId, holdCause(hold)), log, clock?.());
+        },
       },
     ],
   });

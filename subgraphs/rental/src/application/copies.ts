@@ -1,15 +1,17 @@
 import { toEnvelope, type Causation, type Envelope } from '@ebook/events';
 import type { BookReplica, Hold as HoldRow } from '../generated/prisma/client';
 import { claimOffer, fulfill, offerCopy, releaseClaim, type HoldDecision } from '../domain/hold';
+import { availableCopies } from '../domain/rental';
 import type { RentalTx } from '../db';
 
 /**
  * The copies of a book and its hold queue, kept in step in one place. A book's replica row
- * (`book_replica`) is the lock of its copies and its queue: every transaction that moves a copy
- * or changes a hold of the book locks that row first ({@link lockBook}), then the holds — so a
- * freed copy is offered to exactly one hold, a reserved copy is taken at most once and never
- * lost, whatever returns, rents, cancels and expiries race. (Rental rows, when a transaction
- * touches one, are locked before the book: no cycle.)
+ * (`book_replica`) is the lock of its copies, its loans and its queue: every transaction that
+ * moves a copy, ends or pays a rental, or changes a hold of the book locks that row first
+ * ({@link lockBook}), and only then writes the rental and hold rows — so a freed copy is
+ * offered to exactly one hold, a reserved copy is taken at most once and never lost, whatever
+ * returns, rents, cancels and expiries race, and no two transactions wait for each other in a
+ * cycle (one book per transaction, always the book first).
  *
  * Copy accounting on the replica: `activeRentals` copies held by loans (PENDING_PAYMENT or
  * RENTED), `reservedCopies` copies reserved for READY holds; free for anyone =
@@ -24,9 +26,9 @@ export interface CopyMoveContext {
   holdOfferPeriodMs: number;
 }
 
-/** Copies a newcomer can rent: licensed − held by loans − reserved for offers, never negative. */
+/** Copies a newcomer can rent (the domain's `availableCopies` of the replica row). */
 export function freeCopies(book: Pick<BookReplica, 'licensedCopies' | 'activeRentals' | 'reservedCopies'>): number {
-  return Math.max(0, book.licensedCopies - book.activeRentals - book.reservedCopies);
+  return availableCopies(book.licensedCopies, book.activeRentals, book.reservedCopies);
 }
 
 /**

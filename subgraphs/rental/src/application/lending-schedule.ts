@@ -14,10 +14,10 @@ import { applyDecision } from './rental-store';
  *   — offered to the next WAITING hold —, `RentalExpired`, no refund);
  * - notice: RENTED loans not yet notified with now < `dueAt` ≤ now + `dueSoonNoticeMs` →
  *   `noticeDueSoon` (`dueSoonNotifiedAt` set, `RentalDueSoon`).
- * Several replicas may run it at once: rows are claimed with `FOR UPDATE SKIP LOCKED` (a row
- * another run holds is skipped, not waited for), and every write is conditional on the state it
- * was decided on (`status = RENTED`, and `dueSoonNotifiedAt IS NULL` for the notice), so no loan
- * ever expires twice or gets two notices. The rental service runs it every
+ * Several replicas may run it at once: each loan is decided in its own transaction under its
+ * book's lock (`copies.ts`), and every write is conditional on the state it was decided on
+ * (`status = RENTED`, and `dueSoonNotifiedAt IS NULL` for the notice), so no loan ever expires
+ * twice or gets two notices — a loan another replica acted on first is skipped. The rental service runs it every
  * {@link LENDING_SCHEDULE_EVERY_MS} through the kit's periodic jobs.
  */
 
@@ -48,15 +48,12 @@ function utc(now: Date): Prisma.Sql {
   return Prisma.sql`${now.toISOString()}::timestamptz AT TIME ZONE 'UTC'`;
 }
 
-/**
- * Claims up to `limit` rows matching `where` (SQL over table `rental`) with `FOR UPDATE SKIP
- * LOCKED`, earliest `dueAt` first, and loads them.
- */
-async function claim(tx: RentalTx, where: Prisma.Sql, limit: number): Promise<RentalRow[]> {
-  const ids = await tx.$queryRaw<{ id: string }[]>`
-    SELECT id::text AS id FROM rental WHERE ${where} ORDER BY "dueAt" LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
-  if (ids.length === 0) return [];
-  return tx.rental.findMany({ where: { id: { in: ids.map((r) => r.id) } }, orderBy: { dueAt: 'asc' } });
+/** Ids of up to `limit` rows matching `where` (SQL over table `rental`), earliest `dueAt` first. */
+async function candidates(uow: UnitOfWork<RentalTx>, where: Prisma.Sql, limit: number): Promise<string[]> {
+  return uow.run(async (tx) => {
+    const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id::text AS id FROM rental WHERE ${where} ORDER BY "dueAt" LIMIT ${limit}`;
+    return { result: rows.map((r) => r.id), events: [] };
+  });
 }
 
 /** The cause of a scheduled decision: the rental's own correlation id (the request that started it). */
@@ -65,29 +62,30 @@ function causeOf(rental: RentalRow): Causation {
 }
 
 /**
- * Claims loans, decides each at `now` and applies the decisions conditionally, all in one unit
- * of work (the events go to the outbox with the writes).
+ * Decides each candidate loan at `now` and applies the decision conditionally, one unit of work
+ * per loan (the book's lock first, then the loan: see `copies.ts`), its events in the outbox
+ * with it. A loan another replica changed meanwhile is skipped.
  * @returns how many decisions were applied.
  */
-async function decideClaimed(
+async function decideEach(
   deps: LendingScheduleDeps,
   where: Prisma.Sql,
-  limit: number,
   now: Date,
   eligible: (r: RentalRow) => boolean,
   decide: (r: RentalRow) => RentalDecision,
   alsoWhere: Prisma.RentalWhereInput,
 ): Promise<number> {
-  return deps.uow.run(async (tx) => {
-    let count = 0;
-    const events = [];
-    for (const rental of await claim(tx, where, limit)) {
-      if (!eligible(rental)) continue; // re-checked by the domain on the locked row
-      const applied = await applyDecision(tx, rental, decide(rental), { now, cause: causeOf(rental), holdOfferPeriodMs: deps.policy.holdOfferPeriodMs }, alsoWhere);
-      if (applied) (count++, events.push(...applied.events));
-    }
-    return { result: count, events };
-  });
+  let count = 0;
+  for (const id of await candidates(deps.uow, where, deps.batchSize ?? LENDING_SCHEDULE_BATCH)) {
+    const applied = await deps.uow.run(async (tx) => {
+      const rental = await tx.rental.findUnique({ where: { id } });
+      if (!rental || !eligible(rental)) return { result: false, events: [] }; // re-checked by the domain on the stored row
+      const done = await applyDecision(tx, rental, decide(rental), { now, cause: causeOf(rental), holdOfferPeriodMs: deps.policy.holdOfferPeriodMs }, alsoWhere);
+      return done ? { result: true, events: done.events } : { result: false, events: [] };
+    });
+    if (applied) count += 1;
+  }
+  return count;
 }
 
 /**
@@ -95,10 +93,9 @@ async function decideClaimed(
  * `RentalExpired`. @returns how many expired.
  */
 export function expireOverdueLoans(deps: LendingScheduleDeps, now: Date): Promise<number> {
-  return decideClaimed(
+  return decideEach(
     deps,
     Prisma.sql`status = 'RENTED' AND "dueAt" <= ${utc(now)}`,
-    deps.batchSize ?? LENDING_SCHEDULE_BATCH,
     now,
     (r) => isOverdue(r, now),
     (r) => expire(r, now),
@@ -113,10 +110,9 @@ export function expireOverdueLoans(deps: LendingScheduleDeps, now: Date): Promis
 export function noticeLoansDueSoon(deps: LendingScheduleDeps, now: Date): Promise<number> {
   const notice = deps.policy.dueSoonNoticeMs;
   if (notice <= 0) return Promise.resolve(0);
-  return decideClaimed(
+  return decideEach(
     deps,
     Prisma.sql`status = 'RENTED' AND "dueSoonNotifiedAt" IS NULL AND "dueAt" > ${utc(now)} AND "dueAt" <= ${utc(dueSoonHorizon(now, notice))}`,
-    deps.batchSize ?? LENDING_SCHEDULE_BATCH,
     now,
     (r) => isDueSoon(r, now, notice),
     (r) => noticeDueSoon(r, now, notice),

@@ -4,6 +4,7 @@ import { DomainError, isUuid } from '@ebook/subgraph-kit';
 import type { Rental as RentalRow } from '../generated/prisma/client';
 import { abandonRenewal, completeRenewal, startRenewal, type RenewalFailure, type Rental } from '../domain/rental';
 import { RentalErrors } from '../domain/errors';
+import { QUEUED_HOLD_STATUSES } from '../domain/hold';
 import { SagaRejected } from '../sagaparticipants/payment-proxy';
 import type { RentalTx } from '../db';
 import { applyRenewalStep, envelopesOf } from './rental-store';
@@ -13,11 +14,8 @@ import { failFastWhileOpen, type RentBookDeps } from './rent-book';
 /** What the renewal saga needs: the rent saga's dependencies (unit of work, payment participant, lending policy, clock). */
 export type RenewRentalDeps = RentBookDeps;
 
-/**
- * Customers waiting for a book (holds). Holds do not exist yet: always 0, so no renewal is
- * refused for them today; the holds feature supplies the real count here.
- */
-const holdsWaiting = async (_bookId: string): Promise<number> => 0;
+/** Holds in a book's queue (WAITING or SUSPENDED): a loan is not renewed while someone holds its book. */
+const holdsWaiting = (tx: RentalTx, bookId: string): Promise<number> => tx.hold.count({ where: { bookId, status: { in: [...QUEUED_HOLD_STATUSES] } } });
 
 /**
  * `renewRental`: the customer's RENTED loan gets one more loan period, paid again — a saga of
@@ -106,7 +104,7 @@ async function reserveRenewal(deps: RenewRentalDeps, customerId: string, rentalI
     const rental = await tx.rental.findUnique({ where: { id: rentalId } });
     if (!rental) throw RentalErrors.rentalNotFound();
     const now = clock();
-    const cmd = { customerId, maxRenewals: deps.policy.maxRenewals, holdsWaiting: await holdsWaiting(rental.bookId), renewalId };
+    const cmd = { customerId, maxRenewals: deps.policy.maxRenewals, holdsWaiting: await holdsWaiting(tx, rental.bookId), renewalId };
     const decision = startRenewal(rental, cmd, now);
     const row = await applyRenewalStep(tx, rental, decision);
     if (!row) throw RentalErrors.renewalNotAllowed('IN_PROGRESS', 'This loan changed or is being renewed right now; reload it and try again');

@@ -2,7 +2,7 @@ import { toEnvelope, type Causation, type Envelope } from '@ebook/events';
 import type { Prisma, Rental as RentalRow } from '../generated/prisma/client';
 import { holdsCopy, type Rental, type RentalDecision } from '../domain/rental';
 import type { RentalTx } from '../db';
-import { fulfillHoldOf, releaseCopy, type CopyMoveContext } from './copies';
+import { fulfillHoldOf, lockBook, releaseCopy, type CopyMoveContext } from './copies';
 
 /**
  * Persistence of the rental aggregate: applies a decision of `domain/rental.ts` to table
@@ -66,9 +66,10 @@ export interface AppliedDecision {
 }
 
 /**
- * Applies `decision` to the rental that was `before` — conditionally: only while the stored
- * status is still `before.status`, so of two concurrent commands on one rental only one
- * applies — writing only the columns the decision changed, and keeps the book's copies and
+ * Applies `decision` to the rental that was `before` — under the book's lock (taken first, the
+ * lock order of `copies.ts`), conditionally: only while the stored status is still
+ * `before.status`, so of two concurrent commands on one rental only one applies — writing only
+ * the columns the decision changed, and keeps the book's copies and
  * holds in step in the same transaction (`copies.ts`): when the rental stops holding a copy the
  * copy is released (back to the READY hold it was taken from, or offered to the next WAITING
  * hold, or freed); when it is paid (PENDING_PAYMENT → RENTED) the customer's hold on the book is
@@ -85,6 +86,7 @@ export async function applyDecision(
   at: CopyMoveContext,
   alsoWhere: Prisma.RentalWhereInput = {},
 ): Promise<AppliedDecision | null> {
+  await lockBook(tx, before.bookId); // the lock order of copies.ts: the book, then its rentals and holds
   const [row] = await tx.rental.updateManyAndReturn({
     where: { ...alsoWhere, id: before.id, status: before.status },
     data: changedColumns(before, decision.rental),

@@ -125,9 +125,12 @@ export function activeKeyOf(customerId: string, bookId: string): string {
   return `${customerId}:${bookId}`;
 }
 
-/** Available copies of a book: licensed minus held, never negative. */
-export function availableCopies(licensedCopies: number, activeRentals: number): number {
-  return Math.max(0, licensedCopies - activeRentals);
+/**
+ * Copies of a book a customer can rent right now: licensed − held by loans (pending or rented)
+ * − reserved for READY holds, never negative.
+ */
+export function availableCopies(licensedCopies: number, activeRentals: number, reservedCopies = 0): number {
+  return Math.max(0, licensedCopies - activeRentals - reservedCopies);
 }
 
 /** True while a rental in `status` holds one of the book's licensed copies (pending payment or rented). */
@@ -411,8 +414,8 @@ export interface RenewCommand extends CustomerCommand {
   /** {@link LendingPolicy.maxRenewals}: most renewals of one loan (≥ 0). */
   maxRenewals: number;
   /**
-   * WAITING holds on this book (suspended holds do not count: they are skipped by offers too).
-   * A loan is never renewed while someone waits for its book.
+   * Holds in this book's queue (WAITING or SUSPENDED: a suspended hold keeps its place). A loan
+   * is never renewed while someone holds its book.
    */
   holdsWaiting: number;
 }

@@ -49,6 +49,8 @@ describe('availableCopies', () => {
   it('is never negative, even when more copies are held than licensed', () => {
     expect(availableCopies(2, 3)).toBe(0);
     expect(availableCopies(0, 10)).toBe(0);
+    expect(availableCopies(5, 2, 2)).toBe(1);
+    expect(availableCopies(3, 1, 2)).toBe(0);
   });
 });
 
