@@ -42,9 +42,10 @@ export async function startTestStack(
    * Optional stack settings: login throttling limits; the JWT signing key file (an ES256 private
    * JWK, created when absent); `userPort` — the user context on that port with
    * `iss` = `http://127.0.0.1:<userPort>`, so discovery is reachable at `<iss>/.well-known/...`
-   * (authorization-server tests); the web client's redirect URIs.
+   * (authorization-server tests); the web client's redirect URIs; the rental context's lending
+   * rules (short durations for lifecycle tests).
    */
-  extra: Pick<StackOptions, 'loginThrottle' | 'webRedirectUris'> & { jwtPrivateKeyFile?: string; userPort?: number } = {},
+  extra: Pick<StackOptions, 'loginThrottle' | 'webRedirectUris' | 'lending'> & { jwtPrivateKeyFile?: string; userPort?: number } = {},
 ): Promise<Stack & { bus: KafkaEventBus }> {
   const logger = createLogger('e2e', process.env.LOG_LEVEL ?? 'silent');
   // Like production: separate test runs on one broker get their own consumer groups (KAFKA_GROUP_PREFIX).
@@ -61,6 +62,7 @@ export async function startTestStack(
     ...(paymentPolicy ? { paymentPolicy } : {}),
     ...(extra.loginThrottle ? { loginThrottle: extra.loginThrottle } : {}),
     ...(extra.webRedirectUris ? { webRedirectUris: extra.webRedirectUris } : {}),
+    ...(extra.lending ? { lending: extra.lending } : {}),
   });
   return {
     ...stack,
