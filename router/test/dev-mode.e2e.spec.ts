@@ -6,6 +6,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, runRentalScenario } from './rental-scenario';
+import { runLendingScenario } from './lending-scenario';
+import { GatewayClient, gql } from './graphql-client';
 import { firstParty } from './first-party';
 import { discoverWebClient, signIn } from './oidc-browser';
 import { securitySuite } from './security-suite';
@@ -293,6 +295,25 @@ describe('pnpm dev with PAYMENT_SIM_LATENCY_MS=8000', () => {
     expect(timings.slice(3).every((t) => t.ms < 1_000 && (t.retryAfter ?? 0) >= 1)).toBe(true);
     // The catalog still answers while payment is overloaded.
     expect((await gql('{ books(first: 1) { edges { node { title } } } }')).data.books.edges).toHaveLength(1);
+    await ctrlC(dev);
+    expect(dev.output()).toMatch(/^stopped$/m);
+  });
+});
+
+/**
+ * The lending lifecycle against `pnpm dev` started with short durations from the environment
+ * (`LOAN_PERIOD=PT5S`, `HOLD_OFFER_PERIOD=PT3S`, `DUE_SOON_NOTICE=PT0S`): loans expire, holds
+ * become READY and offers expire by themselves within seconds, as a user can try it.
+ */
+describe('pnpm dev with short lending durations', () => {
+  let dev: DevProcess | undefined;
+  afterAll(() => kill(dev));
+
+  it('one copy, a loan, two holds: return → READY → rented → expiry → next READY → offer expires → available again', async () => {
+    dev = await startDev(dataDir, { LOAN_PERIOD: 'PT5S', HOLD_OFFER_PERIOD: 'PT3S', DUE_SOON_NOTICE: 'PT0S' });
+    const api = new GatewayClient(`http://localhost:${GATEWAY_PORT}`);
+    const manager = (await api.run(gql`mutation { login(email: "manager@ebook.local", password: "manager-dev-password") { accessToken } }`)).login.accessToken as string;
+    await runLendingScenario(api, manager);
     await ctrlC(dev);
     expect(dev.output()).toMatch(/^stopped$/m);
   });
