@@ -148,6 +148,11 @@ export class ProcessStack {
     await new Promise<void>((resolve) => child.once('exit', () => resolve()));
   }
 
+  /** The OS process id of a running replica (benchmarks read its CPU time in `/proc`); undefined when not running. */
+  pid(service: ServiceName, replica = 1): number | undefined {
+    return this.isRunning(service, replica) ? this.procs.get(`${service}#${replica}`)!.pid : undefined;
+  }
+
   /** True while the replica's process is alive. */
   isRunning(service: ServiceName, replica = 1): boolean {
     const child = this.procs.get(`${service}#${replica}`);
