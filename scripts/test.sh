@@ -2,7 +2,8 @@
 # `pnpm test`: every test on real infrastructure, then one summary line "N passed, N failed".
 #  1. PostgreSQL: recreate one test database per context (starts the local server if down);
 #  2. Kafka: a fresh single-node Apache Kafka 3.9.x (KRaft) from Maven Central jars (cached);
-#  3. type check + generated resolver types check + migrations (the supergraph check is a unit test);
+#  3. type check + production build (pnpm build: dist/ of every package, started by a test) + lint +
+#     generated resolver types check + migrations (the supergraph check is a unit test);
 #  4. vitest: unit, integration (PostgreSQL, Kafka) and e2e (whole stack; `pnpm dev` too).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -29,11 +30,13 @@ kafka_pid=$!
 
 t0=$(date +%s)
 pnpm exec tsc -p tsconfig.json --noEmit || fail_setup "type check"
+pnpm build || fail_setup "build"
+pnpm lint || fail_setup "lint"
 pnpm codegen:check || fail_setup "generated resolver types are stale (pnpm codegen)"
 pnpm exec tsx scripts/test-databases.ts || fail_setup "test databases"
 pnpm exec tsx prisma/migrate.ts || fail_setup "migrations"
 wait "$kafka_pid" || { cat .cache/kafka-start.log >&2; fail_setup "kafka broker"; }
-echo "setup done in $(( $(date +%s) - t0 )) s (type check, databases, migrations, Kafka)"
+echo "setup done in $(( $(date +%s) - t0 )) s (type check, build, lint, databases, migrations, Kafka)"
 
 pnpm exec vitest run --reporter=default --reporter=json --outputFile="$results" "$@"
 status=$?

@@ -5,8 +5,8 @@
  * `prisma/<context>/schema.prisma`.
  */
 export interface SqlExecutor {
-  $executeRawUnsafe(query: string, ...values: any[]): PromiseLike<number>;
-  $queryRawUnsafe<T = unknown>(query: string, ...values: any[]): PromiseLike<T>;
+  $executeRawUnsafe(query: string, ...values: unknown[]): PromiseLike<number>;
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): PromiseLike<T>;
 }
 
 /** A client that can run an interactive transaction whose client is `Tx`. */

@@ -1,6 +1,4 @@
-import http from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, type Service } from '@ebook/subgraph-kit';
 import { eventually } from './rental-scenario';

@@ -26,6 +26,11 @@ export interface ProcessStackOptions {
   basePort: number;
   /** Extra environment per service (e.g. `PAYMENT_SIM_LATENCY_MS`). */
   env?: Partial<Record<ServiceName, Record<string, string>>>;
+  /**
+   * Run the compiled entries (`dist/main.js`, after `pnpm build`) with plain node, as the image
+   * does, instead of the sources under tsx.
+   */
+  compiled?: boolean;
 }
 
 /**
@@ -119,7 +124,10 @@ export class ProcessStack {
     const logDir = path.join(root, '.cache', 'fault-logs');
     mkdirSync(logDir, { recursive: true });
     const log = createWriteStream(path.join(logDir, `${service}-${replica}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    // Sources: tsx, workspace packages resolved to their sources (`source` export condition).
+    // Compiled: node alone, packages resolved to dist/ (default condition).
+    const args = this.opts.compiled ? [entry.replace(/\/src\/(\w+)\.ts$/, '/dist/$1.js')] : ['--conditions=source', '--import', 'tsx', entry];
+    const child = spawn(process.execPath, args, {
       cwd: root,
       env: this.env(service, replica, env),
       stdio: ['ignore', 'pipe', 'pipe'],

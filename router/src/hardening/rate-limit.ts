@@ -1,5 +1,5 @@
 import type { RequestHandler, Response } from 'express';
-import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { ErrorCode, takePoint, type AuthUser, type TokenVerifier } from '@ebook/subgraph-kit';
 import { sendJsonError } from './http-errors';
 

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { appError } from './errors';
-import type { AuthUser, Role } from './auth/verifier';
+import type { AuthUser } from './auth/verifier';
 
 /** What every resolver receives. Subgraphs extend it with their own loaders. */
 export interface BaseContext {

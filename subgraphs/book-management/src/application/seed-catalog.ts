@@ -4,7 +4,7 @@ import type { Logger } from '@ebook/subgraph-kit';
 import type { BookManagementDb } from '../db';
 import { registerBooks } from './register-book';
 
-/** A seed entry: a real public-domain book (`src/seed/public-domain-books.json`). */
+/** A seed entry: a real public-domain book (`seed/public-domain-books.json` of the package, beside src/ and dist/). */
 interface SeedBook {
   title: string;
   author: string;
@@ -18,7 +18,7 @@ interface SeedBook {
  */
 export async function seedCatalog(db: BookManagementDb, logger: Logger): Promise<number> {
   if ((await db.book.count()) > 0) return 0;
-  const seed = JSON.parse(readFileSync(new URL('../seed/public-domain-books.json', import.meta.url), 'utf8')) as SeedBook[];
+  const seed = JSON.parse(readFileSync(new URL('../../seed/public-domain-books.json', import.meta.url), 'utf8')) as SeedBook[];
   const created = await registerBooks(
     unitOfWork(db),
     seed.map((b) => ({ ...b, rentalFee: 1000 + (b.publishedYear % 5) * 500, licensedCopies: 1 + (b.publishedYear % 3) })),

@@ -2,7 +2,7 @@ import Provider, { type Account, type ClientMetadata, type KoaContextWithOIDC, e
 import type { JWK } from 'jose';
 import { z } from 'zod';
 import type { Logger } from '@ebook/subgraph-kit';
-import { commaList, intEnv, isUuid, PAYMENT_APPROVE_SCOPE, ROLE_SCOPE } from '@ebook/subgraph-kit';
+import { commaList, intEnv, isUuid, ROLE_SCOPE } from '@ebook/subgraph-kit';
 import type { UserDb } from '../db';
 import { prismaOidcAdapter } from './prisma-adapter';
 import { escapeHtml, page, PAGE_HEADERS } from './html';
@@ -139,7 +139,7 @@ function clientMetadata(opts: AuthorizationServerOptions): ClientMetadata[] {
  *   {@link mountAuthorizationServer}; first-party clients are never asked for consent;
  * - refresh tokens with rotation and reuse detection: presenting a rotated (consumed) refresh
  *   token revokes the whole grant (oidc-provider's refresh_token grant);
- * - client credentials for service clients (e.g. scope {@link PAYMENT_APPROVE_SCOPE});
+ * - client credentials for service clients (e.g. scope `PAYMENT_APPROVE_SCOPE` of the kit);
  * - access tokens for {@link API_RESOURCE} are ES256 JWTs (`typ: at+jwt`) with `iss`, `aud`,
  *   `sub`, `client_id`, `scope`, `jti`, `iat`, `exp` and, for users, `role` and `name` — the
  *   same claims the `login` mutation's tokens carry, so one verifier accepts both.
