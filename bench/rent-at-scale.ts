@@ -1,7 +1,7 @@
 /**
- * `pnpm bench` — rent at scale, in production mode: every service its own process
- * (test/fault/process-stack.ts, gateway on `BENCH_BASE_PORT`, default 4900), real PostgreSQL and
- * Kafka (scripts/test-env.sh; `bench/run.sh` recreates the test databases and starts the broker
+ * `pnpm bench` — rent at scale, in production mode: every service its own process running its
+ * compiled `dist/main.js` under plain node (test/fault/process-stack.ts, gateway on
+ * `BENCH_BASE_PORT`, default 4900; `bench/run.sh` builds first), real PostgreSQL and Kafka (scripts/test-env.sh; `bench/run.sh` recreates the test databases and starts the broker
  * first), a healthy simulated payment (0 ms latency). Nothing is asserted: it measures, prints a
  * Markdown report and writes `bench/results/latest.json` (and a dated copy).
  *
@@ -391,6 +391,7 @@ function table(headers: string[], rows: (string | number)[][]): string {
 async function main(): Promise<void> {
   const stack = await ProcessStack.create({
     basePort: CONFIG.basePort,
+    compiled: true,
     env: {
       rental: { MAX_ACTIVE_RENTALS: '1000000', LOG_LEVEL: 'warn' },
       gateway: { GATEWAY_RATE_LIMIT_PER_IP: '0', GATEWAY_RATE_LIMIT_PER_USER: '0' },

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `pnpm bench`: the rent-at-scale benchmark on a fresh clone after the README's setup. Recreates
 # the test databases and migrates them, starts the local Kafka broker when it is not running,
-# then runs bench/rent-at-scale.ts (production mode: every service its own process). Nothing is
+# builds, then runs bench/rent-at-scale.ts (production mode: every service its own process running
+# its compiled dist/main.js). Nothing is
 # asserted; the report is printed and written to bench/results/latest.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,7 @@ export LOG_LEVEL=warn
 if ! pg_isready -q -h "$PGHOST" -p "$PGPORT" 2>/dev/null; then
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start
 fi
+pnpm build >/dev/null
 pnpm exec tsx scripts/test-databases.ts
 pnpm exec tsx prisma/migrate.ts
 started_kafka=no

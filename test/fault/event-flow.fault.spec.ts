@@ -12,6 +12,8 @@ import { closeLedger, deliveredTo, kafkaBroker, producedFor, report, settledView
  */
 const VIEW = 'rental-view.projection';
 const REFUNDS = 'payment.refunds';
+/** The consumers' fault-harness entry: the service kills itself after handling an event, before the offset commit. */
+const KILL_AFTER_HANDLING_ENTRY = 'test/fault/kill-after-handling.ts';
 let stack: ProcessStack;
 let actors: Actors;
 
@@ -112,8 +114,8 @@ describe('event flow under faults (separate processes, real Kafka and PostgreSQL
     // Payment's refund consumer and the view crash right after handling a RentalCanceled
     // (effect committed in their database), before kafkajs commits its offset.
     await Promise.all([stack.stop('payment'), stack.stop('rental-view')]);
-    const crash = { EVENTS_FAULT_KILL_AFTER_HANDLING: 'RentalCanceled' };
-    await Promise.all([stack.start('payment', { env: crash }), stack.start('rental-view', { env: crash })]);
+    const crash = (service: 'payment' | 'rental-view') => ({ entry: KILL_AFTER_HANDLING_ENTRY, env: { FAULT_SERVICE: service, FAULT_KILL_AFTER_HANDLING: 'RentalCanceled' } });
+    await Promise.all([stack.start('payment', crash('payment')), stack.start('rental-view', crash('rental-view'))]);
     for (let i = 0; i < 3; i += 1) await actors.cancel(customers[i]!, rentals[i]!);
     await vi.waitFor(async () => expect(stack.isRunning('payment') || stack.isRunning('rental-view')).toBe(false), { timeout: 30_000, interval: 100 });
     const handledBeforeCrash = await sql<{ n: string }>('PAYMENT_DATABASE_URL', `SELECT count(*) AS n FROM payment WHERE status = 'REFUNDED' AND "rentalId" = ANY($1::uuid[])`, [rentals]);

@@ -39,14 +39,6 @@ export const DEAD_LETTER_HEADERS = {
 class PoisonEvent extends Error {}
 
 /**
- * Fault injection for the fault-injection test suite ONLY ("consumer killed after its
- * handler ran but before the offset commit"): when `EVENTS_FAULT_KILL_AFTER_HANDLING` names an
- * event type, the process SIGKILLs itself right after such an event's handler transaction
- * committed — before kafkajs can commit the offset. Never set it in production.
- */
-const KILL_AFTER_HANDLING = process.env.EVENTS_FAULT_KILL_AFTER_HANDLING;
-
-/**
  * Runs an idempotent consumer (inbox pattern) on the bus.
  *
  * For each delivered message: validate the envelope and its contract (`data` is parsed with
@@ -122,7 +114,6 @@ export async function startIdempotentConsumer<Tx extends SqlExecutor>(
       { timeout: 30_000, maxWait: 10_000 },
     );
     if (result === 'handled') {
-      if (KILL_AFTER_HANDLING === type) process.kill(process.pid, 'SIGKILL');
       eventMetrics.handled.inc({ group: opts.groupId, type });
       log.debug({ type, eventId: event.eventId, correlationId: event.correlationId }, 'event handled');
       opts.afterCommit?.();
