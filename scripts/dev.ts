@@ -12,7 +12,7 @@ import path from 'node:path';
 // loading under tsx) are imported while it initialises and migrates, see below.
 import { commaList, intEnv } from '@ebook/subgraph-kit/env';
 import type { Stack } from '@ebook/router';
-import { CONTEXTS, type ContextName } from '../prisma/contexts';
+import { byContext, CONTEXT_REGISTRY, CONTEXTS, type ContextName } from '../contexts';
 import { migrateAll } from '../prisma/migrate';
 import { devDatabaseUrl, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
 
@@ -64,7 +64,7 @@ process.on('SIGTERM', () => void stop());
 
 try {
   const t0 = Date.now();
-  const urls = Object.fromEntries(CONTEXTS.map((c) => [c, devDatabaseUrl(c, pgPort)])) as Record<ContextName, string>;
+  const urls: Record<ContextName, string> = byContext((c) => devDatabaseUrl(c, pgPort));
   const database = (async () => {
     postgres = await startEmbeddedPostgres(dataDir, pgPort, CONTEXTS);
     console.log(`embedded PostgreSQL ${postgres.initialised ? 'created' : 'started'} on 127.0.0.1:${pgPort} (${CONTEXTS.length} databases) in ${Date.now() - t0} ms`);
@@ -87,14 +87,8 @@ try {
     bus: new EmbeddedEventBus(),
     logger,
     databaseUrls: urls,
-    ports: {
-      gateway: gatewayPort,
-      user: subgraphBasePort,
-      'book-management': subgraphBasePort + 1,
-      rental: subgraphBasePort + 2,
-      payment: subgraphBasePort + 3,
-      'rental-view': subgraphBasePort + 4,
-    },
+    // Each context on DEV_SUBGRAPH_PORT + (its default port − 4001): 4001.. as in production.
+    ports: { gateway: gatewayPort, ...byContext((c) => subgraphBasePort + (CONTEXT_REGISTRY.find((e) => e.name === c)!.port - 4001)) },
     webRedirectUris,
     jwt: {
       issuer,

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { CONTEXT_REGISTRY, serviceUrlEnv } from '../../contexts';
 
 /** A subgraph of the supergraph. */
 export interface SubgraphEntry {
@@ -12,14 +13,16 @@ export interface SubgraphEntry {
   urlEnv: string;
 }
 
-/** The subgraphs composed into the supergraph — the single list the compose step and the gateway read. */
-export const SUBGRAPHS: SubgraphEntry[] = [
-  { name: 'user', schemaFile: 'subgraphs/user/schema.graphql', routingUrl: 'http://user:4001/graphql', urlEnv: 'USER_URL' },
-  { name: 'book-management', schemaFile: 'subgraphs/book-management/schema.graphql', routingUrl: 'http://book-management:4002/graphql', urlEnv: 'BOOK_MANAGEMENT_URL' },
-  { name: 'rental', schemaFile: 'subgraphs/rental/schema.graphql', routingUrl: 'http://rental:4003/graphql', urlEnv: 'RENTAL_URL' },
-  { name: 'payment', schemaFile: 'subgraphs/payment/schema.graphql', routingUrl: 'http://payment:4004/graphql', urlEnv: 'PAYMENT_URL' },
-  { name: 'rental-view', schemaFile: 'subgraphs/rental-view/schema.graphql', routingUrl: 'http://rental-view:4005/graphql', urlEnv: 'RENTAL_VIEW_URL' },
-];
+/**
+ * The subgraphs composed into the supergraph — the single list the compose step and the gateway
+ * read, derived from the context registry (`contexts.ts`): every context is a subgraph.
+ */
+export const SUBGRAPHS: SubgraphEntry[] = CONTEXT_REGISTRY.map((c) => ({
+  name: c.name,
+  schemaFile: `subgraphs/${c.name}/schema.graphql`,
+  routingUrl: `http://${c.name}:${c.port}/graphql`,
+  urlEnv: serviceUrlEnv(c.name),
+}));
 
 /** Repository root. */
 export const REPO_ROOT = new URL('../../', import.meta.url);

@@ -11,7 +11,7 @@ import { discoverWebClient, signIn } from './oidc-browser';
 import { securitySuite } from './security-suite';
 import { hardeningAttacks } from './hardening-attacks';
 import { assembleTarget, createSigningKey, securityThrottleEnv, useTarget } from './security-target';
-import { CONTEXTS, type ContextName } from '../../prisma/contexts';
+import { CONTEXTS, type ContextName } from '../../contexts';
 import { devDatabaseUrl, runningServerPid } from '../../scripts/embedded-postgres';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

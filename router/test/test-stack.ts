@@ -8,7 +8,7 @@ import { startGateway } from '../src/gateway';
 import type { GatewayHardening } from '../src/hardening';
 import { startStack, type Stack, type StackOptions } from '../src/stack';
 import { SUPERGRAPH_FILE } from '../src/subgraphs';
-import { databaseUrlsFromEnv, type ContextName } from '../../prisma/contexts';
+import { byContext, databaseUrlsFromEnv, type ContextName } from '../../contexts';
 
 /** Database URLs of the test stack (`<CONTEXT>_DATABASE_URL`, scripts/test-env.sh). */
 export const testDatabaseUrls = (): Record<ContextName, string> => databaseUrlsFromEnv();
@@ -54,7 +54,7 @@ export async function startTestStack(
     bus,
     logger,
     databaseUrls: testDatabaseUrls(),
-    ports: { gateway: 0, user: extra.userPort ?? 0, 'book-management': 0, rental: 0, payment: 0, 'rental-view': 0 },
+    ports: { gateway: 0, ...byContext(() => 0), user: extra.userPort ?? 0 },
     jwt: { issuer: extra.userPort ? `http://127.0.0.1:${extra.userPort}` : 'http://localhost:4001', audience: 'ebook-rental', ttlSeconds: 900, ...(extra.jwtPrivateKeyFile ? { privateKeyFile: extra.jwtPrivateKeyFile } : {}) },
     seedManager: TEST_MANAGER,
     paymentProcessor: processor,
