@@ -138,6 +138,7 @@ export const CONTEXT_REGISTRY = [
     mappers: { RentalStatus: prisma('RentalStatus') },
     start: async (d) => (await import('./subgraphs/rental-view/src/index')).startRentalViewService({ platform: d.platform, databaseUrl: d.databaseUrl, port: d.port }),
   }),
+  context({ name: 'notification', port: 4006, stage: 3, mappers: { Notification: prisma('Notification') }, start: async (d, s?: import('./subgraphs/notification/src/index').NotificationSettings) => (await import('./subgraphs/notification/src/index')).startNotificationService({ platform: d.platform, databaseUrl: d.databaseUrl, port: d.port, ...s }) }),
 ] as const;
 
 /** A registry entry. */

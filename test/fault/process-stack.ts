@@ -86,6 +86,8 @@ export class ProcessStack {
       SEED_MANAGER_EMAIL: FAULT_MANAGER.email,
       SEED_MANAGER_PASSWORD: FAULT_MANAGER.password,
       PLAYGROUND: 'false',
+      // The notification context's SMTP server: none listens there (its deliveries are retried; no fault scenario reads them).
+      SMTP_URL: `smtp://127.0.0.1:${this.opts.basePort + 9}`,
       ...this.opts.env?.[service],
       ...extra,
     };
