@@ -35,6 +35,8 @@ async function startDev(dataDir: string, env: Record<string, string> = {}): Prom
       PORT: String(GATEWAY_PORT),
       DEV_SUBGRAPH_PORT: String(GATEWAY_PORT + 1),
       DEV_PG_PORT: String(PG_PORT),
+      DEV_SMTP_PORT: String(GATEWAY_PORT + 90),
+      DEV_MAIL_WEB_PORT: String(GATEWAY_PORT + 91),
       LOG_LEVEL: 'warn',
       ...env,
     },
