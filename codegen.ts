@@ -11,32 +11,17 @@
  * - `enumsAsTypes`: GraphQL enums become string unions, which Prisma's enums (string unions too)
  *   satisfy without conversion.
  * - `federation`: `__resolveReference` receives the `@key` fields (`{ __typename, id }`).
- * One config for all subgraphs: the same plugins and options, only the SDL, output and mappers
- * differ; one command generates and checks them all.
+ * One config for all subgraphs (every context of the registry, `contexts.ts`, with its `mappers`):
+ * the same plugins and options, only the SDL, output and mappers differ; one command generates
+ * and checks them all.
  */
 import type { CodegenConfig } from '@graphql-codegen/cli';
-
-/** A GraphQL type of a subgraph → the TypeScript type its resolvers return, relative to the generated file. */
-type Mappers = Record<string, string>;
-
-/** Prisma models of a subgraph (`src/generated/prisma/client.ts`, seen from `src/__generated__/`). */
-const prisma = (model: string) => `../generated/prisma/client#${model}`;
-
-/** An entity owned by another subgraph: what this one receives and returns is its representation. */
-const REFERENCE = '{ id: string }';
-
-const SUBGRAPH_MAPPERS: Record<string, Mappers> = {
-  user: { User: prisma('User') },
-  'book-management': { Book: prisma('Book') },
-  rental: { Rental: prisma('Rental'), Hold: prisma('Hold'), Book: REFERENCE, User: REFERENCE },
-  payment: { Payment: prisma('Payment'), Rental: REFERENCE },
-  'rental-view': { RentalStatus: prisma('RentalStatus') },
-};
+import { CONTEXT_REGISTRY } from './contexts';
 
 const config: CodegenConfig = {
   overwrite: true,
   generates: Object.fromEntries(
-    Object.entries(SUBGRAPH_MAPPERS).map(([context, mappers]) => [
+    CONTEXT_REGISTRY.map(({ name: context, mappers }) => [
       `subgraphs/${context}/src/__generated__/resolvers-types.ts`,
       {
         schema: `subgraphs/${context}/schema.graphql`,

@@ -25,6 +25,7 @@ import { EmbeddedEventBus } from '@ebook/events';
 import { ClientCredentialsTokenSource, createLogger, PAYMENT_APPROVE_SCOPE } from '@ebook/subgraph-kit';
 import { SimulatedPaymentProcessor } from '@ebook/payment';
 import { startStack } from '../router/src/stack';
+import { byContext } from '../contexts';
 import { discoverWebClient, refreshTokens, signIn } from '../router/test/oidc-browser';
 import { freePort, testDatabaseUrls } from '../router/test/test-stack';
 
@@ -57,12 +58,14 @@ const stack = await startStack({
   bus: new EmbeddedEventBus(),
   logger: createLogger('bench-auth', process.env.LOG_LEVEL ?? 'silent'),
   databaseUrls: testDatabaseUrls(),
-  ports: { gateway: 0, user: userPort, 'book-management': 0, rental: 0, payment: 0, 'rental-view': 0 },
+  ports: { gateway: 0, ...byContext(() => 0), user: userPort },
   jwt: { issuer, audience: 'ebook-rental', ttlSeconds: 900 },
   paymentProcessor: new SimulatedPaymentProcessor({ latencyMs: 0, declineRate: 0 }),
   webRedirectUris: [REDIRECT_URI],
   // The bench signs in hundreds of times from one IP and one account.
   loginThrottle: { maxFailuresPerAccount: 1_000_000, maxFailuresPerIp: 1_000_000 },
+  // The bench measures tokens, not e-mails: no SMTP server listens there (deliveries are retried, then dead).
+  settings: { notification: { smtp: { url: 'smtp://127.0.0.1:9', from: 'bench@ebook.test' } } },
 });
 
 async function gql(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<any> {

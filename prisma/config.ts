@@ -2,7 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'prisma/config';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { databaseUrlEnv, type ContextName } from './contexts';
+import { databaseUrlEnv, type ContextName } from '../contexts';
 import { parseDatabaseUrl } from '../subgraphs/kit/src/db-url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDatabaseUrl } from '../subgraphs/kit/src/db-url';
-import { CONTEXTS, databaseUrlEnv, databaseUrlsFromEnv, type ContextName } from './contexts';
+import { CONTEXTS, databaseUrlEnv, databaseUrlsFromEnv, type ContextName } from '../contexts';
 import { migrateAll } from './migrate';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

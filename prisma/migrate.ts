@@ -5,7 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { parseDatabaseUrl } from '../subgraphs/kit/src/db-url';
 import { fileURLToPath } from 'node:url';
-import { CONTEXTS, databaseUrlEnv, databaseUrlsFromEnv, type ContextName } from './contexts';
+import { CONTEXTS, databaseUrlEnv, databaseUrlsFromEnv, type ContextName } from '../contexts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

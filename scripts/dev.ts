@@ -4,15 +4,17 @@
  *   context, data under `.data/pg` (DATA_DIR overrides `.data`), on 127.0.0.1:DEV_PG_PORT;
  * - migrations applied (all contexts in parallel), catalog seeded with public-domain books, the
  *   manager account created;
- * - every context + the gateway in this process, events on the embedded bus (dev only).
- * Same code path as production; only the database URLs and the bus differ.
+ * - every context + the gateway in this process, events on the embedded bus (dev only);
+ * - a local SMTP server with a web inbox (`maildev`) on 127.0.0.1:DEV_SMTP_PORT (web
+ *   DEV_MAIL_WEB_PORT): the notification context's e-mails land there, nothing leaves the machine.
+ * Same code path as production; only the database URLs, the bus and the SMTP server differ.
  */
 import path from 'node:path';
 // Only light modules load before the database server starts; the contexts (≈ 3 s of module
 // loading under tsx) are imported while it initialises and migrates, see below.
 import { commaList, intEnv } from '@ebook/subgraph-kit/env';
 import type { Stack } from '@ebook/router';
-import { CONTEXTS, type ContextName } from '../prisma/contexts';
+import { byContext, CONTEXT_REGISTRY, CONTEXTS, type ContextName } from '../contexts';
 import { migrateAll } from '../prisma/migrate';
 import { devDatabaseUrl, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
 
@@ -20,6 +22,8 @@ const dataDir = path.resolve(process.env.DATA_DIR ?? '.data');
 const pgPort = intEnv('DEV_PG_PORT', 54320);
 const gatewayPort = intEnv('PORT', 4000);
 const subgraphBasePort = intEnv('DEV_SUBGRAPH_PORT', 4001);
+const smtpPort = intEnv('DEV_SMTP_PORT', 1025);
+const mailWebPort = intEnv('DEV_MAIL_WEB_PORT', 1080);
 const manager = {
   email: process.env.SEED_MANAGER_EMAIL ?? 'manager@ebook.local',
   password: process.env.SEED_MANAGER_PASSWORD ?? 'manager-dev-password',
@@ -28,6 +32,7 @@ process.env.LOG_LEVEL ??= 'warn';
 
 /** What has been started so far, stopped in reverse order on Ctrl-C or a failed start. */
 let postgres: EmbeddedPostgres | undefined;
+let mail: { stop(): Promise<void> } | undefined;
 let stack: Stack | undefined;
 let stopping = false;
 
@@ -48,6 +53,12 @@ async function stop(reason?: unknown): Promise<void> {
     console.log(`stop failed: ${(err as Error).stack ?? String(err)}`);
   }
   try {
+    await mail?.stop();
+  } catch (err) {
+    code = 1;
+    console.log(`stopping the mail server failed: ${(err as Error).message}`);
+  }
+  try {
     await postgres?.stop();
   } catch (err) {
     code = 1;
@@ -64,7 +75,7 @@ process.on('SIGTERM', () => void stop());
 
 try {
   const t0 = Date.now();
-  const urls = Object.fromEntries(CONTEXTS.map((c) => [c, devDatabaseUrl(c, pgPort)])) as Record<ContextName, string>;
+  const urls: Record<ContextName, string> = byContext((c) => devDatabaseUrl(c, pgPort));
   const database = (async () => {
     postgres = await startEmbeddedPostgres(dataDir, pgPort, CONTEXTS);
     console.log(`embedded PostgreSQL ${postgres.initialised ? 'created' : 'started'} on 127.0.0.1:${pgPort} (${CONTEXTS.length} databases) in ${Date.now() - t0} ms`);
@@ -72,10 +83,18 @@ try {
     const migrated = await migrateAll(urls, 'direct');
     console.log(`migrations: ${migrated.applied.length} databases migrated, ${migrated.upToDate.length} up to date (${Date.now() - tMigrate} ms)`);
   })();
+  // maildev: a real SMTP server and its web inbox, started beside the database server.
+  const mailServer = (async () => {
+    const { MailDev } = await import('maildev');
+    const maildev = new MailDev({ smtp: smtpPort, web: mailWebPort, ip: '127.0.0.1', webIp: '127.0.0.1', silent: true });
+    await maildev.start();
+    mail = maildev;
+  })();
   const modules = Promise.all([import('@ebook/events'), import('@ebook/subgraph-kit'), import('@ebook/payment'), import('@ebook/rental'), import('@ebook/router')]);
   // Both settle before going on, so a failure of one never leaves the other running unseen.
-  const [databaseReady, loaded] = await Promise.allSettled([database, modules]);
+  const [databaseReady, mailReady, loaded] = await Promise.allSettled([database, mailServer, modules]);
   if (databaseReady.status === 'rejected') throw databaseReady.reason;
+  if (mailReady.status === 'rejected') throw mailReady.reason;
   if (loaded.status === 'rejected') throw loaded.reason;
   const [{ EmbeddedEventBus }, { createLogger }, { simulatedProcessorFromEnv }, { lendingPolicyFromEnv, paymentPolicyFromEnv }, { DEFAULT_WEB_REDIRECT_URI, startStack }] = loaded.value;
   const logger = createLogger('dev');
@@ -87,14 +106,8 @@ try {
     bus: new EmbeddedEventBus(),
     logger,
     databaseUrls: urls,
-    ports: {
-      gateway: gatewayPort,
-      user: subgraphBasePort,
-      'book-management': subgraphBasePort + 1,
-      rental: subgraphBasePort + 2,
-      payment: subgraphBasePort + 3,
-      'rental-view': subgraphBasePort + 4,
-    },
+    // Each context on DEV_SUBGRAPH_PORT + (its default port − 4001): 4001.. as in production.
+    ports: { gateway: gatewayPort, ...byContext((c) => subgraphBasePort + (CONTEXT_REGISTRY.find((e) => e.name === c)!.port - 4001)) },
     webRedirectUris,
     jwt: {
       issuer,
@@ -107,6 +120,7 @@ try {
     paymentProcessor: simulatedProcessorFromEnv(),
     paymentPolicy: paymentPolicyFromEnv(),
     lending: lendingPolicyFromEnv(),
+    settings: { notification: { smtp: { url: `smtp://127.0.0.1:${smtpPort}`, from: process.env.SMTP_FROM ?? '"E-book Rental" <no-reply@ebook.local>' } } },
   });
 
   console.log(`contexts and gateway started in ${Date.now() - tStack} ms`);
@@ -120,6 +134,7 @@ E-book rental is running (started in ${((Date.now() - t0) / 1000).toFixed(1)} s;
                      then set the header {"Authorization": "Bearer <accessToken>"}
   OAuth 2.1 / OIDC : ${issuer}/.well-known/openid-configuration
                      (authorization code + PKCE: client "ebook-web", redirect URI ${webRedirectUris.join(', ')})
+  Mail inbox       : http://localhost:${mailWebPort} (maildev; SMTP 127.0.0.1:${smtpPort}) — every customer e-mail lands here
   PostgreSQL       : ${devDatabaseUrl('rental', pgPort).replace(/ebook_rental$/, 'ebook_<context>')}
   Customers        : mutation { registerCustomer(input: {name: "Ann", email: "ann@example.com", phone: "010-1234-5678", password: "ann-password"}) { id } }
 Press Ctrl-C to stop.`);

@@ -16,7 +16,7 @@ import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync
 import { arch, platform, userInfo } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import type { ContextName } from '../prisma/contexts';
+import type { ContextName } from '../contexts';
 
 /** PostgreSQL binaries of one platform package: absolute paths. */
 interface Binaries {

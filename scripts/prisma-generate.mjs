@@ -1,7 +1,13 @@
 // Generates every context's Prisma client (pnpm postinstall). Offline: JS engine, no downloads.
 // DATABASE_URL vars only need to be set: unset, the CLI tries to download an engine.
+// The contexts are the folders prisma/<context>/ with a prisma.config.ts (the registry's
+// contexts, contexts.ts, each has one); plain JavaScript, so it runs before anything is compiled.
 import { spawn } from 'node:child_process';
-const contexts = ['user', 'book-management', 'rental', 'payment', 'rental-view'];
+import { existsSync, readdirSync } from 'node:fs';
+const contexts = readdirSync('prisma', { withFileTypes: true })
+  .filter((d) => d.isDirectory() && existsSync(`prisma/${d.name}/prisma.config.ts`))
+  .map((d) => d.name)
+  .sort();
 const env = { ...process.env, PRISMA_HIDE_UPDATE_MESSAGE: '1' };
 for (const c of contexts) {
   const name = `${c.toUpperCase().replace(/-/g, '_')}_DATABASE_URL`;

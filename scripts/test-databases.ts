@@ -3,7 +3,7 @@
  * from the `<CONTEXT>_DATABASE_URL` variables set by scripts/test-env.sh.
  */
 import pg from 'pg';
-import { CONTEXTS, databaseUrlsFromEnv } from '../prisma/contexts';
+import { CONTEXTS, databaseUrlsFromEnv } from '../contexts';
 import { parseDatabaseUrl } from '../subgraphs/kit/src/db-url';
 
 for (const url of Object.values(databaseUrlsFromEnv())) {

@@ -1,4 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { CONTEXT_REGISTRY } from '../../contexts';
+import { REPO_ROOT, serviceUrlEnv } from './supergraph-file';
+
+export { REPO_ROOT, SUPERGRAPH_FILE } from './supergraph-file';
 
 /** A subgraph of the supergraph. */
 export interface SubgraphEntry {
@@ -12,20 +16,18 @@ export interface SubgraphEntry {
   urlEnv: string;
 }
 
-/** The subgraphs composed into the supergraph — the single list the compose step and the gateway read. */
-export const SUBGRAPHS: SubgraphEntry[] = [
-  { name: 'user', schemaFile: 'subgraphs/user/schema.graphql', routingUrl: 'http://user:4001/graphql', urlEnv: 'USER_URL' },
-  { name: 'book-management', schemaFile: 'subgraphs/book-management/schema.graphql', routingUrl: 'http://book-management:4002/graphql', urlEnv: 'BOOK_MANAGEMENT_URL' },
-  { name: 'rental', schemaFile: 'subgraphs/rental/schema.graphql', routingUrl: 'http://rental:4003/graphql', urlEnv: 'RENTAL_URL' },
-  { name: 'payment', schemaFile: 'subgraphs/payment/schema.graphql', routingUrl: 'http://payment:4004/graphql', urlEnv: 'PAYMENT_URL' },
-  { name: 'rental-view', schemaFile: 'subgraphs/rental-view/schema.graphql', routingUrl: 'http://rental-view:4005/graphql', urlEnv: 'RENTAL_VIEW_URL' },
-];
-
-/** Repository root. */
-export const REPO_ROOT = new URL('../../', import.meta.url);
-
-/** Path of the composed supergraph SDL (written by `pnpm compose`, read by the gateway). */
-export const SUPERGRAPH_FILE = new URL('router/supergraph.graphql', REPO_ROOT);
+/**
+ * The subgraphs composed into the supergraph — the list the compose step reads, derived from the
+ * context registry (`contexts.ts`): every context is a subgraph. (The gateway process reads the
+ * composed supergraph instead: `supergraph-file.ts`.) Development and tests only: like `stack.ts`,
+ * it is not part of the compiled gateway.
+ */
+export const SUBGRAPHS: SubgraphEntry[] = CONTEXT_REGISTRY.map((c) => ({
+  name: c.name,
+  schemaFile: `subgraphs/${c.name}/schema.graphql`,
+  routingUrl: `http://${c.name}:${c.port}/graphql`,
+  urlEnv: serviceUrlEnv(c.name),
+}));
 
 /** Reads a subgraph's SDL. */
 export function readSubgraphSdl(entry: SubgraphEntry): string {

@@ -13,7 +13,7 @@ import { discoverWebClient, signIn } from './oidc-browser';
 import { securitySuite } from './security-suite';
 import { hardeningAttacks } from './hardening-attacks';
 import { assembleTarget, createSigningKey, securityThrottleEnv, useTarget } from './security-target';
-import { CONTEXTS, type ContextName } from '../../prisma/contexts';
+import { CONTEXTS, type ContextName } from '../../contexts';
 import { devDatabaseUrl, runningServerPid } from '../../scripts/embedded-postgres';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -37,6 +37,8 @@ async function startDev(dataDir: string, env: Record<string, string> = {}): Prom
       PORT: String(GATEWAY_PORT),
       DEV_SUBGRAPH_PORT: String(GATEWAY_PORT + 1),
       DEV_PG_PORT: String(PG_PORT),
+      DEV_SMTP_PORT: String(GATEWAY_PORT + 90),
+      DEV_MAIL_WEB_PORT: String(GATEWAY_PORT + 91),
       LOG_LEVEL: 'warn',
       ...env,
     },

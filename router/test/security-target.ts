@@ -7,7 +7,7 @@ import { createLogger, TokenVerifier, type Service } from '@ebook/subgraph-kit';
 import type { LoginThrottleOptions } from '@ebook/user';
 import { startGateway } from '../src/gateway';
 import { SUPERGRAPH_FILE } from '../src/subgraphs';
-import { type ContextName } from '../../prisma/contexts';
+import { type ContextName } from '../../contexts';
 
 /**
  * What the shared security suite ({@link ./security-suite}) and hardening attacks

@@ -8,7 +8,8 @@ import { startGateway } from '../src/gateway';
 import type { GatewayHardening } from '../src/hardening';
 import { startStack, type Stack, type StackOptions } from '../src/stack';
 import { SUPERGRAPH_FILE } from '../src/subgraphs';
-import { databaseUrlsFromEnv, type ContextName } from '../../prisma/contexts';
+import { byContext, databaseUrlsFromEnv, type ContextName } from '../../contexts';
+import { SmtpTestServer } from '../../subgraphs/notification/test/smtp-test-server';
 
 /** Database URLs of the test stack (`<CONTEXT>_DATABASE_URL`, scripts/test-env.sh). */
 export const testDatabaseUrls = (): Record<ContextName, string> => databaseUrlsFromEnv();
@@ -33,7 +34,8 @@ export interface PaymentKnobs {
 
 /**
  * The whole product in this process on REAL PostgreSQL (test databases from scripts/test-env.sh)
- * and the REAL Kafka broker (`KAFKA_BROKERS`), every context on its own free port.
+ * and the REAL Kafka broker (`KAFKA_BROKERS`), every context on its own free port; the
+ * notification context mails through a real SMTP server in this process (`mailbox`).
  */
 export async function startTestStack(
   knobs: PaymentKnobs = { declineRate: 0 },
@@ -46,16 +48,17 @@ export async function startTestStack(
    * rules (short durations for lifecycle tests).
    */
   extra: Pick<StackOptions, 'loginThrottle' | 'webRedirectUris' | 'lending'> & { jwtPrivateKeyFile?: string; userPort?: number } = {},
-): Promise<Stack & { bus: KafkaEventBus }> {
+): Promise<Stack & { bus: KafkaEventBus; mailbox: SmtpTestServer }> {
   const logger = createLogger('e2e', process.env.LOG_LEVEL ?? 'silent');
   // Like production: separate test runs on one broker get their own consumer groups (KAFKA_GROUP_PREFIX).
   const bus = kafkaBusFromEnv('e2e', logger);
   const processor = new SimulatedPaymentProcessor({ latencyMs: 0, declineRate: 0.5, random: () => (Math.random() < knobs.declineRate ? 0 : 0.999) });
+  const mailbox = await SmtpTestServer.start();
   const stack = await startStack({
     bus,
     logger,
     databaseUrls: testDatabaseUrls(),
-    ports: { gateway: 0, user: extra.userPort ?? 0, 'book-management': 0, rental: 0, payment: 0, 'rental-view': 0 },
+    ports: { gateway: 0, ...byContext(() => 0), user: extra.userPort ?? 0 },
     jwt: { issuer: extra.userPort ? `http://127.0.0.1:${extra.userPort}` : 'http://localhost:4001', audience: 'ebook-rental', ttlSeconds: 900, ...(extra.jwtPrivateKeyFile ? { privateKeyFile: extra.jwtPrivateKeyFile } : {}) },
     seedManager: TEST_MANAGER,
     paymentProcessor: processor,
@@ -63,13 +66,19 @@ export async function startTestStack(
     ...(extra.loginThrottle ? { loginThrottle: extra.loginThrottle } : {}),
     ...(extra.webRedirectUris ? { webRedirectUris: extra.webRedirectUris } : {}),
     ...(extra.lending ? { lending: extra.lending } : {}),
+    settings: { notification: { smtp: { url: mailbox.url, from: '"E-book Rental" <no-reply@ebook.test>' }, pollMs: 100 } },
+  }).catch(async (err: unknown) => {
+    await mailbox.stop();
+    throw err;
   });
   return {
     ...stack,
     bus,
+    mailbox,
     stop: async () => {
       await stack.stop();
       await bus.close();
+      await mailbox.stop();
     },
   };
 }

@@ -4,25 +4,20 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exportJWK, generateKeyPair } from 'jose';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { CONTEXT_REGISTRY, CONTEXTS, databaseUrlEnv, entryOf, serviceUrlEnv, stages, type ContextName } from '../../contexts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** The services, each run as its own OS process from its production entry (`main.ts`). */
-export type ServiceName = 'user' | 'book-management' | 'rental' | 'payment' | 'rental-view' | 'gateway';
+/** The services (the registry's contexts and the gateway), each run as its own OS process from its production entry (`main.ts`). */
+export type ServiceName = ContextName | 'gateway';
 
-const ENTRY: Record<ServiceName, string> = {
-  user: 'subgraphs/user/src/main.ts',
-  'book-management': 'subgraphs/book-management/src/main.ts',
-  rental: 'subgraphs/rental/src/main.ts',
-  payment: 'subgraphs/payment/src/main.ts',
-  'rental-view': 'subgraphs/rental-view/src/main.ts',
-  gateway: 'router/src/main.ts',
-};
-const OFFSET: Record<ServiceName, number> = { gateway: 0, user: 1, 'book-management': 2, rental: 3, payment: 4, 'rental-view': 5 };
+const entryOfService = (service: ServiceName) => (service === 'gateway' ? 'router/src/main.ts' : entryOf(service));
+/** Port offset from the base port: the gateway 0, each context its default port − 4000 (user 1, ..., rental-view 5). */
+const offsetOf = (service: ServiceName) => (service === 'gateway' ? 0 : CONTEXT_REGISTRY.find((c) => c.name === service)!.port - 4000);
 
 /** Options of {@link ProcessStack}. */
 export interface ProcessStackOptions {
-  /** Gateway port; service i listens on basePort + i, replica r on + 10·(r−1). */
+  /** Gateway port; a context on basePort + (its default port − 4000), replica r on + 10·(r−1) (so at most 9 contexts). */
   basePort: number;
   /** Extra environment per service (e.g. `PAYMENT_SIM_LATENCY_MS`). */
   env?: Partial<Record<ServiceName, Record<string, string>>>;
@@ -60,7 +55,7 @@ export class ProcessStack {
 
   /** Port of a service replica. */
   port(service: ServiceName, replica = 1): number {
-    return this.opts.basePort + OFFSET[service] + 10 * (replica - 1);
+    return this.opts.basePort + offsetOf(service) + 10 * (replica - 1);
   }
 
   /** Base URL of a service replica. */
@@ -86,11 +81,8 @@ export class ProcessStack {
       JWT_ISSUER: issuer,
       JWT_AUDIENCE: 'ebook-rental',
       JWKS_URL: `${issuer}/.well-known/jwks.json`,
-      USER_DATABASE_URL: process.env.USER_DATABASE_URL,
-      BOOK_MANAGEMENT_DATABASE_URL: process.env.BOOK_MANAGEMENT_DATABASE_URL,
-      RENTAL_DATABASE_URL: process.env.RENTAL_DATABASE_URL,
-      PAYMENT_DATABASE_URL: process.env.PAYMENT_DATABASE_URL,
-      RENTAL_VIEW_DATABASE_URL: process.env.RENTAL_VIEW_DATABASE_URL,
+      // Every context's database, and every subgraph's URL (the gateway routes to them; rental calls PAYMENT_URL).
+      ...Object.fromEntries(CONTEXTS.flatMap((c) => [[databaseUrlEnv(c), process.env[databaseUrlEnv(c)]], [serviceUrlEnv(c), this.url(c)]])),
       JWT_PRIVATE_JWK: this.privateJwk,
       OIDC_COOKIE_KEYS: this.cookieKey,
       OIDC_SERVICE_CLIENTS: JSON.stringify([{ clientId: 'rental-service', clientSecret: this.rentalClientSecret, scopes: ['payment:approve'] }]),
@@ -98,12 +90,9 @@ export class ProcessStack {
       OIDC_CLIENT_SECRET: this.rentalClientSecret,
       SEED_MANAGER_EMAIL: FAULT_MANAGER.email,
       SEED_MANAGER_PASSWORD: FAULT_MANAGER.password,
-      PAYMENT_URL: this.url('payment'),
-      USER_URL: this.url('user'),
-      BOOK_MANAGEMENT_URL: this.url('book-management'),
-      RENTAL_URL: this.url('rental'),
-      RENTAL_VIEW_URL: this.url('rental-view'),
       PLAYGROUND: 'false',
+      // The notification context's SMTP server: none listens there (its deliveries are retried; no fault scenario reads them).
+      SMTP_URL: `smtp://127.0.0.1:${this.opts.basePort + 9}`,
       ...this.opts.env?.[service],
       ...extra,
     };
@@ -116,7 +105,7 @@ export class ProcessStack {
    */
   async start(
     service: ServiceName,
-    { replica = 1, env = {}, timeoutMs = 60_000, entry = ENTRY[service] }: { replica?: number; env?: Record<string, string>; timeoutMs?: number; entry?: string } = {},
+    { replica = 1, env = {}, timeoutMs = 60_000, entry = entryOfService(service) }: { replica?: number; env?: Record<string, string>; timeoutMs?: number; entry?: string } = {},
   ): Promise<void> {
     const key = `${service}#${replica}`;
     const previous = this.procs.get(key);
@@ -177,10 +166,14 @@ export class ProcessStack {
     });
   }
 
-  /** Starts every service: user first (it serves the JWKS), the others in parallel, then the gateway. */
+  /**
+   * Starts every service: user first (it serves the JWKS), the other contexts in parallel (as
+   * processes they find each other by URL, not by start order), then the gateway.
+   */
   async startAll(): Promise<void> {
-    await this.start('user');
-    await Promise.all((['payment', 'book-management', 'rental-view', 'rental'] as const).map((s) => this.start(s)));
+    const [first, ...rest] = stages();
+    await Promise.all(first!.map((c) => this.start(c.name)));
+    await Promise.all(rest.flat().map((c) => this.start(c.name)));
     await this.start('gateway');
   }
 

@@ -9,12 +9,20 @@ const isoDate = z.iso.datetime({ offset: true });
 /** Money: integer KRW, never negative. */
 const krw = z.number().int().nonnegative();
 
-/** A customer or manager registered (user context). Consumed by rental-view (customer names). */
+/** Languages of customer messages: Korean (the default) or English. */
+const locale = z.enum(['ko', 'en']);
+
+/**
+ * A customer or manager registered (user context). Consumed by rental-view (customer names) and
+ * notification (name, `email` — lower-cased —, `locale` of the customer's messages). `email` and
+ * `locale` were added later: an event without them is a user registered before (no address known;
+ * `locale` then means `ko`).
+ */
 export const UserRegistered = defineEvent({
   type: 'UserRegistered',
   version: 1,
   topic: TOPICS.user,
-  data: z.object({ userId: uuid, name: z.string(), role: z.enum(['CUSTOMER', 'MANAGER']) }),
+  data: z.object({ userId: uuid, name: z.string(), role: z.enum(['CUSTOMER', 'MANAGER']), email: z.string().optional(), locale: locale.optional() }),
 });
 
 /** A book entered the catalog with its licensed copies (book-management). Consumed by rental (replica) and rental-view (titles). */

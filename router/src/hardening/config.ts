@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { intEnv } from '@ebook/subgraph-kit';
-import { REPO_ROOT } from '../subgraphs';
+import { REPO_ROOT } from '../supergraph-file';
 
 /** The values of `GATEWAY_PERSISTED_QUERIES` (see {@link GatewayHardening.persistedQueries}). */
 export const PERSISTED_QUERY_MODES = ['apq', 'safelist', 'off'] as const;

@@ -52,6 +52,8 @@ export type Query = {
 
 export type RegisterCustomerInput = {
   email: Scalars['String']['input'];
+  /** Language of the customer's messages (e-mails): `ko` (default) or `en`; any other value → BAD_USER_INPUT (extensions.fields: ["locale"]), nothing written. */
+  locale?: InputMaybe<Scalars['String']['input']>;
   /** 1–100 characters. */
   name: Scalars['String']['input'];
   /** 8–128 characters. */

@@ -28,7 +28,7 @@ function newCustomer(overrides: Record<string, unknown> = {}) {
   return { name: `Reader ${tag}`, email: `reader-${tag}@example.com`, phone: '010-1234-5678', password: `pw-${tag}`, ...overrides };
 }
 
-/** Outbox rows whose event data carries `name` (UserRegistered has no email; our names are unique). */
+/** Outbox rows whose event data carries `name` (our names are unique). */
 const outboxByName = (name: string) => db.outboxEvent.findMany({ where: { envelope: { path: ['data', 'name'], equals: name } } });
 
 /** The code a client would see in `extensions.code`. */
@@ -68,8 +68,9 @@ describe('registerUser on PostgreSQL', () => {
       type: 'UserRegistered',
       aggregateId: user.id,
       correlationId: cause.correlationId,
-      data: { userId: user.id, name: input.name, role: 'CUSTOMER' },
+      data: { userId: user.id, name: input.name, role: 'CUSTOMER', email: `new.reader-${tag}@example.com`, locale: 'ko' },
     });
+    expect(stored.locale).toBe('ko'); // no locale given
     // The event never carries the password or its hash.
     expect(JSON.stringify(envelope)).not.toContain(input.password);
     expect(JSON.stringify(envelope)).not.toContain('$argon2id$');
@@ -94,6 +95,21 @@ describe('registerUser on PostgreSQL', () => {
     const refusal = await codeOf(registerUser(uow, bad, cause));
     expect(refusal.code).toBe('BAD_USER_INPUT');
     expect(refusal.extensions.fields).toEqual(expect.arrayContaining(['email', 'password']));
+    expect(await db.user.count({ where: { name: bad.name } })).toBe(0);
+    expect(await outboxByName(bad.name)).toHaveLength(0);
+  });
+
+  it('stores the locale asked for and carries it on UserRegistered; a bad locale is BAD_USER_INPUT on `locale`, nothing written', async () => {
+    const english = newCustomer({ locale: 'en' });
+    const user = await registerUser(uow, english, cause);
+    expect((await db.user.findUniqueOrThrow({ where: { id: user.id } })).locale).toBe('en');
+    const [row] = await outboxByName(english.name);
+    expect((row!.envelope as { data: unknown }).data).toMatchObject({ email: english.email, locale: 'en' });
+
+    const bad = newCustomer({ locale: 'fr' });
+    const refusal = await codeOf(registerUser(uow, bad, cause));
+    expect(refusal.code).toBe('BAD_USER_INPUT');
+    expect(refusal.extensions.fields).toEqual(['locale']);
     expect(await db.user.count({ where: { name: bad.name } })).toBe(0);
     expect(await outboxByName(bad.name)).toHaveLength(0);
   });

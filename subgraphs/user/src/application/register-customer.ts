@@ -6,8 +6,8 @@ import { hashPassword } from '../auth/passwords';
 import type { UserTx } from '../db';
 
 /**
- * Registers an account (CUSTOMER by default) and records `UserRegistered` in the outbox,
- * in one unit of work (the relay is woken after the commit).
+ * Registers an account (CUSTOMER by default) and records `UserRegistered` (with the email and
+ * the messages' `locale`) in the outbox, in one unit of work (the relay is woken after the commit).
  * @throws `BAD_USER_INPUT` (fields listed in `extensions.fields`), `EMAIL_TAKEN`.
  */
 export async function registerUser(
@@ -27,7 +27,7 @@ export async function registerUser(
   try {
     return await uow.run(async (tx) => {
       const user = await tx.user.create({ data: { ...fields, passwordHash, role } });
-      return { result: user, events: [UserRegistered.create(user.id, { userId: user.id, name: user.name, role }, cause)] };
+      return { result: user, events: [UserRegistered.create(user.id, { userId: user.id, name: user.name, role, email: user.email, locale: user.locale }, cause)] };
     });
   } catch (err) {
     if (isUniqueViolation(err)) throw appError('EMAIL_TAKEN', 'An account with this email already exists');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeEmail, RegistrationSchema, type Registration } from './registration';
 
-const valid: Registration = { name: 'Kim Minji', email: 'minji@example.com', phone: '010-1234-5678', password: 'correct horse' };
+const valid: Registration = { name: 'Kim Minji', email: 'minji@example.com', phone: '010-1234-5678', password: 'correct horse', locale: 'ko' };
 
 /** The paths of the issues of a rejected input (fails when it is accepted). */
 function rejectedPaths(input: unknown): PropertyKey[][] {
@@ -13,6 +13,14 @@ function rejectedPaths(input: unknown): PropertyKey[][] {
 describe('RegistrationSchema', () => {
   it('accepts a valid registration', () => {
     expect(RegistrationSchema.parse(valid)).toEqual(valid);
+  });
+
+  it('locale: ko when absent or null, en kept; any other value refused on the locale field', () => {
+    const { locale: _, ...withoutLocale } = valid;
+    expect(RegistrationSchema.parse(withoutLocale).locale).toBe('ko');
+    expect(RegistrationSchema.parse({ ...valid, locale: null }).locale).toBe('ko');
+    expect(RegistrationSchema.parse({ ...valid, locale: 'en' }).locale).toBe('en');
+    for (const locale of ['EN', 'ja', '', 'ko-KR', 1]) expect(rejectedPaths({ ...valid, locale })).toEqual([['locale']]);
   });
 
   it('trims and lower-cases the email', () => {
