@@ -8,7 +8,8 @@ import { GatewayClient, gql } from './graphql-client';
  * short durations — a loan period of at most ~5 s and an offer period of at most ~3 s (e.g.
  * `LOAN_PERIOD=PT5S`, `HOLD_OFFER_PERIOD=PT3S`, no due-soon notice): one book with one copy, a
  * loan, two holds, return → first hold READY → rented (FULFILLED) → the loan expires by itself →
- * next hold READY → its offer expires → the copy is available again; the read model follows.
+ * next hold READY → its offer expires → the copy is available again; the read model follows, and
+ * every customer gets one delivered notification per change of theirs (`myNotifications`).
  * Run against the e2e stack and against `pnpm dev`.
  */
 
@@ -16,6 +17,7 @@ export const AVAILABILITY = gql`query A($id: ID!) { book(id: $id) { availableCop
 export const RENT = gql`mutation Rent($bookId: ID!) { rentBook(bookId: $bookId) { id status dueAt } }`;
 export const PLACE = gql`mutation P($bookId: ID!, $auto: Boolean) { placeHold(bookId: $bookId, autoRent: $auto) { id status position queueLength estimatedWaitDays book { id title } } }`;
 const MY_HOLDS = gql`query { myHolds { id status position queueLength readyUntil book { id } } }`;
+const MY_NOTIFICATIONS = gql`query { myNotifications(first: 50) { kind deliveredAt } }`;
 
 /** Registers and signs in a customer; @returns their id and access token. */
 export async function customer(api: GatewayClient, name: string): Promise<{ id: string; token: string }> {
@@ -77,4 +79,18 @@ export async function runLendingScenario(api: GatewayClient, manager: string): P
   await eventually(async () =>
     expect((await api.run(gql`query S($id: ID!) { rentalStatus(rentalId: $id) { status } }`, { id: taken.id }, first.token)).rentalStatus.status).toBe('EXPIRED'),
   );
+  // every customer was told of every change of theirs, once each, and it was delivered (SMTP)
+  const told: [{ token: string }, string[]][] = [
+    [reader, ['RENTED', 'RETURNED']],
+    [first, ['HOLD_PLACED', 'HOLD_READY', 'RENTED', 'EXPIRED']],
+    [second, ['HOLD_PLACED', 'HOLD_READY', 'HOLD_EXPIRED']],
+    [walkIn, ['RENTED']],
+  ];
+  await eventually(async () => {
+    for (const [c, kinds] of told) {
+      const mine = (await api.run(MY_NOTIFICATIONS, {}, c.token)).myNotifications as { kind: string; deliveredAt: string | null }[];
+      expect(mine.map((n) => n.kind).sort()).toEqual([...kinds].sort());
+      expect(mine.every((n) => n.deliveredAt !== null)).toBe(true);
+    }
+  }, 20_000);
 }

@@ -54,23 +54,35 @@ export interface PeriodicJob {
 /**
  * Runs each job every `everyMs`: a run is skipped while the previous one is still going (no
  * overlap), a failure is logged with the job's name and the next period runs again; timers do
- * not keep the process alive. @returns `stop()`, which cancels every timer.
+ * not keep the process alive. @returns `stop()`, which cancels every timer and resolves once the
+ * runs in flight have finished (so a context closes its database only after its jobs let go of
+ * it).
  */
-export function startPeriodicJobs(jobs: PeriodicJob[], relay: OutboxRelay, logger: Logger): { stop(): void } {
+export function startPeriodicJobs(jobs: PeriodicJob[], relay: OutboxRelay, logger: Logger): { stop(): Promise<void> } {
+  const inFlight = new Set<Promise<unknown>>();
   const timers = jobs.map((job) => {
     let running = false;
     const timer = setInterval(() => {
       if (running) return;
       running = true;
-      job
+      const run = job
         .run(relay, logger)
         .catch((err: unknown) => logger.error({ err, job: job.name }, 'periodic job failed'))
-        .finally(() => (running = false));
+        .finally(() => {
+          running = false;
+          inFlight.delete(run);
+        });
+      inFlight.add(run);
     }, job.everyMs);
     timer.unref();
     return timer;
   });
-  return { stop: () => timers.forEach((t) => clearInterval(t)) };
+  return {
+    stop: async () => {
+      timers.forEach((t) => clearInterval(t));
+      await Promise.all([...inFlight]);
+    },
+  };
 }
 
 /** A running context; `relay` is exposed for tests and the dev runner (`flush()`). */
@@ -144,7 +156,7 @@ export async function startContext<TContext extends BaseContext>(opts: ContextRu
     url: server.url,
     relay,
     stop: async () => {
-      jobs.stop();
+      await jobs.stop();
       logger.debug('stopping server');
       await server.stop();
       await stopBackground();

@@ -48,8 +48,14 @@ describe('periodic jobs of a context (rental sweeper, OAuth purge)', () => {
     await vi.advanceTimersByTimeAsync(1000);
     expect(runs).toBe(3);
 
-    jobs.stop();
+    // stop() waits for the run in flight, and no run starts after it
+    let stopped = false;
+    const stopping = jobs.stop().then(() => (stopped = true));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(stopped).toBe(false);
     release();
+    await stopping;
+    expect(stopped).toBe(true);
     await vi.advanceTimersByTimeAsync(5000);
     expect(runs).toBe(3);
   });

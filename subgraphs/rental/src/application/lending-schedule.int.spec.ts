@@ -118,7 +118,7 @@ describe('lending schedule on PostgreSQL', () => {
         .poll(async () => (await dbA.rental.findUniqueOrThrow({ where: { id: r.id } })).status, { timeout: 5_000, interval: 50 })
         .toBe('EXPIRED');
     } finally {
-      jobs.stop();
+      await jobs.stop();
     }
     const expiredAt = (await dbA.rental.findUniqueOrThrow({ where: { id: r.id } })).expiredAt!;
     expect(expiredAt.getTime() - due.getTime()).toBeGreaterThanOrEqual(0);

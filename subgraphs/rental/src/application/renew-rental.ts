@@ -5,11 +5,10 @@ import type { Rental as RentalRow } from '../generated/prisma/client';
 import { abandonRenewal, completeRenewal, startRenewal, type RenewalFailure, type Rental } from '../domain/rental';
 import { RentalErrors } from '../domain/errors';
 import { QUEUED_HOLD_STATUSES } from '../domain/hold';
-import { SagaRejected } from '../sagaparticipants/payment-proxy';
 import type { RentalTx } from '../db';
 import { applyRenewalStep, envelopesOf } from './rental-store';
 import { systemClock, type Clock } from './clock';
-import { failFastWhileOpen, type RentBookDeps } from './rent-book';
+import { admitPaidSaga, type RentBookDeps } from './rent-book';
 
 /** What the renewal saga needs: the rent saga's dependencies (unit of work, payment participant, lending policy, clock). */
 export type RenewRentalDeps = RentBookDeps;
@@ -49,17 +48,10 @@ const holdsWaiting = (tx: RentalTx, bookId: string): Promise<number> => tx.hold.
  */
 export async function renewRental(deps: RenewRentalDeps, customerId: string, rentalId: string, cause: Causation): Promise<RentalRow> {
   if (!isUuid(rentalId)) throw RentalErrors.rentalNotFound();
-  failFastWhileOpen(deps.payments);
-  try {
-    return await deps.payments.admit(() => renewSaga(deps, customerId, rentalId, cause));
-  } catch (err) {
-    if (err instanceof SagaRejected) throw RentalErrors.tooManyPayments();
-    throw err;
-  }
+  return admitPaidSaga(deps.payments, () => renewSaga(deps, customerId, rentalId, cause));
 }
 
 async function renewSaga(deps: RenewRentalDeps, customerId: string, rentalId: string, cause: Causation): Promise<RentalRow> {
-  failFastWhileOpen(deps.payments); // the circuit may have opened while this saga waited in the bulkhead
   const clock = deps.clock ?? systemClock;
   const renewalId = randomUUID();
   const pending = await reserveRenewal(deps, customerId, rentalId, renewalId, clock);

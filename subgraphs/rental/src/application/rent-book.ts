@@ -50,9 +50,23 @@ export interface RentingCustomer {
  */
 export async function rentBook(deps: RentBookDeps, customer: RentingCustomer, bookId: string, cause: Causation): Promise<RentalRow> {
   if (!isUuid(bookId)) throw RentalErrors.bookNotFound();
-  failFastWhileOpen(deps.payments);
+  return admitPaidSaga(deps.payments, () => rentSaga(deps, customer, bookId, cause));
+}
+
+/**
+ * Runs a saga that charges (rent, renewal) in the payment participant's bulkhead: fails fast
+ * while payment's circuit is open, before and after waiting for a slot (nothing written), and
+ * turns a refused admission (queue full, or no slot within the queue deadline) into
+ * `PAYMENT_UNAVAILABLE`.
+ * @throws RentalError PAYMENT_UNAVAILABLE (`retryAfter`, s); whatever `saga` throws.
+ */
+export async function admitPaidSaga<T>(payments: PaymentProxy, saga: () => Promise<T>): Promise<T> {
+  failFastWhileOpen(payments);
   try {
-    return await deps.payments.admit(() => rentSaga(deps, customer, bookId, cause));
+    return await payments.admit(() => {
+      failFastWhileOpen(payments); // the circuit may have opened while this saga waited in the bulkhead
+      return saga();
+    });
   } catch (err) {
     if (err instanceof SagaRejected) throw RentalErrors.tooManyPayments();
     throw err;
@@ -60,13 +74,12 @@ export async function rentBook(deps: RentBookDeps, customer: RentingCustomer, bo
 }
 
 /** @throws RentalError PAYMENT_UNAVAILABLE with `retryAfter` while payment's circuit is open (nothing written). */
-export function failFastWhileOpen(payments: PaymentProxy): void {
+function failFastWhileOpen(payments: PaymentProxy): void {
   const openFor = payments.openForSeconds();
   if (openFor !== null) throw RentalErrors.paymentUnavailable(openFor);
 }
 
 async function rentSaga(deps: RentBookDeps, customer: RentingCustomer, bookId: string, cause: Causation): Promise<RentalRow> {
-  failFastWhileOpen(deps.payments); // the circuit may have opened while this saga waited in the bulkhead
   const clock = deps.clock ?? systemClock;
   const pending = await reserveCopy(deps.uow, customer.id, bookId, deps.policy.maxActiveRentals, cause, clock);
 
