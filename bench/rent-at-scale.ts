@@ -47,6 +47,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { ProcessStack, type ServiceName } from '../test/fault/process-stack';
 import { intEnv } from '../subgraphs/kit/src/env';
+import { CONTEXTS } from '../contexts';
 import type { Customer } from '../test/fault/actors';
 import { closeLedger, sql } from '../test/fault/ledger';
 
@@ -68,7 +69,8 @@ const CONFIG = {
   floorSamples: 300,
 } as const;
 
-const SERVICES: ServiceName[] = ['gateway', 'user', 'book-management', 'rental', 'payment', 'rental-view'];
+/** Every process of the product: the gateway and each context of the registry. */
+const SERVICES: ServiceName[] = ['gateway', ...CONTEXTS];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 

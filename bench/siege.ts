@@ -62,7 +62,7 @@ import { DEFAULT_PAYMENT_POLICY } from '../subgraphs/rental/src/sagaparticipants
 // pointed at its ESM build before they are loaded (see bench/apollo-esm-hook.mjs).
 register('./apollo-esm-hook.mjs', import.meta.url);
 const { Actors } = await import('../test/fault/actors');
-const { gql } = await import('../router/test/graphql-client');
+const { gql } = await import('../test/support/graphql-client');
 type Actors = ActorsType;
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GatewayClient, gql } from '../router/test/graphql-client';
+import { GatewayClient, gql } from './support/graphql-client';
 import { ProcessStack } from './fault/process-stack';
 
 /**

@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, runRentalScenario } from './rental-scenario';
 import { runLendingScenario } from './lending-scenario';
-import { GatewayClient, gql } from './graphql-client';
+import { GatewayClient } from '../../test/support/graphql-client';
+import { signIn as signInWithLogin } from '../../test/support/customers';
 import { firstParty } from './first-party';
 import { discoverWebClient, signIn } from './oidc-browser';
 import { securitySuite } from './security-suite';
@@ -139,24 +140,28 @@ describe('pnpm dev (embedded PostgreSQL server + embedded bus)', () => {
     expect(html).not.toMatch(/https?:\/\/(?!localhost)[a-z0-9.-]+\.(com|net|io|org)\//i);
   });
 
-  it('has at least 100 seeded public-domain books', async () => {
+  it('has at least 100 seeded public-domain books, paged to the last page without a book twice', async () => {
     let count = 0;
     let after: string | null = null;
+    const seen = new Set<string>();
     for (;;) {
       const res = await fetch(`http://localhost:${GATEWAY_PORT}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({
-          query: 'query($after: String) { books(first: 100, after: $after) { edges { node { title author publishedYear } } pageInfo { endCursor hasNextPage } } }',
+          query: 'query($after: String) { books(first: 100, after: $after) { edges { node { id title author publishedYear } } pageInfo { endCursor hasNextPage } } }',
           variables: { after },
         }),
       });
       const body = (await res.json()) as any;
       count += body.data.books.edges.length;
+      for (const e of body.data.books.edges) seen.add(e.node.id);
       if (!body.data.books.pageInfo.hasNextPage) break;
+      expect(body.data.books.edges).toHaveLength(100); // only the last page is short
       after = body.data.books.pageInfo.endCursor;
     }
     expect(count).toBeGreaterThanOrEqual(100);
+    expect(seen.size).toBe(count);
   });
 
   it('runs the whole rental scenario', async () => {
@@ -314,7 +319,7 @@ describe('pnpm dev with short lending durations', () => {
   it('one copy, a loan, two holds: return → READY → rented → expiry → next READY → offer expires → available again', async () => {
     dev = await startDev(dataDir, { LOAN_PERIOD: 'PT5S', HOLD_OFFER_PERIOD: 'PT3S', DUE_SOON_NOTICE: 'PT0S' });
     const api = new GatewayClient(`http://localhost:${GATEWAY_PORT}`);
-    const manager = (await api.run(gql`mutation { login(email: "manager@ebook.local", password: "manager-dev-password") { accessToken } }`)).login.accessToken as string;
+    const manager = await signInWithLogin(api, 'manager@ebook.local', 'manager-dev-password');
     await runLendingScenario(api, manager);
     await ctrlC(dev);
     expect(dev.output()).toMatch(/^stopped$/m);

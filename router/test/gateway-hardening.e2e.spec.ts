@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, type Service } from '@ebook/subgraph-kit';
 import { eventually } from './rental-scenario';
-import { GatewayClient, gql } from './graphql-client';
+import { GatewayClient, gql } from '../../test/support/graphql-client';
+import { signIn } from '../../test/support/customers';
 import { expectNoAccount as expectNoAccountIn, freshEmail, hardeningAttacks, REGISTER, registerBody, registerInput } from './hardening-attacks';
 import { sqlAccessor } from './security-target';
 import { codeOf, expectCleanJsonError, expectRateLimited, postJson, send } from './gateway-http';
@@ -35,7 +36,7 @@ const expectNoAccount = (email: string) => expectNoAccountIn(db.sql, email);
 async function customerToken(name: string): Promise<string> {
   const email = freshEmail(name);
   await api.run(gql(REGISTER), { input: registerInput(email) });
-  return (await api.run(gql`mutation L($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }`, { e: email, p: 'a-long-password' })).login.accessToken;
+  return signIn(api, email, 'a-long-password');
 }
 
 beforeAll(async () => {
@@ -112,7 +113,7 @@ describe('rate limits: 429 RATE_LIMITED with retryAfter and Retry-After, nothing
 
   it('per user (JWT sub): the 4th request of a 3/min budget — a rentBook — is refused and rents nothing; another user is unaffected', async () => {
     const gw = await extraGateway({ hardening: { rateLimitPerIp: 0, rateLimitPerUser: 3, rateLimitWindowSeconds: 60 } });
-    const manager = (await api.run(gql`mutation L($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }`, { e: TEST_MANAGER.email, p: TEST_MANAGER.password })).login.accessToken;
+    const manager = await signIn(api, TEST_MANAGER.email, TEST_MANAGER.password);
     const { registerBook } = await api.run(
       gql`mutation B($input: RegisterBookInput!) { registerBook(input: $input) { id } }`,
       { input: { title: `Limit ${randomUUID().slice(0, 6)}`, author: 'Test', publishedYear: 1900, rentalFee: 1000, licensedCopies: 1 } },

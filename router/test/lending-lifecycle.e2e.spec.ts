@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from './rental-scenario';
-import { AVAILABILITY, customer, PLACE, RENT, runLendingScenario } from './lending-scenario';
-import { GatewayClient, gql } from './graphql-client';
+import { AVAILABILITY, PLACE, RENT, runLendingScenario } from './lending-scenario';
+import { signIn, signUp } from '../../test/support/customers';
+import { GatewayClient, gql } from '../../test/support/graphql-client';
 import { startTestStack, TEST_MANAGER } from './test-stack';
 
 /** Short lending durations (those of {@link runLendingScenario}), so every deadline passes within the test. */
@@ -16,7 +17,7 @@ describe('the lending lifecycle through the gateway (PostgreSQL, Kafka, short du
   beforeAll(async () => {
     stack = await startTestStack({ declineRate: 0 }, undefined, { lending: LENDING });
     api = new GatewayClient(stack.gatewayUrl);
-    manager = (await api.run(gql`mutation L($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }`, { e: TEST_MANAGER.email, p: TEST_MANAGER.password })).login.accessToken;
+    manager = await signIn(api, TEST_MANAGER.email, TEST_MANAGER.password);
   });
   afterAll(async () => {
     await stack?.stop();
@@ -33,7 +34,7 @@ describe('the lending lifecycle through the gateway (PostgreSQL, Kafka, short du
       manager,
     );
     await eventually(async () => expect((await api.run(AVAILABILITY, { id: registerBook.id })).book.availableCopies).toBe(1));
-    const [reader, holder, stranger] = await Promise.all([customer(api, 'reader'), customer(api, 'holder'), customer(api, 'stranger')]);
+    const [reader, holder, stranger] = await Promise.all([signUp(api, { name: 'reader' }), signUp(api, { name: 'holder' }), signUp(api, { name: 'stranger' })]);
     await api.run(RENT, { bookId: registerBook.id }, reader.token);
     const h = (await api.run(PLACE, { bookId: registerBook.id }, holder.token)).placeHold;
     const CHANGE = (m: string) => gql(`mutation C($id: ID!) { ${m}(holdId: $id) { id status position } }`);

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import { eventually } from './rental-scenario';
-import { GatewayClient, gql } from './graphql-client';
+import { GatewayClient, gql } from '../../test/support/graphql-client';
+import { signUp, type SignedIn } from '../../test/support/customers';
 
 /**
  * The lending lifecycle as customers live it, through a gateway whose rental context runs with
@@ -19,15 +20,6 @@ export const PLACE = gql`mutation P($bookId: ID!, $auto: Boolean) { placeHold(bo
 const MY_HOLDS = gql`query { myHolds { id status position queueLength readyUntil book { id } } }`;
 const MY_NOTIFICATIONS = gql`query { myNotifications(first: 50) { kind deliveredAt } }`;
 
-/** Registers and signs in a customer; @returns their id and access token. */
-export async function customer(api: GatewayClient, name: string): Promise<{ id: string; token: string }> {
-  const email = `${name}.${randomUUID().slice(0, 8)}@example.com`;
-  const reg = await api.run(gql`mutation R($input: RegisterCustomerInput!) { registerCustomer(input: $input) { id } }`, {
-    input: { name, email, phone: '010-5555-0000', password: 'a-long-password' },
-  });
-  const { login } = await api.run(gql`mutation L($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }`, { e: email, p: 'a-long-password' });
-  return { id: reg.registerCustomer.id, token: login.accessToken };
-}
 
 /**
  * Runs the lifecycle above with a new book registered by `manager` (an access token).
@@ -43,7 +35,7 @@ export async function runLendingScenario(api: GatewayClient, manager: string): P
   );
   const bookId: string = registerBook.id;
   await eventually(async () => expect((await api.run(AVAILABILITY, { id: bookId })).book.availability).toMatchObject({ totalCopies: 1, availableCopies: 1, holdsWaiting: 0, estimatedWaitDays: 0 }));
-  const [reader, first, second, walkIn] = await Promise.all([customer(api, 'reader'), customer(api, 'first'), customer(api, 'second'), customer(api, 'walkin')]);
+  const [reader, first, second, walkIn] = await Promise.all(['reader', 'first', 'second', 'walkin'].map((name) => signUp(api, { name }))) as [SignedIn, SignedIn, SignedIn, SignedIn];
 
   expect(await api.errorCode(PLACE, { bookId }, first.token)).toBe('COPIES_AVAILABLE');
   const loan = (await api.run(RENT, { bookId }, reader.token)).rentBook;

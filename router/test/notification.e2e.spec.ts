@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from './rental-scenario';
-import { GatewayClient, gql } from './graphql-client';
+import { GatewayClient, gql } from '../../test/support/graphql-client';
+import { signIn, signUp } from '../../test/support/customers';
 import { startTestStack, TEST_MANAGER } from './test-stack';
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
@@ -9,15 +10,10 @@ let api: GatewayClient;
 let manager: string;
 
 const REGISTER = gql`mutation R($input: RegisterCustomerInput!) { registerCustomer(input: $input) { id } }`;
-const LOGIN = gql`mutation L($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }`;
 const MINE = gql`query N($first: Int) { myNotifications(first: $first) { id kind subject body createdAt deliveredAt } }`;
 
 /** Registers a customer (with `locale` when given) and signs them in. */
-async function customer(locale?: string): Promise<{ email: string; token: string }> {
-  const email = `notified.${randomUUID().slice(0, 8)}@example.com`;
-  await api.run(REGISTER, { input: { name: 'Ann Reader', email, phone: '010-5555-0000', password: 'a-long-password', ...(locale ? { locale } : {}) } });
-  return { email, token: (await api.run(LOGIN, { e: email, p: 'a-long-password' })).login.accessToken };
-}
+const customer = (locale?: string) => signUp(api, { name: 'Ann Reader', ...(locale ? { locale } : {}) });
 
 async function book(title: string): Promise<string> {
   const { registerBook } = await api.run(
@@ -33,7 +29,7 @@ describe('notifications through the gateway: rent → one e-mail on a real SMTP 
   beforeAll(async () => {
     stack = await startTestStack();
     api = new GatewayClient(stack.gatewayUrl);
-    manager = (await api.run(LOGIN, { e: TEST_MANAGER.email, p: TEST_MANAGER.password })).login.accessToken;
+    manager = await signIn(api, TEST_MANAGER.email, TEST_MANAGER.password);
   });
   afterAll(async () => {
     await stack?.stop();
@@ -83,6 +79,6 @@ describe('notifications through the gateway: rent → one e-mail on a real SMTP 
 
     const email = `bad-locale.${randomUUID().slice(0, 8)}@example.com`;
     await expect(api.run(REGISTER, { input: { name: 'Bad', email, phone: '010-5555-0000', password: 'a-long-password', locale: 'fr' } })).rejects.toThrow(/BAD_USER_INPUT/);
-    await expect(api.run(LOGIN, { e: email, p: 'a-long-password' })).rejects.toThrow(/INVALID_CREDENTIALS/);
+    await expect(signIn(api, email, 'a-long-password')).rejects.toThrow(/INVALID_CREDENTIALS/);
   });
 });

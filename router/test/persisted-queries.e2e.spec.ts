@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, type Service } from '@ebook/subgraph-kit';
 import { operationId } from '../src/hardening';
 import { firstParty } from './first-party';
-import { GatewayClient, gql } from './graphql-client';
+import { GatewayClient, gql } from '../../test/support/graphql-client';
 import { codeOf, expectCleanJsonError, postJson, send, type Reply } from './gateway-http';
 import { startExtraGateway, startTestStack, testDatabaseUrls } from './test-stack';
 import { freshEmail, REGISTER, registerInput } from './hardening-attacks';

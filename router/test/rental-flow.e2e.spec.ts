@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, runRentalScenario } from './rental-scenario';
-import { GatewayClient, gql } from './graphql-client';
+import { GatewayClient, gql } from '../../test/support/graphql-client';
+import { signIn, signUp } from '../../test/support/customers';
 import { startTestStack, TEST_MANAGER, type PaymentKnobs } from './test-stack';
 
 const knobs: PaymentKnobs = { declineRate: 0 };
@@ -9,14 +10,7 @@ let stack: Awaited<ReturnType<typeof startTestStack>>;
 let api: GatewayClient;
 let manager: string;
 
-async function customer(name: string): Promise<{ id: string; token: string }> {
-  const email = `${name}.${randomUUID().slice(0, 8)}@example.com`;
-  const reg = await api.run(gql`mutation R($input: RegisterCustomerInput!) { registerCustomer(input: $input) { id } }`, {
-    input: { name, email, phone: '010-5555-0000', password: 'a-long-password' },
-  });
-  const { login } = await api.run(gql`mutation L($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }`, { e: email, p: 'a-long-password' });
-  return { id: reg.registerCustomer.id, token: login.accessToken };
-}
+const customer = (name: string) => signUp(api, { name });
 
 async function bookWithCopies(copies: number): Promise<string> {
   const { registerBook } = await api.run(
@@ -36,7 +30,7 @@ describe('the rental business through the gateway, on PostgreSQL and Kafka', () 
   beforeAll(async () => {
     stack = await startTestStack(knobs);
     api = new GatewayClient(stack.gatewayUrl);
-    manager = (await api.run(gql`mutation L($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }`, { e: TEST_MANAGER.email, p: TEST_MANAGER.password })).login.accessToken;
+    manager = await signIn(api, TEST_MANAGER.email, TEST_MANAGER.password);
   });
   afterAll(async () => {
     await stack?.stop();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect, vi } from 'vitest';
-import { GatewayClient, gql } from './graphql-client';
+import { GatewayClient, gql } from '../../test/support/graphql-client';
 
 /**
  * Retries `check` every `intervalMs` until it stops throwing (eventual consistency of events), up
@@ -86,6 +86,9 @@ export async function runRentalScenario(gatewayUrl: string, opts: ScenarioOption
   expect(book).toMatchObject({ title, rentalFee: 1500, licensedCopies: 2 });
   // rental learns of the book from BookRegistered (eventually).
   await eventually(async () => expect((await api.run(BOOK, { id: book.id })).book.availableCopies).toBe(2));
+  // Searching the catalog by a word of its title finds it (and only books that match).
+  const found = (await api.run(SEARCH, { search: run })).books.edges as { node: { id: string; title: string } }[];
+  expect(found.map((e) => ({ id: e.node.id, title: e.node.title }))).toEqual([{ id: book.id, title }]);
 
   // Three customers register and log in.
   const customers = [];

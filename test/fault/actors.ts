@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { expect, vi } from 'vitest';
-import { GatewayClient, gql } from '../../router/test/graphql-client';
+import { GatewayClient, gql } from '../support/graphql-client';
+import { signIn, signUp } from '../support/customers';
 import { FAULT_MANAGER } from './process-stack';
 
-const LOGIN = gql`mutation L($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }`;
 const RENT = gql`mutation Rent($bookId: ID!) { rentBook(bookId: $bookId) { id status } }`;
 const CANCEL = gql`mutation Cancel($rentalId: ID!) { cancelRental(rentalId: $rentalId) { id status } }`;
 const RETURN = gql`mutation Ret($rentalId: ID!) { returnBook(rentalId: $rentalId) { id status } }`;
@@ -26,7 +26,7 @@ export class Actors {
   }
 
   async manager(): Promise<string> {
-    this.managerToken ??= (await this.api.run(LOGIN, { e: FAULT_MANAGER.email, p: FAULT_MANAGER.password })).login.accessToken as string;
+    this.managerToken ??= await signIn(this.api, FAULT_MANAGER.email, FAULT_MANAGER.password);
     return this.managerToken;
   }
 
@@ -44,14 +44,11 @@ export class Actors {
     return registerBook.id as string;
   }
 
+  /** Registers and signs in a new customer (remembered in {@link customerIds}). */
   async customer(): Promise<Customer> {
-    const email = `c.${randomUUID().slice(0, 10)}@fault.test`;
-    const { registerCustomer } = await this.api.run(gql`mutation R($input: RegisterCustomerInput!) { registerCustomer(input: $input) { id } }`, {
-      input: { name: `Customer ${email.slice(2, 8)}`, email, phone: '010-7777-0000', password: 'fault-password' },
-    });
-    const token = (await this.api.run(LOGIN, { e: email, p: 'fault-password' })).login.accessToken as string;
-    this.customerIds.push(registerCustomer.id as string);
-    return { id: registerCustomer.id as string, token };
+    const { id, token } = await signUp(this.api, { name: 'Fault Customer' });
+    this.customerIds.push(id);
+    return { id, token };
   }
 
   /** Rents; @returns the rental id. @throws the GraphQL error (message carries the code). */

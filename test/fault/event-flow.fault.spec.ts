@@ -165,6 +165,7 @@ describe('event flow under faults (separate processes, real Kafka and PostgreSQL
     const counts = await ledger([...rentalsA, ...rentalsB]);
     report({ scenario: 'two view replicas, one killed', ...counts, recoveryMs: Date.now() - t0 });
     expect(counts.lost).toBe(0);
+    expect(counts.duplicatedEffects).toBe(0);
     expect(counts.delivered).toBe(counts.produced);
   });
 

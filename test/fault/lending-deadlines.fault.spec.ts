@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { gql } from '../../router/test/graphql-client';
+import { gql } from '../support/graphql-client';
 import { ProcessStack } from './process-stack';
 import { Actors, type Customer } from './actors';
 import { closeLedger, sql } from './ledger';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ProcessStack } from './process-stack';
 import { Actors } from './actors';
-import { errorExtensionsOf } from '../../router/test/graphql-client';
+import { errorExtensionsOf } from '../support/graphql-client';
 import { closeLedger, report, sql, viewLedger } from './ledger';
 
 /**

@@ -22,8 +22,10 @@ export interface ProcessStackOptions {
   /** Extra environment per service (e.g. `PAYMENT_SIM_LATENCY_MS`). */
   env?: Partial<Record<ServiceName, Record<string, string>>>;
   /**
-   * Run the compiled entries (`dist/main.js`, after `pnpm build`) with plain node, as the image
-   * does, instead of the sources under tsx.
+   * Run what production runs (default): each service's compiled `dist/main.js` (after
+   * `pnpm build`) with plain node, as the image does; a fault-harness entry (a `.ts` file of
+   * `test/fault/`) under tsx, importing the compiled packages. `false`: the sources under tsx
+   * (`--conditions=source`), no build needed.
    */
   compiled?: boolean;
 }
@@ -115,7 +117,9 @@ export class ProcessStack {
     const log = createWriteStream(path.join(logDir, `${service}-${replica}.log`), { flags: 'a' });
     // Sources: tsx, workspace packages resolved to their sources (`source` export condition).
     // Compiled: node alone, packages resolved to dist/ (default condition).
-    const args = this.opts.compiled ? [entry.replace(/\/src\/(\w+)\.ts$/, '/dist/$1.js')] : ['--conditions=source', '--import', 'tsx', entry];
+    const compiled = this.opts.compiled ?? true;
+    const productionEntry = /\/src\/main\.ts$/.test(entry);
+    const args = !compiled ? ['--conditions=source', '--import', 'tsx', entry] : productionEntry ? [entry.replace(/\/src\/main\.ts$/, '/dist/main.js')] : ['--import', 'tsx', entry];
     const child = spawn(process.execPath, args, {
       cwd: root,
       env: this.env(service, replica, env),

@@ -3,6 +3,7 @@ import type { EventBus, IncomingMessage, Subscription } from '../bus/event-bus';
 import { CONTRACTS, type EventOf, type EventType } from '../contracts/index';
 import { EnvelopeSchema } from '../envelope';
 import { eventMetrics } from '../metrics';
+import { wroteToOutbox } from '../outbox/outbox';
 import type { SqlExecutor, TransactionalDb } from '../sql';
 
 /** Handlers by event type; each runs inside the transaction that records the event in the inbox. */
@@ -20,7 +21,7 @@ export interface IdempotentConsumerOptions<Tx extends SqlExecutor> {
   maxAttempts?: number;
   /** First retry delay, ms, doubled each attempt (default 200). */
   retryBackoffMs?: number;
-  /** Called after a handler's transaction committed (e.g. to wake this context's outbox relay). */
+  /** Called after a handler's transaction committed having appended events to the outbox (to wake this context's outbox relay). */
   afterCommit?: () => void;
 }
 
@@ -107,21 +108,21 @@ export async function startIdempotentConsumer<Tx extends SqlExecutor>(
           event.eventId,
           type,
         );
-        if (inserted === 0) return 'duplicate' as const;
+        if (inserted === 0) return { outcome: 'duplicate' as const, wroteEvents: false };
         await handler(event, tx);
-        return 'handled' as const;
+        return { outcome: 'handled' as const, wroteEvents: wroteToOutbox(tx) };
       },
       { timeout: 30_000, maxWait: 10_000 },
     );
-    if (result === 'handled') {
+    if (result.outcome === 'handled') {
       eventMetrics.handled.inc({ group: opts.groupId, type });
       log.debug({ type, eventId: event.eventId, correlationId: event.correlationId }, 'event handled');
-      opts.afterCommit?.();
+      if (result.wroteEvents) opts.afterCommit?.();
     } else {
       eventMetrics.duplicates.inc({ group: opts.groupId, type });
       log.info({ type, eventId: event.eventId, correlationId: event.correlationId }, 'duplicate event skipped');
     }
-    return result;
+    return result.outcome;
   };
 
   return opts.bus.subscribe({

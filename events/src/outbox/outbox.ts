@@ -2,6 +2,17 @@ import { CONTRACTS, type EventType } from '../contracts/index';
 import type { Envelope } from '../envelope';
 import type { SqlExecutor } from '../sql';
 
+/** The transactions (their clients) that appended at least one event: read by {@link wroteToOutbox}. */
+const transactionsWithEvents = new WeakSet<object>();
+
+/**
+ * True when events were appended to the outbox through `tx` (a transaction's client) — the
+ * owner of the transaction wakes the relay after its commit only then.
+ */
+export function wroteToOutbox(tx: SqlExecutor): boolean {
+  return transactionsWithEvents.has(tx);
+}
+
 /**
  * Appends domain events to the transactional outbox, inside the caller's transaction `tx`,
  * so they are stored if and only if the state change commits. The relay publishes them.
@@ -22,4 +33,5 @@ export async function appendToOutbox(tx: SqlExecutor, events: Envelope[]): Promi
     `INSERT INTO outbox_event ("eventId", topic, type, "aggregateId", envelope) VALUES ${rows.join(', ')}`,
     ...values,
   );
+  transactionsWithEvents.add(tx);
 }

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JSONWebKeySet, createLocalJWKSet, errors as joseErrors } from 'jose';
 import { invalidTokenError } from '../errors';
 import { commaList } from '../env';
@@ -88,12 +89,28 @@ function callerOf(payload: JWTPayload): AuthUser {
 }
 
 /**
+ * How long a verified token's caller is remembered, ms: a token seen again within this time (and
+ * before its `exp`) is not verified again. Bounds how long a key withdrawn from the JWKS keeps
+ * admitting tokens already seen (access tokens are not revocable before `exp` anyway).
+ */
+export const VERIFIED_TOKEN_TTL_MS = 60_000;
+
+/** Most verified tokens remembered per verifier (least recently used dropped first). */
+export const VERIFIED_TOKEN_CACHE_SIZE = 10_000;
+
+/**
  * The one access-token verifier of the platform (gateway and every subgraph use it).
  * Checks signature against the JWKS (`kid` lookup; jose caches and refreshes remote sets),
- * algorithm allow-list, `iss`, `aud`, `exp`, `nbf` with {@link CLOCK_TOLERANCE_SECONDS}.
+ * algorithm allow-list, `iss`, `aud`, `exp`, `nbf` with {@link CLOCK_TOLERANCE_SECONDS}. A
+ * verified token's caller is remembered (`lru-cache`, in memory, keyed by the whole token) for
+ * {@link VERIFIED_TOKEN_TTL_MS} and never past the token's `exp`, so a client sending the same
+ * token request after request pays for one signature check per minute, not one per request.
  */
 export class TokenVerifier {
   private readonly keys: JWTVerifyGetKey;
+
+  /** Verified tokens → their caller and `exp` (ms since the epoch). */
+  private readonly verified = new LRUCache<string, { caller: AuthUser; expMs: number }>({ max: VERIFIED_TOKEN_CACHE_SIZE });
 
   private readonly algorithms: string[];
 
@@ -110,6 +127,8 @@ export class TokenVerifier {
    * @throws GraphQLError `UNAUTHENTICATED` (HTTP 401) when the token is invalid, expired or untrusted.
    */
   async verify(token: string): Promise<AuthUser> {
+    const known = this.verified.get(token);
+    if (known && Date.now() < known.expMs) return known.caller;
     try {
       const { payload } = await jwtVerify(token, this.keys, {
         issuer: this.opts.issuer,
@@ -118,7 +137,11 @@ export class TokenVerifier {
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
         requiredClaims: ['sub', 'exp', 'iat'],
       });
-      return callerOf(payload);
+      const caller = callerOf(payload);
+      const expMs = payload.exp! * 1000;
+      const ttl = Math.min(VERIFIED_TOKEN_TTL_MS, expMs - Date.now());
+      if (ttl > 0) this.verified.set(token, { caller, expMs }, { ttl });
+      return caller;
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) throw invalidTokenError('Access token expired');
       if (err instanceof joseErrors.JOSEError) throw invalidTokenError('Invalid access token');

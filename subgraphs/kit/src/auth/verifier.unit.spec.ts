@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GraphQLError } from 'graphql';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import { JwtIssuer } from '../../../user/src/auth/jwt-issuer';
@@ -225,5 +225,24 @@ describe('JWT_ALGORITHMS allow-list', () => {
     expect(() => parseAlgorithms('RS256,HS256')).toThrow(/HS256/);
     expect(() => parseAlgorithms('none')).toThrow(/none/);
     expect(() => parseAlgorithms(' , ')).toThrow(/asymmetric/);
+  });
+});
+
+describe('remembered verifications', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('a token seen before is answered from memory, but never after its exp: it is refused then like any expired token', async () => {
+    const token = await ownToken({ exp: nowSeconds() + 2 });
+    const first = await verifier.verify(token);
+    expect(await verifier.verify(token)).toEqual(first);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 10_000); // past exp and jose's 5 s tolerance
+    await expectUnauthenticated(verifier.verify(token));
+  });
+
+  it('a refused token is not remembered: refused every time', async () => {
+    const token = await ownToken({ aud: 'someone-else' });
+    await expectUnauthenticated(verifier.verify(token));
+    await expectUnauthenticated(verifier.verify(token));
   });
 });

@@ -15,6 +15,7 @@ import {
   TOPICS,
   UserRegistered,
   eventMetrics,
+  joinTransaction,
   startIdempotentConsumer,
   type Envelope,
   type EventType,
@@ -220,6 +221,49 @@ describe('rental-view projection on Kafka and PostgreSQL', () => {
       for (const e of events) await publish(e);
       await eventually(async () => expect(applied).toEqual(['2000', '2001', '2002', '2003']));
       expect(failedOnce).toBe(true);
+    } finally {
+      await sub.stop();
+    }
+  });
+});
+
+describe('the idempotent consumer and the outbox relay', () => {
+  it("wakes the context's relay after a handler that appended events, and only then (a projection writes none)", async () => {
+    const g = `wake-test-${randomUUID().slice(0, 8)}`;
+    let wakes = 0;
+    const [customerId, bookId, rentalId] = [randomUUID(), randomUUID(), randomUUID()];
+    const now = new Date().toISOString();
+    const sub = await startIdempotentConsumer({
+      bus,
+      db,
+      groupId: g,
+      logger,
+      afterCommit: () => void (wakes += 1),
+      handlers: {
+        RentalDueSoon: async () => undefined, // a projection-like handler: no event
+        RentalExpired: (e, tx) =>
+          joinTransaction(tx).run(async () => ({
+            result: undefined,
+            events: [RentalDueSoon.create(e.data.rentalId, { rentalId: e.data.rentalId, bookId: e.data.bookId, customerId: e.data.customerId, dueAt: e.data.dueAt, notifiedAt: now }, cause)],
+          })),
+      },
+    });
+    try {
+      await publish(
+        RentalDueSoon.create(rentalId, { rentalId, bookId, customerId, dueAt: now, notifiedAt: now }, cause),
+        RentalExpired.create(rentalId, { rentalId, bookId, customerId, paymentId: null, dueAt: now, expiredAt: now }, cause),
+      );
+      // (a new group reads the topics from the start: earlier tests' events are handled too)
+      const handled = await eventually(async () => {
+        const rows = await db.inboxEvent.groupBy({ by: ['type'], where: { consumer: g }, _count: true });
+        const count = Object.fromEntries(rows.map((r) => [r.type, r._count]));
+        expect(count.RentalDueSoon ?? 0).toBeGreaterThanOrEqual(1);
+        expect(count.RentalExpired ?? 0).toBeGreaterThanOrEqual(1);
+        const mine = await db.inboxEvent.count({ where: { consumer: g, type: 'RentalExpired' } });
+        expect(wakes).toBe(mine);
+        return count;
+      });
+      expect(wakes).toBe(handled.RentalExpired);
     } finally {
       await sub.stop();
     }

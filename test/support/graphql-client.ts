@@ -1,6 +1,6 @@
 import { ApolloClient, ApolloError, HttpLink, InMemoryCache, gql, type DocumentNode } from '@apollo/client/core';
 import { createPersistedQueryLink } from '@apollo/client/link/persisted-queries';
-import { operationId } from '../src/hardening';
+import { operationId } from '../../router/src/hardening';
 
 /**
  * A real GraphQL client (Apollo Client, default POST JSON requests) for the e2e tests,
