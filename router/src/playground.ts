@@ -32,7 +32,7 @@
  * `{"Authorization":"Bearer <token>"}` obtained from the login mutation.
  * Schema docs/autocomplete need introspection to be enabled on the gateway.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Express, Request, Response } from 'express';
@@ -82,17 +82,20 @@ const ASSETS: readonly AssetSpec[] = [
 
 export const DEFAULT_PLAYGROUND_QUERY = `# E-book rental GraphQL playground
 # (served offline from node_modules, no CDN).
+# The other tabs hold the first-party operations of our clients.
 #
 # Authenticated operations need a bearer token:
-#  1. Run the login mutation of the user subgraph,
-#     e.g. (see the Docs panel, top-left book icon,
-#     for its exact name and arguments):
+#  1. Sign in — the "Login" tab, or run:
 #       mutation {
-#         login(email: "reader@example.com",
-#               password: "...") { token }
+#         login(email: "manager@ebook.local",
+#               password: "manager-dev-password") {
+#           accessToken
+#         }
 #       }
+#     (pnpm dev's seeded manager; a customer registers first:
+#      the "RegisterCustomer" tab, then Login).
 #  2. Open the "Headers" tab below and paste:
-#       {"Authorization": "Bearer <token>"}
+#       {"Authorization": "Bearer <accessToken>"}
 #  3. Run with Ctrl-Enter (Cmd-Enter on macOS)
 #     or the ▶ button.
 #
@@ -102,6 +105,35 @@ query Ping {
   __typename
 }
 `;
+
+/** The first-party operations, beside `src/` and `dist/` (the image ships none: no tabs there). */
+const OPERATIONS_DIR = new URL('../operations/', import.meta.url);
+
+/**
+ * The first-party operations (`router/operations/*.graphql`) as playground tabs, `Login` first,
+ * each followed by the fragments it spreads (transitively), so every tab runs as it is.
+ * @returns `[{ query }]`, empty when the folder is absent.
+ */
+export function operationTabs(dir: URL = OPERATIONS_DIR): { query: string }[] {
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.graphql')).sort();
+  } catch {
+    return [];
+  }
+  const texts = files.map((f) => ({ file: f, text: readFileSync(new URL(f, dir), 'utf8').trim() }));
+  const fragments = new Map<string, string>();
+  for (const { text } of texts) for (const m of text.matchAll(/^fragment (\w+) on/gm)) fragments.set(m[1]!, text);
+  const spreadIn = (text: string) => [...text.matchAll(/\.\.\.(\w+)/g)].map((m) => m[1]!).filter((n) => fragments.has(n));
+  const operations = texts.filter(({ text }) => /^(query|mutation|subscription)\b/m.test(text));
+  operations.sort((a, b) => (a.file === 'Login.graphql' ? -1 : b.file === 'Login.graphql' ? 1 : a.file.localeCompare(b.file)));
+  return operations.map(({ text }) => {
+    const needed = new Set<string>();
+    const visit = (t: string) => spreadIn(t).forEach((n) => !needed.has(n) && (needed.add(n), visit(fragments.get(n)!)));
+    visit(text);
+    return { query: [text, ...[...needed].map((n) => fragments.get(n)!)].join('\n\n') + '\n' };
+  });
+}
 
 /** Absolute path of a file inside an installed package, bypassing its `exports` map. */
 function resolvePackageFile(pkg: string, rel: string): { file: string; version: string } {
@@ -138,7 +170,7 @@ function normalizeMountPath(mountPath: string): string {
 
 function renderPage(assets: ReadonlyMap<string, LoadedAsset>, graphqlPath: string, defaultQuery: string): string {
   const href = (name: string): string => escapeAttr(assets.get(name)?.href ?? '');
-  const config = jsonForScript({ graphqlPath, defaultQuery });
+  const config = jsonForScript({ graphqlPath, defaultTabs: [{ query: defaultQuery }, ...operationTabs()] });
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -166,7 +198,7 @@ function renderPage(assets: ReadonlyMap<string, LoadedAsset>, graphqlPath: strin
   ReactDOM.createRoot(document.getElementById('graphiql')).render(
     React.createElement(GraphiQL, {
       fetcher: fetcher,
-      defaultQuery: cfg.defaultQuery,
+      defaultTabs: cfg.defaultTabs,
       isHeadersEditorEnabled: true,
       defaultEditorToolsVisibility: 'headers',
       shouldPersistHeaders: false

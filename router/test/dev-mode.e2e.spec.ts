@@ -137,6 +137,11 @@ describe('pnpm dev (embedded PostgreSQL server + embedded bus)', () => {
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain('graphiql');
+    // its help signs in with a login that works, and the first-party operations open as tabs
+    expect(html).toContain('login(email: \\"manager@ebook.local\\"');
+    expect(html).toContain('accessToken');
+    expect(html).toContain('mutation RentBook(');
+    expect(html).toContain('fragment RentalStatusFields on');
     expect(html).not.toMatch(/https?:\/\/(?!localhost)[a-z0-9.-]+\.(com|net|io|org)\//i);
   });
 

@@ -7,6 +7,7 @@ import { JwtIssuer } from '../auth/jwt-issuer';
 import { DEFAULT_LOGIN_THROTTLE, LoginThrottle } from '../auth/login-throttle';
 import { registerUser } from './register-customer';
 import { login } from './login';
+import { UserError } from '../domain/errors';
 
 const db = createUserDb(requireEnv('USER_DATABASE_URL'));
 const cause = { correlationId: `int-${randomUUID()}` };
@@ -26,11 +27,11 @@ beforeAll(async () => {
 });
 afterAll(() => db.$disconnect());
 
-/** The `extensions.code` a client would see, or 'ok' for a session. */
+/** The code a client would see in `extensions.code` (the user context's refusal), or 'ok' for a session. */
 const codeOf = (p: Promise<unknown>) =>
   p.then(
     () => 'ok',
-    (e: { extensions?: { code?: string } }) => e.extensions?.code ?? 'unexpected error',
+    (e: unknown) => (e instanceof UserError ? e.code : 'unexpected error'),
   );
 
 describe('login throttle on PostgreSQL, many clients behind one address', () => {

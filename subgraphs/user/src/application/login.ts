@@ -1,4 +1,5 @@
-import { appError, hasControlChars } from '@ebook/subgraph-kit';
+import { hasControlChars } from '@ebook/subgraph-kit';
+import { UserErrors } from '../domain/errors';
 import type { User } from '../generated/prisma/client';
 import { normalizeEmail } from '../domain/registration';
 import { verifyPassword } from '../auth/passwords';
@@ -27,7 +28,7 @@ export interface LoginGuard {
  * An email that cannot belong to an account (too long, control characters) is never sent to
  * the database and is answered like an unknown one.
  * @returns the account.
- * @throws `INVALID_CREDENTIALS` for an unknown email or a wrong password (same message, same
+ * @throws UserError `INVALID_CREDENTIALS` for an unknown email or a wrong password (same message, same
  * timing, so callers cannot probe which emails exist); `RATE_LIMITED`; a database error as is.
  */
 export async function authenticate(db: UserDb, email: string, password: string, guard?: LoginGuard): Promise<User> {
@@ -35,7 +36,7 @@ export async function authenticate(db: UserDb, email: string, password: string, 
   const reservation = guard ? await guard.throttle.reserve(account, guard.clientIp) : null;
   if (reservation && !reservation.allowed) {
     const { retryAfter } = reservation;
-    throw appError('RATE_LIMITED', `Too many failed logins, retry in ${retryAfter} s`, { retryAfter });
+    throw UserErrors.tooManyFailedLogins(retryAfter);
   }
   let verdict: 'succeeded' | 'failed' | 'abandoned' = 'abandoned';
   try {
@@ -44,7 +45,7 @@ export async function authenticate(db: UserDb, email: string, password: string, 
     const ok = await verifyPassword(user?.passwordHash ?? null, password);
     if (!user || !ok) {
       verdict = 'failed';
-      throw appError('INVALID_CREDENTIALS', 'Email or password is wrong');
+      throw UserErrors.invalidCredentials();
     }
     verdict = 'succeeded';
     return user;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { UserDb } from '../db';
 import { LoginThrottle } from '../auth/login-throttle';
 import { authenticate } from './login';
+import { UserError } from '../domain/errors';
 
 /** A database whose account lookup fails the way an outage does, after `ms` milliseconds. */
 const downDb = (ms = 0) =>
@@ -9,11 +10,11 @@ const downDb = (ms = 0) =>
 /** A database that knows no account (every login is INVALID_CREDENTIALS). */
 const emptyDb = { user: { findUnique: async () => null } } as unknown as UserDb;
 
-/** The `extensions.code` of a refusal, or the message of any other error. */
+/** The code of a refusal (`extensions.code` for a client), or the message of any other error. */
 const codeOf = (p: Promise<unknown>) =>
   p.then(
     () => 'ok',
-    (e: { extensions?: { code?: string }; message: string }) => e.extensions?.code ?? e.message,
+    (e: Error) => (e instanceof UserError ? e.code : e.message),
   );
 
 describe('authenticate with a throttle', () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GraphQLError } from 'graphql';
+import { UserError } from '../domain/errors';
 import { unitOfWork } from '@ebook/events';
 import { createLogger, requireEnv, TokenVerifier } from '@ebook/subgraph-kit';
 import { createUserDb } from '../db';
@@ -37,9 +37,9 @@ async function codeOf(p: Promise<unknown>): Promise<{ code: unknown; message: st
     () => expect.fail('expected a refusal'),
     (e: unknown) => e,
   );
-  expect(err).toBeInstanceOf(GraphQLError);
-  const g = err as GraphQLError;
-  return { code: g.extensions.code, message: g.message, extensions: g.extensions };
+  expect(err).toBeInstanceOf(UserError);
+  const g = err as UserError;
+  return { code: g.code, message: g.message, extensions: g.extensions };
 }
 
 function decodePayload(jwt: string): Record<string, unknown> {

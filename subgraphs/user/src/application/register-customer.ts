@@ -1,5 +1,6 @@
 import { UserRegistered, type Causation, type UnitOfWork } from '@ebook/events';
-import { appError, isUniqueViolation } from '@ebook/subgraph-kit';
+import { isUniqueViolation } from '@ebook/subgraph-kit';
+import { UserErrors } from '../domain/errors';
 import type { User } from '../generated/prisma/client';
 import { RegistrationSchema } from '../domain/registration';
 import { hashPassword } from '../auth/passwords';
@@ -8,7 +9,7 @@ import type { UserTx } from '../db';
 /**
  * Registers an account (CUSTOMER by default) and records `UserRegistered` (with the email and
  * the messages' `locale`) in the outbox, in one unit of work (the relay is woken after the commit).
- * @throws `BAD_USER_INPUT` (fields listed in `extensions.fields`), `EMAIL_TAKEN`.
+ * @throws UserError `BAD_USER_INPUT` (fields listed in `extensions.fields`), `EMAIL_TAKEN`.
  */
 export async function registerUser(
   uow: UnitOfWork<UserTx>,
@@ -18,9 +19,10 @@ export async function registerUser(
 ): Promise<User> {
   const parsed = RegistrationSchema.safeParse(input);
   if (!parsed.success) {
-    throw appError('BAD_USER_INPUT', parsed.error.issues.map((i) => i.message).join('; '), {
-      fields: parsed.error.issues.map((i) => i.path.join('.')),
-    });
+    throw UserErrors.badInput(
+      parsed.error.issues.map((i) => i.message).join('; '),
+      parsed.error.issues.map((i) => i.path.join('.')),
+    );
   }
   const { password, ...fields } = parsed.data;
   const passwordHash = await hashPassword(password);
@@ -30,7 +32,7 @@ export async function registerUser(
       return { result: user, events: [UserRegistered.create(user.id, { userId: user.id, name: user.name, role, email: user.email, locale: user.locale }, cause)] };
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw appError('EMAIL_TAKEN', 'An account with this email already exists');
+    if (isUniqueViolation(err)) throw UserErrors.emailTaken();
     throw err;
   }
 }

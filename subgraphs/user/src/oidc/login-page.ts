@@ -5,6 +5,7 @@ import type { UserDb } from '../db';
 import type { LoginThrottle } from '../auth/login-throttle';
 import { authenticate } from '../application/login';
 import { escapeHtml, page, PAGE_HEADERS } from './html';
+import { UserError } from '../domain/errors';
 
 function loginForm(uid: string, clientId: string, error?: string): string {
   return page(
@@ -71,9 +72,9 @@ export function mountAuthorizationServer(app: express.Express, provider: Provide
       const clientIp = clientIpOf(req);
       accountId = (await authenticate(deps.db, email, password, { throttle: deps.throttle, ...(clientIp ? { clientIp } : {}) })).id;
     } catch (err) {
-      const code = (err as { extensions?: { code?: string; retryAfter?: number } }).extensions?.code;
+      const code = err instanceof UserError ? err.code : undefined;
       if (code === 'RATE_LIMITED') {
-        const retryAfter = (err as { extensions: { retryAfter: number } }).extensions.retryAfter;
+        const retryAfter = (err as UserError).extensions.retryAfter as number;
         return void res.status(429).set({ ...PAGE_HEADERS, 'retry-after': String(retryAfter) }).type('html').send(loginForm(details.uid, clientId, `Too many failed sign-ins. Try again in ${retryAfter} s.`));
       }
       if (code === 'INVALID_CREDENTIALS') return void res.status(401).set(PAGE_HEADERS).type('html').send(loginForm(details.uid, clientId, 'Email or password is wrong.'));
