@@ -69,7 +69,7 @@ export async function startRentalService(opts: RentalServiceOptions): Promise<Co
     port: opts.port,
     typeDefs: loadSchemaFile(import.meta.url, '../schema.graphql'),
     resolvers,
-    consumers: [{ groupId: RENTAL_CATALOG_GROUP, handlers: { BookRegistered: onBookRegistered } }],
+    consumers: [{ groupId: RENTAL_CATALOG_GROUP, handlers: { BookRegistered: onBookRegistered(policy) } }],
     context: (base, relay) => ({ ...base, deps: { uow: unitOfWork(db, relay), payments, policy, logger: base.logger, ...(clock ? { clock } : {}) }, ...loaders(db) }),
     readiness: { paymentCircuit: async () => `circuit ${payments.circuitState()}` },
     jobs: [
@@ -88,7 +88,7 @@ export async function startRentalService(opts: RentalServiceOptions): Promise<Co
         run: (relay, log) => runLendingSchedule({ uow: unitOfWork(db, relay), policy }, log, clock?.()),
       },
       {
-        name: 'hold schedule (expired offers, idle copies, automatic rentals)',
+        name: 'hold schedule (expired offers, automatic rentals)',
         everyMs: opts.lendingScheduleEveryMs ?? LENDING_SCHEDULE_EVERY_MS,
         run: (relay, log) => {
           const uow = unitOfWork(db, relay);

@@ -32,13 +32,15 @@ export function freeCopies(book: Pick<BookReplica, 'licensedCopies' | 'activeRen
 }
 
 /**
- * Locks the book's replica row until `tx` ends (`SELECT … FOR UPDATE`) and reads it.
+ * Locks the book's replica row until `tx` ends and reads it, in one statement
+ * (`SELECT … FOR UPDATE`; locking it again in the same transaction is free).
  * @returns the row, or null for a book not in the replica.
  */
 export async function lockBook(tx: RentalTx, bookId: string): Promise<BookReplica | null> {
-  const locked = await tx.$queryRaw<{ bookId: string }[]>`SELECT "bookId"::text AS "bookId" FROM book_replica WHERE "bookId" = ${bookId}::uuid FOR UPDATE`;
-  if (locked.length === 0) return null;
-  return tx.bookReplica.findUnique({ where: { bookId } });
+  const [book] = await tx.$queryRaw<BookReplica[]>`
+    SELECT "bookId"::text AS "bookId", title, "rentalFee", "licensedCopies", "activeRentals", "reservedCopies", "updatedAt"
+    FROM book_replica WHERE "bookId" = ${bookId}::uuid FOR UPDATE`;
+  return book ?? null;
 }
 
 /** A hold decision's events as envelopes of the hold (aggregate id = hold id). */
@@ -86,17 +88,15 @@ export async function offerFreeCopies(tx: RentalTx, book: BookReplica, at: CopyM
 
 /**
  * A copy held by rental `rentalId` is given back (the loan ended: canceled, returned, expired,
- * never paid). Under the book's lock: when the rental was taking a READY hold's reserved copy
+ * never paid). Under the book's lock (`book` as {@link lockBook} read it): when the rental was taking a READY hold's reserved copy
  * and was not paid, the copy goes back to that hold (READY again, same deadline); otherwise it
  * is freed and offered to the first WAITING hold ({@link offerFreeCopies}).
  * @returns the hold events this caused (`HoldReady`), as envelopes.
  */
-export async function releaseCopy(tx: RentalTx, rental: { id: string; bookId: string }, at: CopyMoveContext): Promise<Envelope[]> {
-  const book = await lockBook(tx, rental.bookId);
-  if (!book) return [];
-  const claimed = await tx.hold.findFirst({ where: { rentalId: rental.id, status: 'READY' } });
+export async function releaseCopy(tx: RentalTx, book: BookReplica, rentalId: string, at: CopyMoveContext): Promise<Envelope[]> {
+  const claimed = await tx.hold.findFirst({ where: { rentalId, status: 'READY' } });
   if (claimed) {
-    await applyHoldDecision(tx, claimed, releaseClaim(claimed, rental.id));
+    await applyHoldDecision(tx, claimed, releaseClaim(claimed, rentalId));
     const back = await tx.bookReplica.update({
       where: { bookId: book.bookId },
       data: { activeRentals: { decrement: book.activeRentals > 0 ? 1 : 0 }, reservedCopies: { increment: 1 } },
@@ -111,14 +111,15 @@ export async function releaseCopy(tx: RentalTx, rental: { id: string; bookId: st
  * A copy reserved for a READY hold is given up (the hold was canceled or its offer expired):
  * `reservedCopies` − 1 and the copy is offered to the next WAITING hold. The caller holds the
  * book's lock and has written the hold's decision.
- * @returns the `HoldReady` envelopes of the next in line.
+ * @returns the book as it is now and the `HoldReady` envelopes of the next in line.
  */
-export async function giveUpReservedCopy(tx: RentalTx, book: BookReplica, at: CopyMoveContext): Promise<Envelope[]> {
-  const after = await tx.bookReplica.update({
+export async function giveUpReservedCopy(tx: RentalTx, book: BookReplica, at: CopyMoveContext): Promise<{ book: BookReplica; events: Envelope[] }> {
+  const freed = await tx.bookReplica.update({
     where: { bookId: book.bookId },
     data: { reservedCopies: { decrement: book.reservedCopies > 0 ? 1 : 0 } },
   });
-  return offerFreeCopies(tx, after, at);
+  const events = await offerFreeCopies(tx, freed, at);
+  return { book: events.length > 0 ? await tx.bookReplica.findUniqueOrThrow({ where: { bookId: book.bookId } }) : freed, events };
 }
 
 /**
@@ -146,15 +147,12 @@ export async function takeCopy(tx: RentalTx, book: BookReplica, customerId: stri
 /**
  * The rental `rentalId` of `activeKey` (customer:book) was paid: the customer's active hold on
  * the book, if any, is FULFILLED — the READY one whose reserved copy it took, or a WAITING /
- * SUSPENDED one made moot by renting a free copy.
+ * SUSPENDED one made moot by renting a free copy. The caller holds the book's lock.
  * @returns the `HoldFulfilled` envelopes.
  */
 export async function fulfillHoldOf(tx: RentalTx, activeKey: string, rentalId: string, at: Pick<CopyMoveContext, 'now' | 'cause'>): Promise<Envelope[]> {
-  const found = await tx.hold.findUnique({ where: { activeKey } });
-  if (!found) return [];
-  await lockBook(tx, found.bookId); // the lock order of this module: book, then its holds
-  const hold = await tx.hold.findUnique({ where: { id: found.id } });
-  if (!hold || hold.activeKey !== activeKey || (hold.status === 'READY' && hold.rentalId !== rentalId)) return [];
+  const hold = await tx.hold.findUnique({ where: { activeKey } });
+  if (!hold || (hold.status === 'READY' && hold.rentalId !== rentalId)) return [];
   const decision = fulfill(hold, rentalId, at.now);
   if (!(await applyHoldDecision(tx, hold, decision))) return [];
   return holdEnvelopes(decision, at.cause, at.now);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { unitOfWork } from '@ebook/events';
+import { BookRegistered, unitOfWork } from '@ebook/events';
 import { requireEnv } from '@ebook/subgraph-kit';
 import { refusal } from '@ebook/subgraph-kit/testing';
 import { createRentalDb } from '../db';
@@ -12,6 +12,7 @@ import { renewRental } from './renew-rental';
 import { changeHold, placeHoldFor, runHoldSchedule, type HoldScheduleDeps } from './holds';
 import { runLendingSchedule } from './lending-schedule';
 import { holdCause } from './copies';
+import { onBookRegistered } from '../handlers/on-book-registered';
 
 // Pool of 12: the concurrent commands below really run on separate connections.
 const db = createRentalDb(requireEnv('RENTAL_DATABASE_URL'), 12);
@@ -215,6 +216,20 @@ describe('holds on PostgreSQL (controllable clock)', () => {
     const results = await Promise.allSettled(books.map((bookId) => placeHoldFor(deps, holder.id, bookId, false, cause)));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
     expect(await db.hold.count({ where: { customerId: holder.id } })).toBe(3);
+  });
+
+  it('more licensed copies registered for a book with a queue: the new copy is offered to the first in line at once', async () => {
+    const clock = manualClock();
+    const deps = depsWith(clock.now);
+    const bookId = await newBook(1);
+    const [reader, holder] = [customer(), customer()];
+    await rentBook(deps, reader, bookId, cause);
+    const h = await placeHoldFor(deps, holder.id, bookId, false, cause);
+    const more = BookRegistered.create(bookId, { bookId, title: `Held ${bookId}`, author: 'A', publishedYear: 1900, rentalFee: 1500, licensedCopies: 2 }, cause);
+    await db.$transaction((tx) => onBookRegistered(policy)(more, tx));
+    expect(await hold(h.id)).toMatchObject({ status: 'READY' });
+    expect(await holdEvents(h.id)).toEqual(['HoldPlaced', 'HoldReady']);
+    expect(await copies(bookId)).toEqual({ activeRentals: 1, reservedCopies: 1, licensedCopies: 2 });
   });
 
   it('a loan is not renewed while someone holds its book: RENEWAL_NOT_ALLOWED (HOLDS_WAITING)', async () => {

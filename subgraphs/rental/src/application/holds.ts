@@ -100,7 +100,7 @@ export async function changeHold(deps: HoldDeps, customerId: string, holdId: str
     if (!(await applyHoldDecision(tx, hold, decision))) throw RentalErrors.holdChangedMeanwhile();
     const events = holdEnvelopes(decision, cause, now);
     const at: CopyMoveContext = { now, cause, holdOfferPeriodMs: deps.policy.holdOfferPeriodMs };
-    if (book && releasesCopy(hold, decision.hold)) events.push(...(await giveUpReservedCopy(tx, book, at)));
+    if (book && releasesCopy(hold, decision.hold)) events.push(...(await giveUpReservedCopy(tx, book, at)).events);
     if (book && command === 'resume') events.push(...(await offerFreeCopies(tx, book, at)));
     return { result: await tx.hold.findUniqueOrThrow({ where: { id: holdId } }), events };
   });
@@ -146,39 +146,14 @@ export async function expireOffers(deps: HoldScheduleDeps, now: Date): Promise<n
         if (!(await applyHoldDecision(tx, hold, decision))) continue;
         count += 1;
         events.push(...holdEnvelopes(decision, holdCause(hold), now));
-        events.push(...(await giveUpReservedCopy(tx, current, { now, cause: holdCause(hold), holdOfferPeriodMs: deps.policy.holdOfferPeriodMs })));
-        current = (await tx.bookReplica.findUniqueOrThrow({ where: { bookId } }));
+        const given = await giveUpReservedCopy(tx, current, { now, cause: holdCause(hold), holdOfferPeriodMs: deps.policy.holdOfferPeriodMs });
+        events.push(...given.events);
+        current = given.book;
       }
       return { result: count, events };
     });
   }
   return expired;
-}
-
-/**
- * Offers free copies to WAITING holds wherever both exist — a safety net for copies that became
- * free without a release (more licensed copies registered for a book with a queue). Per book,
- * under its lock. @returns how many offers were made.
- */
-export async function offerIdleCopies(deps: HoldScheduleDeps, now: Date): Promise<number> {
-  const books = await deps.uow.run(async (tx) => ({
-    result: await tx.$queryRaw<{ bookId: string }[]>`
-      SELECT b."bookId"::text AS "bookId" FROM book_replica b
-      WHERE b."activeRentals" + b."reservedCopies" < b."licensedCopies"
-        AND EXISTS (SELECT 1 FROM hold h WHERE h."bookId" = b."bookId" AND h.status = 'WAITING')
-      LIMIT ${deps.batchSize ?? 100}`,
-    events: [],
-  }));
-  let offered = 0;
-  for (const { bookId } of books) {
-    offered += await deps.uow.run(async (tx) => {
-      const book = await lockBook(tx, bookId);
-      if (!book) return { result: 0, events: [] };
-      const events = await offerFreeCopies(tx, book, { now, cause: { correlationId: `hold-offers-${bookId}` }, holdOfferPeriodMs: deps.policy.holdOfferPeriodMs });
-      return { result: events.length, events };
-    });
-  }
-  return offered;
 }
 
 /**
@@ -205,13 +180,12 @@ export async function claimAutoRents(deps: HoldScheduleDeps, now: Date): Promise
 /** One run of the hold schedule: what it did. */
 export interface HoldScheduleRun {
   expired: number;
-  offered: number;
   autoRented: number;
 }
 
 /**
  * One run of the hold schedule at `now`: expired offers first (their copies go to the next in
- * line), then idle copies offered, then the automatic rentals of READY `autoRent` holds through
+ * line), then the automatic rentals of READY `autoRent` holds through
  * `rent` (the rent saga with its payment; a failure leaves an ordinary READY offer and is
  * logged). Logs what it did.
  */
@@ -222,7 +196,6 @@ export async function runHoldSchedule(
   now: Date = new Date(),
 ): Promise<HoldScheduleRun> {
   const expired = await expireOffers(deps, now);
-  const offered = await offerIdleCopies(deps, now);
   let autoRented = 0;
   for (const hold of await claimAutoRents(deps, now)) {
     try {
@@ -232,6 +205,6 @@ export async function runHoldSchedule(
       logger?.warn({ err, holdId: hold.id }, 'automatic rental of a ready hold failed; the offer stands');
     }
   }
-  if (expired + offered + autoRented > 0) logger?.info({ expired, offered, autoRented }, 'hold schedule acted on holds');
-  return { expired, offered, autoRented };
+  if (expired + autoRented > 0) logger?.info({ expired, autoRented }, 'hold schedule acted on holds');
+  return { expired, autoRented };
 }

@@ -86,15 +86,15 @@ export async function applyDecision(
   at: CopyMoveContext,
   alsoWhere: Prisma.RentalWhereInput = {},
 ): Promise<AppliedDecision | null> {
-  await lockBook(tx, before.bookId); // the lock order of copies.ts: the book, then its rentals and holds
+  const book = await lockBook(tx, before.bookId); // the lock order of copies.ts: the book, then its rentals and holds
   const [row] = await tx.rental.updateManyAndReturn({
     where: { ...alsoWhere, id: before.id, status: before.status },
     data: changedColumns(before, decision.rental),
   });
   if (!row) return null;
   const events = envelopesOf(decision, at.cause, at.now);
-  if (holdsCopy(before.status) && !holdsCopy(decision.rental.status)) events.push(...(await releaseCopy(tx, before, at)));
-  if (before.status === 'PENDING_PAYMENT' && decision.rental.status === 'RENTED' && before.activeKey) {
+  if (book && holdsCopy(before.status) && !holdsCopy(decision.rental.status)) events.push(...(await releaseCopy(tx, book, before.id, at)));
+  if (book && before.status === 'PENDING_PAYMENT' && decision.rental.status === 'RENTED' && before.activeKey) {
     events.push(...(await fulfillHoldOf(tx, before.activeKey, before.id, at)));
   }
   return { row, events };
