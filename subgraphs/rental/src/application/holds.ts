@@ -157,24 +157,20 @@ export async function expireOffers(deps: HoldScheduleDeps, now: Date): Promise<n
 }
 
 /**
- * Claims, once per offer, the READY holds with `autoRent` that no attempt was made for yet
- * (`autoRentTriedAt` set conditionally, so two replicas never both try one).
+ * Claims, once per offer, the READY holds with `autoRent` that no attempt was made for yet, in
+ * one conditional UPDATE (`autoRentTriedAt` set where still null), so two replicas never both
+ * try one. At most the batch size per run.
  * @returns the claimed holds (their customers' rentals are then made by the rent saga).
  */
 export async function claimAutoRents(deps: HoldScheduleDeps, now: Date): Promise<HoldRow[]> {
-  const candidates = await deps.uow.run(async (tx) => ({
-    result: await tx.hold.findMany({ where: { status: 'READY', autoRent: true, autoRentTriedAt: null, rentalId: null }, take: deps.batchSize ?? 100 }),
+  return deps.uow.run(async (tx) => ({
+    result: await tx.hold.updateManyAndReturn({
+      where: { status: 'READY', autoRent: true, autoRentTriedAt: null, rentalId: null },
+      data: { autoRentTriedAt: now },
+      limit: deps.batchSize ?? 100,
+    }),
     events: [],
   }));
-  const claimed: HoldRow[] = [];
-  for (const hold of candidates) {
-    const won = await deps.uow.run(async (tx) => ({
-      result: (await tx.hold.updateMany({ where: { id: hold.id, status: 'READY', autoRentTriedAt: null, rentalId: null }, data: { autoRentTriedAt: now } })).count === 1,
-      events: [],
-    }));
-    if (won) claimed.push(hold);
-  }
-  return claimed;
 }
 
 /** One run of the hold schedule: what it did. */
