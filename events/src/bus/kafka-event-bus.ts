@@ -2,6 +2,16 @@ import { Kafka, logLevel, type Producer, type Consumer, type LogEntry } from 'ka
 import type { Logger } from 'pino';
 import type { EventBus, IncomingMessage, OutgoingMessage, Subscription } from './event-bus';
 
+/**
+ * SASL login of a {@link KafkaEventBus} (e.g. a Strimzi `KafkaUser` with `scram-sha-512`
+ * authentication: username = the KafkaUser's name, password = its Secret's `password`).
+ */
+export interface KafkaSasl {
+  mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+  username: string;
+  password: string;
+}
+
 /** Options of {@link KafkaEventBus}. */
 export interface KafkaEventBusOptions {
   /** `host:port` list, from `KAFKA_BROKERS` (comma separated). */
@@ -17,6 +27,8 @@ export interface KafkaEventBusOptions {
    * deployments share a broker (e.g. parallel test stacks) without joining each other's groups.
    */
   groupIdPrefix?: string;
+  /** SASL login (over the listener's plain TCP); none by default. */
+  sasl?: KafkaSasl;
 }
 
 /**
@@ -38,6 +50,7 @@ export class KafkaEventBus implements EventBus {
     this.kafka = new Kafka({
       clientId: opts.clientId,
       brokers: opts.brokers,
+      ...(opts.sasl ? { sasl: opts.sasl } : {}),
       logLevel: logLevel.WARN,
       retry: { retries: 5, initialRetryTime: 200 },
       logCreator:
