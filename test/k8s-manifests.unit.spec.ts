@@ -10,7 +10,6 @@ beforeAll(async () => {
   for (const dir of ['k8s/base', ...OVERLAYS]) rendered[dir] = await renderKustomization(dir);
 }, 60_000);
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- rendered objects are plain JSON, checked field by field */
 const find = (dir: string, kind: string, name: string) => rendered[dir]!.find((o) => o.kind === kind && o.metadata.name === name) as any;
 const all = (dir: string, kind: string) => rendered[dir]!.filter((o) => o.kind === kind) as any[];
 const envOf = (workload: any, name: string) =>

@@ -65,11 +65,8 @@ export async function validateObject(obj: K8sObject): Promise<string[]> {
   const [group, version] = obj.apiVersion.includes('/') ? obj.apiVersion.split('/') : ['', obj.apiVersion];
   const schemaFile = crdSchemaFile(group!, version!, obj.kind);
   if (existsSync(schemaFile)) {
-    let validate = crdValidators.get(schemaFile);
-    if (!validate) {
-      validate = ajv.compile(JSON.parse(readFileSync(schemaFile, 'utf8')) as object);
-      crdValidators.set(schemaFile, validate);
-    }
+    const validate = crdValidators.get(schemaFile) ?? ajv.compile(JSON.parse(readFileSync(schemaFile, 'utf8')) as object);
+    crdValidators.set(schemaFile, validate);
     return validate(obj) ? [] : ajvErrors(validate);
   }
   const pkg = group === '' || group!.endsWith('.k8s.io') || !group!.includes('.') ? 'kubernetes-models' : MODEL_PACKAGES[group!];

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Producer, type Consumer, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, type Producer, type Consumer, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { EventBus, IncomingMessage, OutgoingMessage, Subscription } from './event-bus';
 
@@ -6,11 +6,7 @@ import type { EventBus, IncomingMessage, OutgoingMessage, Subscription } from '.
  * SASL login of a {@link KafkaEventBus} (e.g. a Strimzi `KafkaUser` with `scram-sha-512`
  * authentication: username = the KafkaUser's name, password = its Secret's `password`).
  */
-export interface KafkaSasl {
-  mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
-  username: string;
-  password: string;
-}
+export type KafkaSasl = { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string } & SASLOptions;
 
 /** Options of {@link KafkaEventBus}. */
 export interface KafkaEventBusOptions {
