@@ -19,7 +19,7 @@ describe('k8s: every overlay renders and every object matches its schema (Kubern
   it.each(['k8s/base', ...OVERLAYS])('%s', async (dir) => {
     expect(rendered[dir]!.length).toBeGreaterThan(50);
     expect(await validateObjects(rendered[dir]!)).toEqual([]);
-  });
+  }, 30_000); // the first run loads the schema modules and compiles the CRD schemas
 
   it('rejects broken objects: a wrong type, a misspelt CRD field, a missing required field, an unknown kind', async () => {
     const deployment = structuredClone(find('k8s/base', 'Deployment', 'rental'));
