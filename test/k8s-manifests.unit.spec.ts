@@ -49,6 +49,7 @@ describe('k8s/base: one file per context holds its workload, database and Kafka 
     for (const kind of ['Service', 'PodDisruptionBudget', 'NetworkPolicy', 'KafkaUser']) expect(find(base, kind, name), kind).toBeDefined();
     const autoscalers = [find(base, 'HorizontalPodAutoscaler', name), find(base, 'ScaledObject', name)].filter(Boolean);
     expect(autoscalers).toHaveLength(1);
+    expect(deployment.spec.replicas).toBeUndefined(); // the autoscaler owns it
     expect(deployment.spec.template.spec.topologySpreadConstraints.length).toBeGreaterThan(0);
     expect(deployment.spec.template.spec.containers[0].resources.limits.memory).toBeDefined();
 
@@ -111,9 +112,10 @@ describe('k8s/base: network and Kafka permissions', () => {
 });
 
 describe('k8s overlays', () => {
-  it('dev: one replica, single-instance databases without backups, one Kafka node, replication 1', () => {
+  it('dev: one replica per service, single-instance databases without backups, one Kafka node, replication 1', () => {
     const dev = 'k8s/overlays/dev';
-    for (const d of all(dev, 'Deployment')) expect(d.spec.replicas, d.metadata.name).toBe(1);
+    for (const h of all(dev, 'HorizontalPodAutoscaler')) expect([h.spec.minReplicas, h.spec.maxReplicas], h.metadata.name).toEqual([1, 1]);
+    for (const s of all(dev, 'ScaledObject')) expect([s.spec.minReplicaCount, s.spec.maxReplicaCount], s.metadata.name).toEqual([1, 1]);
     for (const c of all(dev, 'Cluster')) expect([c.spec.instances, c.spec.backup]).toEqual([1, undefined]);
     expect(all(dev, 'ScheduledBackup')).toEqual([]);
     expect(all(dev, 'KafkaNodePool').map((p) => [p.spec.replicas, p.spec.roles])).toEqual([[1, ['controller', 'broker']]]);
@@ -122,8 +124,8 @@ describe('k8s overlays', () => {
 
   it('prod: at least 2 replicas everywhere, HA databases with backups, 3 brokers and 3 controllers, replication 3', () => {
     const prod = 'k8s/overlays/prod';
-    for (const d of all(prod, 'Deployment')) expect(d.spec.replicas, d.metadata.name).toBeGreaterThanOrEqual(2);
-    for (const h of all(prod, 'HorizontalPodAutoscaler')) expect(h.spec.minReplicas).toBeGreaterThanOrEqual(2);
+    expect(all(prod, 'HorizontalPodAutoscaler').length + all(prod, 'ScaledObject').length).toBe(all(prod, 'Deployment').length);
+    for (const h of all(prod, 'HorizontalPodAutoscaler')) expect(h.spec.minReplicas).toBeGreaterThanOrEqual(h.metadata.name === 'gateway' || h.metadata.name === 'user' ? 3 : 2);
     for (const s of all(prod, 'ScaledObject')) expect(s.spec.minReplicaCount).toBeGreaterThanOrEqual(2);
     for (const c of all(prod, 'Cluster')) expect(c.spec.instances).toBeGreaterThanOrEqual(3);
     expect(all(prod, 'ScheduledBackup')).toHaveLength(all(prod, 'Cluster').length);
