@@ -21,10 +21,13 @@ describe('k8s: every overlay renders and every object matches its schema (Kubern
     expect(await validateObjects(rendered[dir]!)).toEqual([]);
   }, 30_000); // the first run loads the schema modules and compiles the CRD schemas
 
-  it('rejects broken objects: a wrong type, a misspelt CRD field, a missing required field, an unknown kind', async () => {
+  it('rejects broken objects: a wrong type, misspelt fields, a missing required field, an unknown kind', async () => {
     const deployment = structuredClone(find('k8s/base', 'Deployment', 'rental'));
     deployment.spec.replicas = 'two';
     expect(await validateObject(deployment)).toContain('/spec/replicas must be integer');
+    const spread = deployment.spec.template.spec.topologySpreadConstraints;
+    deployment.spec.template.spec = { ...deployment.spec.template.spec, topologySpreadConstraint: spread, topologySpreadConstraints: undefined };
+    expect(await validateObject(deployment)).toContain('/spec/template/spec has unknown field topologySpreadConstraint');
 
     const topic = structuredClone(find('k8s/base', 'KafkaTopic', TOPICS.rental));
     topic.spec.partition = topic.spec.partitions;

@@ -3,7 +3,10 @@
  * validate every rendered object against its schema (sources and versions: k8s/README.md, "Validation").
  *
  * - Built-in kinds: the Kubernetes OpenAPI schemas compiled into the npm package `kubernetes-models`
- *   (`kubernetes-models/<group>/<version>/<Kind>`).
+ *   (`kubernetes-models/<group>/<version>/<Kind>`: types, enums, formats, required fields), and no
+ *   field unknown to the models of the official client `@kubernetes/client-node` (generated from the
+ *   same OpenAPI; the OpenAPI schemas themselves do not forbid unknown fields, the API server's
+ *   strict field validation does).
  * - KEDA (`keda.sh`) and Prometheus Operator (`monitoring.coreos.com`): `@kubernetes-models/keda` and
  *   `@kubernetes-models/prometheus-operator`, same layout.
  * - Strimzi (`kafka.strimzi.io`) and CloudNativePG (`postgresql.cnpg.io`): the CRD schemas vendored in
@@ -16,6 +19,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import * as clientModels from '@kubernetes/client-node';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { parseAllDocuments } from 'yaml';
@@ -56,6 +60,30 @@ function ajvErrors(validate: ValidateFunction): string[] {
   return (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? e.keyword}${e.keyword === 'additionalProperties' ? ` (${String(e.params.additionalProperty)})` : ''}`);
 }
 
+/** A model class of `@kubernetes/client-node`: its fields (JSON name, TypeScript type). */
+type ClientModel = { getAttributeTypeMap(): { baseName: string; type: string }[] };
+
+function clientModel(type: string): ClientModel | undefined {
+  const model = (clientModels as unknown as Record<string, Partial<ClientModel> | undefined>)[type];
+  return typeof model?.getAttributeTypeMap === 'function' ? (model as ClientModel) : undefined;
+}
+
+/** The fields of `value` (at `pointer`) that the client model `type` does not have, recursively. */
+function unknownFields(value: unknown, type: string, pointer: string): string[] {
+  if (value === null || typeof value !== 'object') return [];
+  const item = /^Array<(.+)>$/.exec(type)?.[1];
+  if (item) return Array.isArray(value) ? value.flatMap((v, i) => unknownFields(v, item, `${pointer}/${i}`)) : [];
+  const entry = /^\{ \[key: string\]: (.+); \}$/.exec(type)?.[1];
+  if (entry) return Object.entries(value).flatMap(([k, v]) => unknownFields(v, entry, `${pointer}/${k}`));
+  const model = clientModel(type);
+  if (!model || Array.isArray(value)) return []; // a scalar type (string, IntOrString, Date, any)
+  const fields = new Map(model.getAttributeTypeMap().map((a) => [a.baseName, a.type]));
+  return Object.entries(value).flatMap(([k, v]) => {
+    const fieldType = fields.get(k);
+    return fieldType ? unknownFields(v, fieldType, `${pointer}/${k}`) : [`${pointer || '/'} has unknown field ${k}`];
+  });
+}
+
 /**
  * The schema errors of one object (`[]` when it is valid), each as `<json pointer> <message>`.
  * An object whose kind has no schema yields one error saying so.
@@ -73,13 +101,19 @@ export async function validateObject(obj: K8sObject): Promise<string[]> {
   const module = pkg && (await import(`${pkg}/${group ? `${group}/` : ''}${version}/${obj.kind}`).catch(() => undefined));
   const Model = module?.[obj.kind] as (new (data: unknown) => { validate(): void }) | undefined;
   if (!Model) return [`/ no schema for ${obj.apiVersion} ${obj.kind}`];
+  const errors: string[] = [];
   try {
     new Model(obj).validate();
-    return [];
   } catch (err) {
-    const errors = (err as { errors?: { instancePath: string; message?: string }[] }).errors;
-    return errors ? errors.map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`) : [String(err)];
+    const found = (err as { errors?: { instancePath: string; message?: string }[] }).errors;
+    errors.push(...(found ? found.map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`) : [String(err)]));
   }
+  if (pkg === 'kubernetes-models') {
+    // `apps/v1` Deployment -> V1Deployment, `autoscaling/v2` HorizontalPodAutoscaler -> V2HorizontalPodAutoscaler.
+    const type = `${version![0]!.toUpperCase()}${version!.slice(1)}${obj.kind}`;
+    errors.push(...(clientModel(type) ? unknownFields(obj, type, '') : [`/ no field list for ${obj.apiVersion} ${obj.kind}`]));
+  }
+  return errors;
 }
 
 /** Every schema error of `objects`, each prefixed with `<Kind>/<name>`. */
