@@ -39,7 +39,9 @@ export interface K8sObject {
  * @throws Error with kubectl's stderr when the kustomization does not build, or when kubectl is missing.
  */
 export async function renderKustomization(dir: string): Promise<K8sObject[]> {
-  const { stdout } = await promisify(execFile)('kubectl', ['kustomize', path.join(root, dir)], { maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await promisify(execFile)('kubectl', ['kustomize', path.join(root, dir)], { maxBuffer: 64 * 1024 * 1024 }).catch((err: NodeJS.ErrnoException) => {
+    throw err.code === 'ENOENT' ? new Error('kubectl is not on PATH: install kubectl 1.32+ (`.ci/run` shows how)') : err;
+  });
   return parseAllDocuments(stdout)
     .map((d) => d.toJS() as K8sObject | null)
     .filter((o): o is K8sObject => o !== null);
