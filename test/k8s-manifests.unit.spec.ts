@@ -130,7 +130,7 @@ describe('k8s overlays', () => {
     expect(all(prod, 'HorizontalPodAutoscaler').length + all(prod, 'ScaledObject').length).toBe(all(prod, 'Deployment').length);
     for (const h of all(prod, 'HorizontalPodAutoscaler')) expect(h.spec.minReplicas).toBeGreaterThanOrEqual(h.metadata.name === 'gateway' || h.metadata.name === 'user' ? 3 : 2);
     for (const s of all(prod, 'ScaledObject')) expect(s.spec.minReplicaCount).toBeGreaterThanOrEqual(2);
-    for (const c of all(prod, 'Cluster')) expect(c.spec.instances).toBeGreaterThanOrEqual(3);
+    for (const c of all(prod, 'Cluster')) expect([c.spec.instances >= 3, c.spec.postgresql.synchronous.number]).toEqual([true, 1]);
     expect(all(prod, 'ScheduledBackup')).toHaveLength(all(prod, 'Cluster').length);
     expect(all(prod, 'KafkaNodePool').map((p) => [p.metadata.name, p.spec.replicas])).toEqual([['broker', 3], ['controller', 3]]);
     for (const t of all(prod, 'KafkaTopic')) expect(t.spec.replicas).toBe(3);
