@@ -8,6 +8,27 @@ import type { EventBus, IncomingMessage, OutgoingMessage, Subscription } from '.
  */
 export type KafkaSasl = { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string } & SASLOptions;
 
+const SASL_MECHANISMS: readonly KafkaSasl['mechanism'][] = ['plain', 'scram-sha-256', 'scram-sha-512'];
+
+/**
+ * The Kafka SASL login from `KAFKA_SASL_MECHANISM` (`plain`, `scram-sha-256` or `scram-sha-512`),
+ * `KAFKA_SASL_USERNAME` and `KAFKA_SASL_PASSWORD`; `undefined` (no login) when the mechanism is unset.
+ * @throws Error for another mechanism, or when the mechanism is set without a username or password.
+ */
+export function kafkaSaslFromEnv(env: NodeJS.ProcessEnv = process.env): KafkaSasl | undefined {
+  const mechanism = env.KAFKA_SASL_MECHANISM;
+  if (!mechanism) return undefined;
+  if (!SASL_MECHANISMS.includes(mechanism as KafkaSasl['mechanism'])) {
+    throw new Error(`environment variable KAFKA_SASL_MECHANISM must be one of ${SASL_MECHANISMS.join(', ')}, got "${mechanism}"`);
+  }
+  const required = (name: string) => {
+    const value = env[name];
+    if (!value) throw new Error(`environment variable ${name} is required`);
+    return value;
+  };
+  return { mechanism: mechanism as KafkaSasl['mechanism'], username: required('KAFKA_SASL_USERNAME'), password: required('KAFKA_SASL_PASSWORD') };
+}
+
 /** Options of {@link KafkaEventBus}. */
 export interface KafkaEventBusOptions {
   /** `host:port` list, from `KAFKA_BROKERS` (comma separated). */

@@ -1,4 +1,4 @@
-import { KafkaEventBus, type EventBus, type KafkaSasl } from '@ebook/events';
+import { KafkaEventBus, kafkaSaslFromEnv, type EventBus } from '@ebook/events';
 import type { Logger } from 'pino';
 import { parseAlgorithms, TokenVerifier } from './auth/verifier';
 import { createLogger } from './logger';
@@ -45,22 +45,6 @@ export function platformFromEnv(service: string, env: NodeJS.ProcessEnv = proces
     verifier: verifierFromEnv(env),
     bus: kafkaBusFromEnv(service, logger, env),
   };
-}
-
-const SASL_MECHANISMS: readonly KafkaSasl['mechanism'][] = ['plain', 'scram-sha-256', 'scram-sha-512'];
-
-/**
- * The Kafka SASL login from `KAFKA_SASL_MECHANISM` (`plain`, `scram-sha-256` or `scram-sha-512`),
- * `KAFKA_SASL_USERNAME` and `KAFKA_SASL_PASSWORD`; `undefined` (no login) when the mechanism is unset.
- * @throws Error for another mechanism, or when the mechanism is set without a username or password.
- */
-export function kafkaSaslFromEnv(env: NodeJS.ProcessEnv = process.env): KafkaSasl | undefined {
-  const mechanism = env.KAFKA_SASL_MECHANISM;
-  if (!mechanism) return undefined;
-  if (!SASL_MECHANISMS.includes(mechanism as KafkaSasl['mechanism'])) {
-    throw new Error(`environment variable KAFKA_SASL_MECHANISM must be one of ${SASL_MECHANISMS.join(', ')}, got "${mechanism}"`);
-  }
-  return { mechanism: mechanism as KafkaSasl['mechanism'], username: requireEnv('KAFKA_SASL_USERNAME', env), password: requireEnv('KAFKA_SASL_PASSWORD', env) };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { kafkaSaslFromEnv } from './platform';
+import { kafkaSaslFromEnv } from './kafka-event-bus';
 
 describe('the Kafka login from the environment (KAFKA_SASL_*)', () => {
   it('is absent unless a mechanism is set', () => {
