@@ -89,6 +89,18 @@ describe('k8s/base: network and Kafka permissions', () => {
     expect(fromIngress.sort()).toEqual(['gateway', 'user']);
   });
 
+  it('Kafka admits only the services that have a KafkaUser (and KEDA), each with a login', () => {
+    const listeners = find('k8s/base', 'Kafka', 'ebook-kafka').spec.kafka.listeners as any[];
+    expect(listeners.map((l) => [l.authentication.type, l.networkPolicyPeers])).toEqual([
+      [
+        'scram-sha-512',
+        [{ podSelector: { matchLabels: { 'ebook-rental.io/kafka-client': 'true' } } }, { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'keda' } } }],
+      ],
+    ]);
+    const clients = all('k8s/base', 'Deployment').filter((d) => d.spec.template.metadata.labels['ebook-rental.io/kafka-client'] === 'true');
+    expect(clients.map((d) => d.metadata.name).sort()).toEqual(all('k8s/base', 'KafkaUser').map((u) => u.metadata.name).filter((n) => n !== 'keda').sort());
+  });
+
   it('every topic of the events library has a KafkaTopic and a dead-letter topic, replicated 3 times', () => {
     for (const topic of Object.values(TOPICS)) {
       for (const name of [topic, `${topic}.dlt`]) {
