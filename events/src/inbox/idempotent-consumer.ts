@@ -116,6 +116,8 @@ export async function startIdempotentConsumer<Tx extends SqlExecutor>(
     );
     if (result.outcome === 'handled') {
       eventMetrics.handled.inc({ group: opts.groupId, type });
+      const lagMs = Date.now() - Date.parse(event.occurredAt);
+      if (Number.isFinite(lagMs)) eventMetrics.handlingLag.observe({ group: opts.groupId }, Math.max(0, lagMs) / 1000);
       log.debug({ type, eventId: event.eventId, correlationId: event.correlationId }, 'event handled');
       if (result.wroteEvents) opts.afterCommit?.();
     } else {

@@ -15,3 +15,4 @@ export * from './auth/ownership';
 export * from './text';
 export * from './rate-limit';
 export * from './auth/client-credentials';
+export * from './operation-metrics';
