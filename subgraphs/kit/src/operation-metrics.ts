@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin, BaseContext as ApolloContext } from '@apollo/server';
+import { getOperationAST } from 'graphql';
 import { Counter, Histogram, register } from 'prom-client';
 import { ErrorCode } from './errors';
 
@@ -93,8 +94,10 @@ export function operationMetricsPlugin<TContext extends ApolloContext>(service: 
     async requestDidStart({ request }) {
       const started = process.hrtime.bigint();
       return {
-        async willSendResponse({ response, operationName }) {
-          const operation = operationLabel(operationName ?? request.operationName);
+        async willSendResponse({ response, operationName, document }) {
+          // A request refused at validation never resolves its operation: read its name from the parsed document.
+          const name = operationName ?? request.operationName ?? (document ? getOperationAST(document)?.name?.value : undefined);
+          const operation = operationLabel(name);
           operationMetrics.duration.observe({ service, operation }, Number(process.hrtime.bigint() - started) / 1e9);
           const errors = response.body.kind === 'single' ? response.body.singleResult.errors : response.body.initialResult.errors;
           for (const e of errors ?? []) operationMetrics.errors.inc({ service, operation, code: errorCodeLabel(e.extensions?.code) });

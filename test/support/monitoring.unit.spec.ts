@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { dashboardQueries, exposedSampleNames, metricNamesOf, monitoringQueries, ruleQueries } from './monitoring';
+
+describe('metric names a monitoring query reads', () => {
+  it('are the vector selectors of the expression: not functions, label names, label values or grouping labels', () => {
+    const expr = 'sum by (service) (rate(graphql_operation_errors_total{code="INTERNAL_SERVER_ERROR"}[5m])) / on (service) sum by (service) (rate(graphql_operation_duration_seconds_count[5m])) > 0.05';
+    expect(metricNamesOf(expr).sort()).toEqual(['graphql_operation_duration_seconds_count', 'graphql_operation_errors_total']);
+    expect(metricNamesOf('histogram_quantile(0.95, sum by (le) (rate(events_handling_lag_seconds_bucket[$__rate_interval])))')).toEqual(['events_handling_lag_seconds_bucket']);
+    expect(metricNamesOf('max(payment_circuit_breaker_state) >= 2')).toEqual(['payment_circuit_breaker_state']);
+  });
+
+  it('refuse an expression that is not PromQL', () => {
+    expect(() => metricNamesOf('sum by (service (rate(x[5m]))')).toThrow(/not PromQL/);
+  });
+
+  it('come from every rule and every panel target, nested rows included', () => {
+    const rules = ruleQueries('groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up == 0\n      - record: r:x\n        expr: sum(x)\n');
+    expect(rules).toEqual([
+      { where: 'rule A', expr: 'up == 0' },
+      { where: 'rule r:x', expr: 'sum(x)' },
+    ]);
+    const panels = dashboardQueries('d.json', { panels: [{ title: 'row', panels: [{ title: 'p', targets: [{ expr: 'a' }, { expr: '' }] }] }, { title: 'q', targets: [{ expr: 'b' }] }] });
+    expect(panels).toEqual([
+      { where: 'd.json: p', expr: 'a' },
+      { where: 'd.json: q', expr: 'b' },
+    ]);
+  });
+
+  it('of the checked-in rules and dashboards all parse, and every alert is among them', () => {
+    const queries = monitoringQueries();
+    for (const q of queries) expect(() => metricNamesOf(q.expr), q.where).not.toThrow();
+    expect(queries.filter((q) => q.where.startsWith('rule ')).map((q) => q.where)).toEqual(
+      expect.arrayContaining(['rule PaymentCircuitBreakerOpen', 'rule ConsumerLagHigh', 'rule OutboxEventsNotPublished', 'rule GraphQLServerErrorRateHigh', 'rule RentalDeadlinesOverdue']),
+    );
+  });
+});
+
+describe('sample names of a /metrics page', () => {
+  it('are the names of its sample lines, histogram series by their suffixed names, comments skipped', () => {
+    const page = [
+      '# HELP outbox_unpublished_events Outbox rows',
+      '# TYPE outbox_unpublished_events gauge',
+      'outbox_unpublished_events{context="rental"} 3',
+      'up 1',
+      'graphql_operation_duration_seconds_bucket{le="0.005",service="rental",operation="RentBook"} 1',
+      'graphql_operation_duration_seconds_count{service="rental",operation="RentBook"} 1',
+      '',
+    ].join('\n');
+    expect([...exposedSampleNames(page)].sort()).toEqual(['graphql_operation_duration_seconds_bucket', 'graphql_operation_duration_seconds_count', 'outbox_unpublished_events', 'up']);
+  });
+});
