@@ -30,6 +30,24 @@ export const eventMetrics = {
   ),
 };
 
+/**
+ * Exports the event counters of a context's outbox (`context`) and of a consumer group (`group`,
+ * the event `types` it handles, the `topics` it reads) at 0 before their first event, so a
+ * dashboard or an alert taking `rate()` sees the series from the start rather than a gap.
+ */
+export function zeroEventCounters(of: { context: string } | { group: string; types: string[]; topics: string[] }): void {
+  if ('context' in of) {
+    eventMetrics.published.inc({ context: of.context }, 0);
+    eventMetrics.publishFailures.inc({ context: of.context }, 0);
+    return;
+  }
+  for (const type of of.types) {
+    eventMetrics.handled.inc({ group: of.group, type }, 0);
+    eventMetrics.duplicates.inc({ group: of.group, type }, 0);
+  }
+  for (const topic of of.topics) eventMetrics.deadLettered.inc({ group: of.group, topic }, 0);
+}
+
 /** One labelled value of a {@link ScrapedGauge}. */
 export interface GaugeSample {
   labels: Record<string, string | number>;

@@ -1,4 +1,4 @@
-import { OutboxRelay, startIdempotentConsumer, watchOutboxBacklog, type EventHandlers, type GaugeProbe, type ScrapedGauge, type Subscription, type TransactionalDb } from '@ebook/events';
+import { OutboxRelay, startIdempotentConsumer, watchOutboxBacklog, zeroEventCounters, type EventHandlers, type GaugeProbe, type ScrapedGauge, type Subscription, type TransactionalDb } from '@ebook/events';
 import type express from 'express';
 import type { BaseContext } from './context';
 import type { Logger } from 'pino';
@@ -130,6 +130,7 @@ export async function startContext<TContext extends BaseContext>(opts: ContextRu
     ),
   );
   relay.start();
+  zeroEventCounters({ context: opts.name });
   const unwatch = [watchOutboxBacklog(opts.name, opts.db), ...(opts.gauges ?? []).map((g) => g.gauge.watch(g.probe))];
   /** Consumers, relay, gauges, pool: what runs beside the server, stopped after it (or when it cannot start). */
   const stopBackground = async () => {
