@@ -28,6 +28,8 @@ export interface KafkaEventBusOptions {
  * Producer: idempotent, acks=all. Consumers: one kafkajs consumer per group, reading from the
  * earliest offset when the group is new, committing offsets after `onMessage` resolves.
  * Topics are created on first use (admin.createTopics, idempotent).
+ * `/metrics` shows the lag of its consumer groups (`events_consumer_lag_messages`, read with the
+ * admin client at scrape time and cached `lagCacheMs`; see {@link consumerLag}).
  */
 export class KafkaEventBus implements EventBus {
   readonly kind = 'kafka' as const;
