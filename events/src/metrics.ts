@@ -60,7 +60,8 @@ export type GaugeProbe = () => GaugeSample[] | Promise<GaugeSample[]>;
 /** Longest a probe may take before a scrape leaves its samples out, ms. */
 const PROBE_TIMEOUT_MS = 5_000;
 
-const PROBES = Symbol('scraped gauge probes');
+// Symbol.for: a second copy of this module (src and dist in one process) finds the first one's probes.
+const PROBES = Symbol.for('ebook.scrapedGauge.probes');
 type ProbedGauge = Gauge<string> & { [PROBES]?: Set<GaugeProbe> };
 
 /**
