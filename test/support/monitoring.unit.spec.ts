@@ -1,5 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { dashboardQueries, exposedSampleNames, metricNamesOf, monitoringQueries, ruleQueries } from './monitoring';
+import { dashboardQueries, exposedSampleNames, metricNamesOf, MONITORING_DIR, monitoringQueries, ruleQueries } from './monitoring';
 
 describe('metric names a monitoring query reads', () => {
   it('are the vector selectors of the expression: not functions, label names, label values or grouping labels', () => {
@@ -47,5 +48,25 @@ describe('sample names of a /metrics page', () => {
       '',
     ].join('\n');
     expect([...exposedSampleNames(page)].sort()).toEqual(['graphql_operation_duration_seconds_bucket', 'graphql_operation_duration_seconds_count', 'outbox_unpublished_events', 'up']);
+  });
+});
+
+describe('the Grafana dashboards of k8s/monitoring', () => {
+  const dashboards = readdirSync(`${MONITORING_DIR}dashboards`)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => ({ file: f, json: JSON.parse(readFileSync(`${MONITORING_DIR}dashboards/${f}`, 'utf8')) as Record<string, any> }));
+
+  it('exist, each with its own uid, unique panel ids and every query on the dashboard’s Prometheus data source variable', () => {
+    expect(dashboards.length).toBeGreaterThan(0);
+    expect(new Set(dashboards.map((d) => d.json.uid)).size).toBe(dashboards.length);
+    for (const { file, json } of dashboards) {
+      const panels = (json.panels as any[]).flatMap((p) => [p, ...(p.panels ?? [])]);
+      expect(new Set(panels.map((p) => p.id)).size, file).toBe(panels.length);
+      expect(json.templating.list.map((v: { name: string; type: string }) => `${v.type}:${v.name}`), file).toContain('datasource:datasource');
+      for (const p of panels.filter((q) => q.type !== 'row')) {
+        expect(p.datasource, `${file}: ${p.title}`).toEqual({ type: 'prometheus', uid: '${datasource}' });
+        expect(p.targets.length, `${file}: ${p.title}`).toBeGreaterThan(0);
+      }
+    }
   });
 });
