@@ -4,7 +4,7 @@ import { eventually } from './rental-scenario';
 import { GatewayClient, gql } from '../../test/support/graphql-client';
 import { signIn, signUp } from '../../test/support/customers';
 import { operation } from '../../test/support/operations';
-import { exposedSampleNames, metricNamesOf, monitoringQueries } from '../../test/support/monitoring';
+import { exposedSamples, labelUsesOf, metricNamesOf, monitoringQueries } from '../../test/support/monitoring';
 import { startTestStack, TEST_MANAGER } from './test-stack';
 
 // Named as the first-party operations (whose files use fragments, which `operation()` does not resolve).
@@ -68,9 +68,17 @@ describe('metrics the alert rules and dashboards read, on the running stack', ()
       expect(Object.values(p).some((page) => page.includes('events_consumer_lag_messages{group="rental-view.projection"'))).toBe(true);
       return p;
     });
-    const exported = new Set(Object.values(pages).flatMap((page) => [...exposedSampleNames(page)]));
-    const missing = monitoringQueries().flatMap((q) => metricNamesOf(q.expr).filter((name) => !exported.has(name)).map((name) => `${name} (${q.where})`));
+    // Sample name → label names, over every service's page.
+    const exported = new Map<string, Set<string>>();
+    for (const page of Object.values(pages)) for (const [name, labels] of exposedSamples(page)) exported.set(name, new Set([...(exported.get(name) ?? []), ...labels]));
+    const queries = monitoringQueries();
+    const missing = queries.flatMap((q) => metricNamesOf(q.expr).filter((name) => !exported.has(name)).map((name) => `${name} (${q.where})`));
     expect(missing).toEqual([]);
+    // …and every label a query matches on or groups by is carried by a metric it reads.
+    const missingLabels = queries.flatMap((q) =>
+      labelUsesOf(q.expr).flatMap((use) => use.labels.filter((l) => !use.metrics.some((m) => exported.get(m)?.has(l))).map((l) => `${l} on ${use.metrics.join('|')} (${q.where})`)),
+    );
+    expect(missingLabels).toEqual([]);
 
     const all = Object.values(pages).join('\n');
     // Operations are named by the first-party name, at the gateway and in the subgraph the plan reached.

@@ -38,6 +38,59 @@ export function metricNamesOf(expr: string): string[] {
   return [...names];
 }
 
+/** A node of a parsed PromQL expression (lezer's `SyntaxNode`). */
+type SyntaxNode = ReturnType<typeof parser.parse>['topNode'];
+
+/** Labels a query relies on: each of `labels` must be carried by at least one of `metrics`. */
+export interface LabelUse {
+  labels: string[];
+  metrics: string[];
+}
+
+/** The nodes named `name` below `node` (itself included), in document order. */
+function descendants(node: SyntaxNode, name: string): SyntaxNode[] {
+  const found: SyntaxNode[] = [];
+  const cursor = node.cursor();
+  const end = node.to;
+  do {
+    if (cursor.from > end) break;
+    if (cursor.name === name && cursor.from >= node.from && cursor.to <= end) found.push(cursor.node);
+  } while (cursor.next());
+  return found;
+}
+
+/**
+ * The labels `expr` relies on: a selector's label matchers (`x{code="…"}` needs `code` on `x`)
+ * and an aggregation's `by (…)` labels (`sum by (service) (rate(x[5m]))` needs `service` on a
+ * metric it aggregates). `without (…)` and `on (…)` / `ignoring (…)` are not checked.
+ * @throws Error when `expr` is not valid PromQL.
+ */
+export function labelUsesOf(expr: string): LabelUse[] {
+  metricNamesOf(expr); // validates
+  const text = expr.replace(GRAFANA_INTERVALS, '5m');
+  const top = parser.parse(text).topNode;
+  const names = (n: SyntaxNode, kind: string) => descendants(n, kind).map((l) => text.slice(l.from, l.to));
+  const selectorName = (sel: SyntaxNode) => {
+    const id = sel.getChild('Identifier');
+    return id ? text.slice(id.from, id.to) : undefined;
+  };
+  const uses: LabelUse[] = [];
+  for (const sel of descendants(top, 'VectorSelector')) {
+    const metric = selectorName(sel);
+    const matchers = sel.getChild('LabelMatchers');
+    const labels = matchers ? names(matchers, 'LabelName').filter((l) => l !== '__name__') : [];
+    if (metric && labels.length > 0) uses.push({ labels, metrics: [metric] });
+  }
+  for (const agg of descendants(top, 'AggregateExpr')) {
+    const modifier = agg.getChild('AggregateModifier');
+    const body = agg.getChild('FunctionCallBody');
+    if (!modifier?.getChild('By') || !body) continue;
+    const metrics = descendants(body, 'VectorSelector').flatMap((sel) => selectorName(sel) ?? []);
+    uses.push({ labels: names(modifier, 'LabelName'), metrics });
+  }
+  return uses;
+}
+
 /** Every alerting or recording rule's expression of a Prometheus rule file's text. */
 export function ruleQueries(rulesYaml: string): QuerySource[] {
   const doc = parse(rulesYaml) as { groups: { rules: { alert?: string; record?: string; expr: string }[] }[] };
@@ -70,12 +123,18 @@ export function monitoringQueries(dir = MONITORING_DIR): QuerySource[] {
   ];
 }
 
-/** Names of the samples of a Prometheus text exposition (`/metrics`): histogram `_bucket`, `_sum`, `_count` lines by their own names. */
-export function exposedSampleNames(exposition: string): Set<string> {
-  const names = new Set<string>();
+/**
+ * The samples of a Prometheus text exposition (`/metrics`): sample name (histogram `_bucket`,
+ * `_sum`, `_count` lines by their own names) → the label names its series carry.
+ */
+export function exposedSamples(exposition: string): Map<string, Set<string>> {
+  const samples = new Map<string, Set<string>>();
   for (const line of exposition.split('\n')) {
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{|\s)/.exec(line);
-    if (m) names.add(m[1]!);
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s/.exec(line);
+    if (!m) continue;
+    const labels = samples.get(m[1]!) ?? new Set<string>();
+    for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="/g)) labels.add(l[1]!);
+    samples.set(m[1]!, labels);
   }
-  return names;
+  return samples;
 }

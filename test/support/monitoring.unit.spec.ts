@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { dashboardQueries, exposedSampleNames, metricNamesOf, MONITORING_DIR, monitoringQueries, ruleQueries } from './monitoring';
+import { dashboardQueries, exposedSamples, labelUsesOf, metricNamesOf, MONITORING_DIR, monitoringQueries, ruleQueries } from './monitoring';
 
 describe('metric names a monitoring query reads', () => {
   it('are the vector selectors of the expression: not functions, label names, label values or grouping labels', () => {
@@ -36,18 +36,40 @@ describe('metric names a monitoring query reads', () => {
   });
 });
 
-describe('sample names of a /metrics page', () => {
-  it('are the names of its sample lines, histogram series by their suffixed names, comments skipped', () => {
+describe('labels a monitoring query relies on', () => {
+  it('are the label matchers of a selector and the by-labels of an aggregation over the metrics it aggregates', () => {
+    expect(labelUsesOf('sum by (service) (rate(graphql_operation_errors_total{code="INTERNAL_SERVER_ERROR"}[5m])) / sum by (service) (rate(graphql_operation_duration_seconds_count[5m]))')).toEqual([
+      { labels: ['code'], metrics: ['graphql_operation_errors_total'] },
+      { labels: ['service'], metrics: ['graphql_operation_errors_total'] },
+      { labels: ['service'], metrics: ['graphql_operation_duration_seconds_count'] },
+    ]);
+    expect(labelUsesOf('sum by (group) (max by (group, topic, partition) (events_consumer_lag_messages)) > 1000')).toEqual([
+      { labels: ['group'], metrics: ['events_consumer_lag_messages'] },
+      { labels: ['group', 'topic', 'partition'], metrics: ['events_consumer_lag_messages'] },
+    ]);
+    expect(labelUsesOf('max(payment_circuit_breaker_state) >= 2')).toEqual([]);
+    expect(labelUsesOf('sum without (instance) (up)')).toEqual([]);
+  });
+});
+
+describe('samples of a /metrics page', () => {
+  it('are its sample lines by name, histogram series by their suffixed names, with the label names they carry; comments skipped', () => {
     const page = [
       '# HELP outbox_unpublished_events Outbox rows',
       '# TYPE outbox_unpublished_events gauge',
       'outbox_unpublished_events{context="rental"} 3',
       'up 1',
       'graphql_operation_duration_seconds_bucket{le="0.005",service="rental",operation="RentBook"} 1',
-      'graphql_operation_duration_seconds_count{service="rental",operation="RentBook"} 1',
+      'graphql_operation_duration_seconds_count{service="rental",operation="Rent, {x}"} 1',
       '',
     ].join('\n');
-    expect([...exposedSampleNames(page)].sort()).toEqual(['graphql_operation_duration_seconds_bucket', 'graphql_operation_duration_seconds_count', 'outbox_unpublished_events', 'up']);
+    const samples = exposedSamples(page);
+    expect(Object.fromEntries([...samples].map(([name, labels]) => [name, [...labels].sort()]))).toEqual({
+      outbox_unpublished_events: ['context'],
+      up: [],
+      graphql_operation_duration_seconds_bucket: ['le', 'operation', 'service'],
+      graphql_operation_duration_seconds_count: ['operation', 'service'],
+    });
   });
 });
 
