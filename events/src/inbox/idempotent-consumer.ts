@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { EventBus, IncomingMessage, Subscription } from '../bus/event-bus';
 import { CONTRACTS, type EventOf, type EventType } from '../contracts/index';
 import { EnvelopeSchema } from '../envelope';
-import { eventMetrics } from '../metrics';
+import { eventMetrics, zeroEventCounters } from '../metrics';
 import { wroteToOutbox } from '../outbox/outbox';
 import type { SqlExecutor, TransactionalDb } from '../sql';
 
@@ -62,6 +62,7 @@ export async function startIdempotentConsumer<Tx extends SqlExecutor>(
   const maxAttempts = opts.maxAttempts ?? 5;
   const backoff = opts.retryBackoffMs ?? 200;
   const log = opts.logger.child({ group: opts.groupId });
+  zeroEventCounters({ group: opts.groupId, types, topics });
 
   const deadLetter = async (m: IncomingMessage, reason: string) => {
     eventMetrics.deadLettered.inc({ group: opts.groupId, topic: m.topic });
@@ -118,6 +119,8 @@ export async function startIdempotentConsumer<Tx extends SqlExecutor>(
     );
     if (result.outcome === 'handled') {
       eventMetrics.handled.inc({ group: opts.groupId, type });
+      const lagMs = Date.now() - Date.parse(event.occurredAt);
+      if (Number.isFinite(lagMs)) eventMetrics.handlingLag.observe({ group: opts.groupId }, Math.max(0, lagMs) / 1000);
       log.debug({ type, eventId: event.eventId, correlationId: event.correlationId }, 'event handled');
       if (result.wroteEvents) opts.afterCommit?.();
     } else {

@@ -16,3 +16,4 @@ export * from './text';
 export * from './paging';
 export * from './rate-limit';
 export * from './auth/client-credentials';
+export * from './operation-metrics';
