@@ -7,7 +7,7 @@ export * from './envelope';
 export * from './contracts/index';
 export * from './sql';
 export * from './bus/event-bus';
-export { KafkaEventBus, type KafkaEventBusOptions } from './bus/kafka-event-bus';
+export { KafkaEventBus, kafkaSaslFromEnv, type KafkaEventBusOptions, type KafkaSasl } from './bus/kafka-event-bus';
 export { EmbeddedEventBus } from './bus/embedded-event-bus';
 export { appendToOutbox } from './outbox/outbox';
 export { unitOfWork, joinTransaction, type UnitOfWork, type Outcome, type RelayWaker } from './outbox/unit-of-work';

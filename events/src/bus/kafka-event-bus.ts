@@ -1,8 +1,35 @@
-import { Kafka, logLevel, type Admin, type Producer, type Consumer, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Producer, type Consumer, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import { cachedFor, type GaugeSample } from '../metrics';
 import { consumerLagGauge, partitionLag } from './consumer-lag';
 import type { EventBus, IncomingMessage, OutgoingMessage, Subscription } from './event-bus';
+
+/**
+ * SASL login of a {@link KafkaEventBus} (e.g. a Strimzi `KafkaUser` with `scram-sha-512`
+ * authentication: username = the KafkaUser's name, password = its Secret's `password`).
+ */
+export type KafkaSasl = { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string } & SASLOptions;
+
+const SASL_MECHANISMS: readonly KafkaSasl['mechanism'][] = ['plain', 'scram-sha-256', 'scram-sha-512'];
+
+/**
+ * The Kafka SASL login from `KAFKA_SASL_MECHANISM` (`plain`, `scram-sha-256` or `scram-sha-512`),
+ * `KAFKA_SASL_USERNAME` and `KAFKA_SASL_PASSWORD`; `undefined` (no login) when the mechanism is unset.
+ * @throws Error for another mechanism, or when the mechanism is set without a username or password.
+ */
+export function kafkaSaslFromEnv(env: NodeJS.ProcessEnv = process.env): KafkaSasl | undefined {
+  const mechanism = env.KAFKA_SASL_MECHANISM;
+  if (!mechanism) return undefined;
+  if (!SASL_MECHANISMS.includes(mechanism as KafkaSasl['mechanism'])) {
+    throw new Error(`environment variable KAFKA_SASL_MECHANISM must be one of ${SASL_MECHANISMS.join(', ')}, got "${mechanism}"`);
+  }
+  const required = (name: string) => {
+    const value = env[name];
+    if (!value) throw new Error(`environment variable ${name} is required`);
+    return value;
+  };
+  return { mechanism: mechanism as KafkaSasl['mechanism'], username: required('KAFKA_SASL_USERNAME'), password: required('KAFKA_SASL_PASSWORD') };
+}
 
 /** Options of {@link KafkaEventBus}. */
 export interface KafkaEventBusOptions {
@@ -21,6 +48,8 @@ export interface KafkaEventBusOptions {
   groupIdPrefix?: string;
   /** How long a consumer-lag reading is reused by later scrapes, ms (default 5000). */
   lagCacheMs?: number;
+  /** SASL login (over the listener's plain TCP); none by default. */
+  sasl?: KafkaSasl;
 }
 
 /**
@@ -48,6 +77,7 @@ export class KafkaEventBus implements EventBus {
     this.kafka = new Kafka({
       clientId: opts.clientId,
       brokers: opts.brokers,
+      ...(opts.sasl ? { sasl: opts.sasl } : {}),
       logLevel: logLevel.WARN,
       retry: { retries: 5, initialRetryTime: 200 },
       logCreator:
