@@ -150,7 +150,7 @@ function migrate(context: ContextName, url: string): Promise<void> {
     let out = '';
     let deployed = false;
     const collect = (d: Buffer) => {
-      out += d;
+      out += d.toString();
       if (!deployed && DEPLOYED.test(out)) {
         deployed = true;
         p.kill('SIGTERM');

@@ -10,6 +10,7 @@
  * Same code path as production; only the database URLs, the bus and the SMTP server differ.
  */
 import path from 'node:path';
+import { inspect } from 'node:util';
 // Only light modules load before the database server starts; the contexts (≈ 3 s of module
 // loading under tsx) are imported while it initialises and migrates, see below.
 import { commaList, intEnv } from '@ebook/subgraph-kit/env';
@@ -43,7 +44,7 @@ async function stop(reason?: unknown): Promise<void> {
   let code = 0;
   if (reason !== undefined) {
     code = 1;
-    console.log(`start failed: ${(reason as Error).stack ?? String(reason)}`);
+    console.log(`start failed: ${reason instanceof Error ? (reason.stack ?? reason.message) : inspect(reason)}`);
   }
   console.log('\nstopping…');
   try {

@@ -15,7 +15,7 @@ function workspacePackages(): string[] {
 
 /** The folders a tsconfig file references (relative to the root). */
 function references(tsconfigFile: string): string[] {
-  const { config, error } = ts.readConfigFile(path.join(root, tsconfigFile), ts.sys.readFile);
+  const { config, error } = ts.readConfigFile(path.join(root, tsconfigFile), (file) => ts.sys.readFile(file));
   if (error) throw new Error(ts.flattenDiagnosticMessageText(error.messageText, '\n'));
   const dir = path.dirname(tsconfigFile);
   return ((config.references ?? []) as { path: string }[]).map((r) => path.normalize(path.join(dir, r.path))).sort();

@@ -93,7 +93,7 @@ describe('renewRental on PostgreSQL (payment approval on its own database)', () 
     const { rental, customerId } = await loan();
     const renewed = await renewRental(deps(new InProcessPayments(approving)), customerId, rental.id, cause);
     // The cancel read the loan before the renewal (`rental`), and writes after it.
-    const decision = cancel(rental, { customerId, cancelWindowMs: DAY_MS }, new Date(rental.rentedAt!.getTime() + 1000));
+    const decision = cancel(rental, { customerId, cancelWindowMs: DAY_MS }, new Date(rental.rentedAt.getTime() + 1000));
     const at = { now: new Date(), cause, holdOfferPeriodMs: DAY_MS };
     const written = await db.$transaction((tx) => applyDecision(tx, rental, decision, at));
     expect(written?.row).toMatchObject({ status: 'CANCELED', renewals: 1 });
