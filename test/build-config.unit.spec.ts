@@ -2,6 +2,7 @@ import { globSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { resolveConfig } from 'prettier';
 import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -39,5 +40,27 @@ describe('build configuration', () => {
     const pkg = JSON.parse(readFileSync(path.join(root, dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
     const deps = Object.keys(pkg.dependencies ?? {}).flatMap((name) => (byName.has(name) ? [byName.get(name)!] : []));
     expect(references(path.join(dir, 'tsconfig.json'))).toEqual(deps.sort());
+  });
+});
+
+/** The settings of the `[*]` section of .editorconfig (key → value). */
+function editorconfigDefaults(): Record<string, string> {
+  const text = readFileSync(path.join(root, '.editorconfig'), 'utf8');
+  const section = text.split(/^\[/m).find((s) => s.startsWith('*]')) ?? '';
+  return Object.fromEntries([...section.matchAll(/^\s*([a-z_]+)\s*=\s*(\S+)/gm)].map((m) => [m[1]!, m[2]!]));
+}
+
+/** Editors follow .editorconfig, `pnpm format` follows prettier.config.js: they must not fight. */
+describe('formatting configuration', () => {
+  it('.editorconfig agrees with the Prettier config on indentation, line endings and line length', async () => {
+    const prettier = await resolveConfig(path.join(root, 'contexts.ts'), { editorconfig: false });
+    const editor = editorconfigDefaults();
+    expect(prettier).not.toBeNull();
+    expect({
+      printWidth: Number(editor.max_line_length),
+      tabWidth: Number(editor.indent_size),
+      useTabs: editor.indent_style === 'tab',
+      endOfLine: editor.end_of_line,
+    }).toEqual({ printWidth: prettier!.printWidth, tabWidth: prettier!.tabWidth, useTabs: prettier!.useTabs, endOfLine: prettier!.endOfLine });
   });
 });
