@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { parseDatabaseUrl } from '../subgraphs/kit/src/db-url';
+import { parseDatabaseUrl } from '@ebook/subgraph-kit/db-url';
 import { fileURLToPath } from 'node:url';
 import { CONTEXTS, databaseUrlEnv, databaseUrlsFromEnv, type ContextName } from '../contexts';
 

@@ -1,4 +1,4 @@
-import { globSync, readFileSync } from 'node:fs';
+import { existsSync, globSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -62,5 +62,36 @@ describe('formatting configuration', () => {
       useTabs: editor.indent_style === 'tab',
       endOfLine: editor.end_of_line,
     }).toEqual({ printWidth: prettier!.printWidth, tabWidth: prettier!.tabWidth, useTabs: prettier!.useTabs, endOfLine: prettier!.endOfLine });
+  });
+});
+
+/** The folder (relative to the root, '' for the root package) of the package that owns `file`: its nearest package.json. */
+function owningPackage(file: string): string {
+  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(root, dir, 'package.json'))) return dir === '.' ? '' : dir;
+    if (dir === '.' || dir === '') return '';
+  }
+}
+
+/**
+ * A package uses another through its package name (its `exports`: sources under the `source`
+ * condition, dist/ otherwise), never through a relative path into the other's src/: such an import
+ * would run the other's sources where its compiled build is meant (the e2e project, the image).
+ */
+describe('imports between packages', () => {
+  it('no file imports another package’s src/ by relative path', () => {
+    const files = globSync(['**/*.ts', '**/*.mjs', '**/*.js'], { cwd: root, exclude: (f) => /(^|\/)(node_modules|dist|generated|__generated__|\.cache|\.data)$/.test(f) });
+    expect(files.length).toBeGreaterThan(100);
+    const crossings: string[] = [];
+    for (const file of files) {
+      const text = readFileSync(path.join(root, file), 'utf8');
+      const own = owningPackage(file);
+      for (const m of text.matchAll(/(?:from\s+|import\s*\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g)) {
+        const target = path.normalize(path.join(path.dirname(file), m[1]!));
+        const pkg = owningPackage(target);
+        if (pkg !== own && target.startsWith(path.join(pkg, 'src') + path.sep)) crossings.push(`${file} → ${m[1]}`);
+      }
+    }
+    expect(crossings).toEqual([]);
   });
 });

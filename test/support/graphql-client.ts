@@ -1,7 +1,7 @@
 import { ApolloClient, ApolloError, HttpLink, InMemoryCache, gql, type DocumentNode } from '@apollo/client/core';
 import { Kind, OperationTypeNode } from 'graphql';
 import { createPersistedQueryLink } from '@apollo/client/link/persisted-queries';
-import { operationId } from '../../router/src/hardening';
+import { operationId } from '@ebook/router/hardening';
 
 /**
  * A real GraphQL client (Apollo Client, default POST JSON requests) for the e2e tests,
