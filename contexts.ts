@@ -19,7 +19,7 @@
  */
 import type { ClientCredentialsTokenSource, ContextService, Platform } from '@ebook/subgraph-kit';
 import type { JwtIssuer, ServiceClient } from '@ebook/user';
-import type { StackBaseOptions } from '@ebook/router';
+import type { StackBaseOptions } from '@ebook/router/stack-options';
 
 /** What the in-process stack hands each context's `start` (see `router/src/stack.ts`). */
 export interface StackDeps {

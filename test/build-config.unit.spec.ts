@@ -31,9 +31,9 @@ describe('build configuration', () => {
   const packages = workspacePackages();
   const byName = new Map(packages.map((dir) => [(JSON.parse(readFileSync(path.join(root, dir, 'package.json'), 'utf8')) as { name: string }).name, dir]));
 
-  it('tsconfig.build.json references every workspace package', () => {
+  it('tsconfig.build.json references every workspace package, and the migration runner', () => {
     expect(packages.length).toBeGreaterThan(0);
-    expect(references('tsconfig.build.json')).toEqual(packages);
+    expect(references('tsconfig.build.json')).toEqual([...packages, 'tsconfig.migrate.json'].sort());
   });
 
   it.each(packages)('%s/tsconfig.json references exactly its workspace dependencies', (dir) => {
