@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { resolveConfig } from 'prettier';
 import { describe, expect, it } from 'vitest';
+import { CONTEXTS } from '../contexts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -34,6 +35,16 @@ describe('build configuration', () => {
   it('tsconfig.build.json references every workspace package, and the migration runner', () => {
     expect(packages.length).toBeGreaterThan(0);
     expect(references('tsconfig.build.json')).toEqual([...packages, 'tsconfig.migrate.json'].sort());
+  });
+
+  it('the root package.json depends on every context of the registry (contexts.ts starts each by its package name)', () => {
+    const rootPkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+    const declared = { ...rootPkg.dependencies, ...rootPkg.devDependencies };
+    expect(CONTEXTS.filter((c) => declared[`@ebook/${c}`] !== 'workspace:*')).toEqual([]);
+  });
+
+  it('tsconfig.migrate.json references every workspace package (the registry it compiles imports each context)', () => {
+    expect(references('tsconfig.migrate.json')).toEqual(packages);
   });
 
   it.each(packages)('%s/tsconfig.json references exactly its workspace dependencies', (dir) => {
