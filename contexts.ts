@@ -18,8 +18,8 @@
  * it; a context's code is imported only when the stack starts it (`start`).
  */
 import type { ClientCredentialsTokenSource, ContextService, Platform } from '@ebook/subgraph-kit';
-import type { JwtIssuer, ServiceClient } from './subgraphs/user/src/index';
-import type { StackBaseOptions } from './router/src/stack';
+import type { JwtIssuer, ServiceClient } from '@ebook/user';
+import type { StackBaseOptions } from '@ebook/router/stack-options';
 
 /** What the in-process stack hands each context's `start` (see `router/src/stack.ts`). */
 export interface StackDeps {
@@ -80,7 +80,7 @@ export const CONTEXT_REGISTRY = [
     stage: 0,
     mappers: { User: prisma('User') },
     start: async (d) => {
-      const { DEFAULT_WEB_CLIENT_ID, DEFAULT_WEB_REDIRECT_URI, startUserService } = await import('./subgraphs/user/src/index');
+      const { DEFAULT_WEB_CLIENT_ID, DEFAULT_WEB_REDIRECT_URI, startUserService } = await import('@ebook/user');
       return startUserService({
         platform: d.platform,
         databaseUrl: d.databaseUrl,
@@ -103,7 +103,7 @@ export const CONTEXT_REGISTRY = [
     stage: 2,
     mappers: { Book: prisma('Book') },
     start: async (d) =>
-      (await import('./subgraphs/book-management/src/index')).startBookManagementService({ platform: d.platform, databaseUrl: d.databaseUrl, port: d.port, seed: d.options.seedCatalog ?? false }),
+      (await import('@ebook/book-management')).startBookManagementService({ platform: d.platform, databaseUrl: d.databaseUrl, port: d.port, seed: d.options.seedCatalog ?? false }),
   }),
   context({
     name: 'rental',
@@ -112,7 +112,7 @@ export const CONTEXT_REGISTRY = [
     mappers: { Rental: prisma('Rental'), Hold: prisma('Hold'), Book: REFERENCE, User: REFERENCE },
     start: async (d) => {
       const { PAYMENT_APPROVE_SCOPE } = await import('@ebook/subgraph-kit');
-      return (await import('./subgraphs/rental/src/index')).startRentalService({
+      return (await import('@ebook/rental')).startRentalService({
         platform: d.platform,
         databaseUrl: d.databaseUrl,
         port: d.port,
@@ -129,17 +129,17 @@ export const CONTEXT_REGISTRY = [
     stage: 1,
     mappers: { Payment: prisma('Payment'), Rental: REFERENCE },
     start: async (d) =>
-      (await import('./subgraphs/payment/src/index')).startPaymentService({ platform: d.platform, databaseUrl: d.databaseUrl, port: d.port, processor: d.options.paymentProcessor }),
+      (await import('@ebook/payment')).startPaymentService({ platform: d.platform, databaseUrl: d.databaseUrl, port: d.port, processor: d.options.paymentProcessor }),
   }),
   context({
     name: 'rental-view',
     port: 4005,
     stage: 3,
     mappers: { RentalStatus: prisma('RentalStatus') },
-    start: async (d) => (await import('./subgraphs/rental-view/src/index')).startRentalViewService({ platform: d.platform, databaseUrl: d.databaseUrl, port: d.port }),
+    start: async (d) => (await import('@ebook/rental-view')).startRentalViewService({ platform: d.platform, databaseUrl: d.databaseUrl, port: d.port }),
   }),
-  context({ name: 'notification', port: 4006, stage: 3, mappers: { Notification: prisma('Notification') }, start: async (d, s?: import('./subgraphs/notification/src/index').NotificationSettings) => (await import('./subgraphs/notification/src/index')).startNotificationService({ platform: d.platform, databaseUrl: d.databaseUrl, port: d.port, ...s }) }),
-  context({ name: 'points', port: 4007, stage: 3, mappers: { PointsEntry: prisma('PointsEntry'), User: REFERENCE }, start: async (d, s?: import('./subgraphs/points/src/index').PointsSettings) => (await import('./subgraphs/points/src/index')).startPointsService({ platform: d.platform, databaseUrl: d.databaseUrl, port: d.port, ...s }) }),
+  context({ name: 'notification', port: 4006, stage: 3, mappers: { Notification: prisma('Notification') }, start: async (d, s?: import('@ebook/notification').NotificationSettings) => (await import('@ebook/notification')).startNotificationService({ platform: d.platform, databaseUrl: d.databaseUrl, port: d.port, ...s }) }),
+  context({ name: 'points', port: 4007, stage: 3, mappers: { PointsEntry: prisma('PointsEntry'), User: REFERENCE }, start: async (d, s?: import('@ebook/points').PointsSettings) => (await import('@ebook/points')).startPointsService({ platform: d.platform, databaseUrl: d.databaseUrl, port: d.port, ...s }) }),
 ] as const;
 
 /** A registry entry. */
@@ -173,7 +173,7 @@ export function databaseUrlEnv(context: ContextName): string {
   return `${envPrefix(context)}_DATABASE_URL`;
 }
 
-export { serviceUrlEnv } from './router/src/supergraph-file';
+export { serviceUrlEnv } from '@ebook/router/supergraph-file';
 
 /** `rental-view` → `rental_view` (database names: `ebook_rental_view`, `ebook_rental_view_test`). */
 export function databaseSuffix(context: ContextName): string {

@@ -5,16 +5,23 @@ import { defineConfig } from 'vitest/config';
  * PostgreSQL and/or Kafka), `*.e2e.spec.ts` (whole stack through the gateway).
  * Integration and e2e files run one at a time: they share the broker and the test databases.
  */
+/**
+ * Unit and integration tests import the workspace packages from their TypeScript sources (the
+ * `source` export condition); e2e and fault tests run what ships: the packages' compiled dist/
+ * (`pnpm build` first), never their sources. `test/compiled-stack.e2e.spec.ts` fails if an e2e
+ * run resolves a context to its sources.
+ */
+const fromSources = { resolve: { conditions: ['source'] } };
+
 export default defineConfig({
-  // Workspace packages resolve to their TypeScript sources (the `source` export condition), never to dist/.
-  ssr: { resolve: { conditions: ['source'] } },
   test: {
     // Integration and e2e files share the broker and the test databases: one file at a time.
     fileParallelism: false,
     projects: [
-      { extends: true, test: { name: 'unit', include: ['**/*.unit.spec.ts'], exclude: ['**/node_modules/**'] } },
+      { extends: true, ssr: fromSources, test: { name: 'unit', include: ['**/*.unit.spec.ts'], exclude: ['**/node_modules/**'] } },
       {
         extends: true,
+        ssr: fromSources,
         test: {
           name: 'int',
           include: ['**/*.int.spec.ts'],

@@ -24,7 +24,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { EmbeddedEventBus } from '@ebook/events';
 import { ClientCredentialsTokenSource, createLogger, PAYMENT_APPROVE_SCOPE } from '@ebook/subgraph-kit';
 import { SimulatedPaymentProcessor } from '@ebook/payment';
-import { startStack } from '../router/src/stack';
+import { startStack } from '@ebook/router';
 import { byContext } from '../contexts';
 import { discoverWebClient, refreshTokens, signIn } from '../router/test/oidc-browser';
 import { freePort, testDatabaseUrls } from '../router/test/test-stack';

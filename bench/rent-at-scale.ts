@@ -46,7 +46,7 @@ import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { ProcessStack, type ServiceName } from '../test/fault/process-stack';
-import { intEnv } from '../subgraphs/kit/src/env';
+import { intEnv } from '@ebook/subgraph-kit/env';
 import { CONTEXTS } from '../contexts';
 import type { Customer } from '../test/fault/actors';
 import { closeLedger, sql } from '../test/fault/ledger';

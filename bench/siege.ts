@@ -53,10 +53,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { ProcessStack } from '../test/fault/process-stack';
-import { intEnv } from '../subgraphs/kit/src/env';
+import { intEnv } from '@ebook/subgraph-kit/env';
 import type { Actors as ActorsType, Customer } from '../test/fault/actors';
 import { closeLedger, sql } from '../test/fault/ledger';
-import { DEFAULT_PAYMENT_POLICY } from '../subgraphs/rental/src/sagaparticipants/payment-proxy';
+import { DEFAULT_PAYMENT_POLICY } from '@ebook/rental';
 
 // The fault harness's Actors use Apollo Client; outside vitest, `@apollo/client/core` must be
 // pointed at its ESM build before they are loaded (see bench/apollo-esm-hook.mjs).

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'prisma/config';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { databaseUrlEnv, type ContextName } from '../contexts';
-import { parseDatabaseUrl } from '../subgraphs/kit/src/db-url';
+import { parseDatabaseUrl } from '@ebook/subgraph-kit/db-url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDatabaseUrl } from '../subgraphs/kit/src/db-url';
+import { parseDatabaseUrl } from '@ebook/subgraph-kit/db-url';
 import { CONTEXTS, databaseUrlEnv, databaseUrlsFromEnv, type ContextName } from '../contexts';
 import { migrateAll } from './migrate';
 

@@ -1,13 +1,22 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { parseDatabaseUrl } from '../subgraphs/kit/src/db-url';
+import { parseDatabaseUrl } from '@ebook/subgraph-kit/db-url';
 import { fileURLToPath } from 'node:url';
 import { CONTEXTS, databaseUrlEnv, databaseUrlsFromEnv, type ContextName } from '../contexts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * The repository root (of the checkout or the image): the nearest folder above this file holding
+ * pnpm-workspace.yaml — `prisma/..` when run from sources, `dist/prisma/../..` when compiled.
+ */
+const root = (() => {
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'pnpm-workspace.yaml'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error('prisma/migrate: no pnpm-workspace.yaml above this file');
+  }
+})();
 
 /**
  * How migrations are applied:
@@ -150,7 +159,7 @@ function migrate(context: ContextName, url: string): Promise<void> {
     let out = '';
     let deployed = false;
     const collect = (d: Buffer) => {
-      out += d;
+      out += d.toString();
       if (!deployed && DEPLOYED.test(out)) {
         deployed = true;
         p.kill('SIGTERM');
@@ -168,7 +177,7 @@ function migrate(context: ContextName, url: string): Promise<void> {
   });
 }
 
-/** CLI: `tsx prisma/migrate.ts` migrates the databases named by `<CONTEXT>_DATABASE_URL`. */
+/** CLI: `pnpm migrate` (sources, tsx) or `node dist/prisma/migrate.js` (compiled, the image's Job) migrates the databases named by `<CONTEXT>_DATABASE_URL`. */
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   const urls = databaseUrlsFromEnv();
   const t0 = Date.now();

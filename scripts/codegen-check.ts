@@ -10,7 +10,8 @@ import { generate } from '@graphql-codegen/cli';
 import config from '../codegen';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const outputs: { filename: string; content: string }[] = await generate({ ...config, cwd: root, silent: true }, false);
+// generate() is typed `any`; with saveOutput = false it resolves to the files it would write.
+const outputs = (await generate({ ...config, cwd: root, silent: true }, false)) as { filename: string; content: string }[];
 const stale = outputs
   .filter(({ filename, content }) => {
     const file = path.resolve(root, filename);

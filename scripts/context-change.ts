@@ -5,6 +5,8 @@
  * - `contexts.ts` — only added lines, making up one registration entry `context({ name: '<name>', … })`;
  * - `router/supergraph.graphql` — composed from the subgraphs (`pnpm compose`); the released
  *   snapshot `router/supergraph.released.graphql` and `CHANGELOG.md` only when the schema check asks;
+ * - `package.json` (the root one) — only the added line `"@ebook/<name>": "workspace:*"`: the registry
+ *   starts the context by its package name;
  * - `pnpm-lock.yaml` — only added lines (the new workspace package's entry, written by `pnpm install`);
  * - `k8s/` — its Deployment/Service and the shared configuration (database, URL, migration Job);
  * - `README.md`.
@@ -57,6 +59,10 @@ export function classifyContextChange(name: string, changes: FileChange[]): Verd
       const entries = added.join('\n').match(/\bcontext\(\{/g)?.length ?? 0;
       const ok = removed.length === 0 && entries === 1 && added.join('\n').includes(`context({ name: '${name}'`);
       return verdict(ok, ok ? 'one registration entry' : `contexts.ts may only gain the one entry context({ name: '${name}', … }) (added ${entries} entries, removed ${removed.length} lines)`);
+    }
+    if (file === 'package.json') {
+      const ok = removed.length === 0 && added.length === 1 && added[0]!.trim().replace(/,$/, '') === `"@ebook/${name}": "workspace:*"`;
+      return verdict(ok, ok ? "the context's package as a workspace dependency" : `the root package.json may only gain "@ebook/${name}": "workspace:*" (added ${added.length}, removed ${removed.length} lines)`);
     }
     if (file === 'pnpm-lock.yaml') {
       return removed.length === 0 ? verdict(true, "the new package's lockfile entry (pnpm install)") : verdict(false, `the lockfile may only gain the new package's entry (${removed.length} lines removed)`);

@@ -11,6 +11,7 @@
  */
 import './compile-cache';
 import path from 'node:path';
+import { inspect } from 'node:util';
 // Only light modules load before the database server starts; the contexts (≈ 3 s of module
 // loading under tsx) are imported while it initialises and migrates, see below.
 import { commaList, intEnv } from '@ebook/subgraph-kit/env';
@@ -45,7 +46,7 @@ async function stop(reason?: unknown): Promise<void> {
   let code = 0;
   if (reason !== undefined) {
     code = 1;
-    console.log(`start failed: ${(reason as Error).stack ?? String(reason)}`);
+    console.log(`start failed: ${reason instanceof Error ? (reason.stack ?? reason.message) : inspect(reason)}`);
   }
   console.log('\nstopping…');
   try {

@@ -4,7 +4,7 @@
  */
 import pg from 'pg';
 import { CONTEXTS, databaseUrlsFromEnv } from '../contexts';
-import { parseDatabaseUrl } from '../subgraphs/kit/src/db-url';
+import { parseDatabaseUrl } from '@ebook/subgraph-kit/db-url';
 
 for (const url of Object.values(databaseUrlsFromEnv())) {
   const { database, ...server } = parseDatabaseUrl(url);

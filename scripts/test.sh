@@ -3,6 +3,7 @@
 #  1. PostgreSQL: recreate one test database per context (starts the local server if down);
 #  2. Kafka: a fresh single-node Apache Kafka 3.9.x (KRaft) from Maven Central jars (cached);
 #  3. type check + production build (pnpm build: dist/ of every package, started by a test) + lint +
+#     formatting check (Prettier) +
 #     generated resolver types check + migrations (the supergraph check is a unit test);
 #  4. vitest: unit, integration (PostgreSQL, Kafka) and e2e (whole stack; `pnpm dev` too).
 set -uo pipefail
@@ -32,6 +33,7 @@ t0=$(date +%s)
 pnpm exec tsc -p tsconfig.json --noEmit || fail_setup "type check"
 pnpm build || fail_setup "build"
 pnpm lint || fail_setup "lint"
+pnpm format:check || fail_setup "formatting (pnpm format rewrites the files listed above)"
 pnpm codegen:check || fail_setup "generated resolver types are stale (pnpm codegen)"
 pnpm exec tsx scripts/test-databases.ts || fail_setup "test databases"
 pnpm exec tsx prisma/migrate.ts || fail_setup "migrations"

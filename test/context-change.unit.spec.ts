@@ -20,6 +20,7 @@ describe('the diff rule of adding a context (scripts/context-change.ts)', () => 
       file('k8s/base/configmap.yaml'),
       file('README.md', ['| loans |'], ['| old |']),
       file('pnpm-lock.yaml', ['  subgraphs/loans:', '    dependencies:']),
+      file('package.json', ['    "@ebook/loans": "workspace:*",']),
     ];
     expect(outside('loans', changes)).toEqual([]);
   });
@@ -39,6 +40,8 @@ describe('the diff rule of adding a context (scripts/context-change.ts)', () => 
     ).toEqual(['subgraphs/rental/src/resolvers.ts', 'subgraphs/loans-extra/package.json', 'prisma/loansx/schema.prisma', 'tsconfig.build.json', 'router/src/stack.ts', 'router/operations/MyLoans.graphql', 'contexts.ts', 'pnpm-lock.yaml']);
     expect(outside('loans', [file('contexts.ts', ["  context({ name: 'loans' }),", "  context({ name: 'more' }),"])])).toEqual(['contexts.ts']);
     expect(outside('loans', [file('contexts.ts', ["  context({ name: 'other' }),"])])).toEqual(['contexts.ts']);
+    expect(outside('loans', [file('package.json', ['    "left-pad": "1.3.0",'])])).toEqual(['package.json']);
+    expect(outside('loans', [file('package.json', ['    "@ebook/loans": "workspace:*",', '    "left-pad": "1.3.0",'])])).toEqual(['package.json']);
   });
 
   it('every context added after this rule existed was added by a commit that obeys it (git history)', () => {

@@ -66,7 +66,7 @@ function importsOf(fileName: string, source: string): ImportRef[] {
     } else if (ts.isCallExpression(node) && node.arguments.length > 0 && ts.isStringLiteral(node.arguments[0]!)) {
       const isDynamicImport = node.expression.kind === ts.SyntaxKind.ImportKeyword;
       const isRequire = ts.isIdentifier(node.expression) && node.expression.text === 'require';
-      if (isDynamicImport || isRequire) refs.push({ spec: (node.arguments[0] as ts.StringLiteral).text, typeOnly: false });
+      if (isDynamicImport || isRequire) refs.push({ spec: (node.arguments[0]).text, typeOnly: false });
     } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
       refs.push({ spec: node.argument.literal.text, typeOnly: true });
     }

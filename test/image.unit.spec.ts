@@ -8,9 +8,11 @@ const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
 
 /**
  * The file a container command runs, as it exists in a checkout: a compiled entry
- * `<package>/dist/<name>.js` is built from `<package>/src/<name>.ts`.
+ * `<package>/dist/<name>.js` is built from `<package>/src/<name>.ts`, and the migration runner
+ * `dist/<path>.js` (tsconfig.migrate.json) from `<path>.ts`.
  */
 function sourceOf(entry: string): string {
+  if (entry.startsWith('dist/')) return entry.replace(/^dist\/(.+)\.js$/, '$1.ts');
   return entry.replace(/\/dist\/(\w+)\.js$/, '/src/$1.ts');
 }
 
@@ -47,6 +49,8 @@ describe('image and manifests', () => {
     }
     expect(commands.length).toBeGreaterThan(6);
     for (const command of commands) {
+      // Compiled JavaScript only: tsx is a development dependency, absent from the image.
+      expect(command, command.join(' ')).not.toContain('tsx');
       const script = scriptOf(command);
       expect(existsSync(path.join(root, sourceOf(script))), command.join(' ')).toBe(true);
     }

@@ -1,32 +1,13 @@
-import type { EventBus } from '@ebook/events';
 import { randomBytes } from 'node:crypto';
-import { ClientCredentialsTokenSource, PAYMENT_APPROVE_SCOPE, TokenVerifier, type Logger, type Platform, type Service, type ContextService } from '@ebook/subgraph-kit';
-import { JwtIssuer, type LoginThrottleOptions, type ServiceClient } from '@ebook/user';
-import type { LendingPolicy, PaymentPolicyOptions } from '@ebook/rental';
-import type { PaymentProcessor } from '@ebook/payment';
+import { ClientCredentialsTokenSource, PAYMENT_APPROVE_SCOPE, TokenVerifier, type Platform, type Service, type ContextService } from '@ebook/subgraph-kit';
+import { JwtIssuer, type ServiceClient } from '@ebook/user';
 import { readFileSync } from 'node:fs';
 import { stages, type ContextName, type ContextSettings, type StackDeps } from '../../contexts';
 import { startGateway } from './gateway';
 import { SUPERGRAPH_FILE } from './subgraphs';
+import type { StackBaseOptions } from './stack-options';
 
-/** The stack-wide settings a context's `start` may read (see the registry, `contexts.ts`). */
-export interface StackBaseOptions {
-  bus: EventBus;
-  logger: Logger;
-  /** JWT settings: `iss`, `aud`, access-token lifetime (s) and the signing key (file, or generated when absent). */
-  jwt: { issuer: string; audience: string; ttlSeconds: number; privateKeyFile?: string };
-  seedManager?: { email: string; password: string };
-  seedCatalog?: boolean;
-  paymentProcessor: PaymentProcessor;
-  paymentPolicy?: Partial<PaymentPolicyOptions>;
-  /** Lending rules of the rental context (loan period, cancel window, notice, limit); unset: its defaults. */
-  lending?: Partial<LendingPolicy>;
-  playground?: boolean;
-  /** Login throttling of the user context (unset fields: `LOGIN_*` variables, then defaults). */
-  loginThrottle?: Partial<LoginThrottleOptions>;
-  /** Redirect URIs of the public web client `ebook-web` (authorization code + PKCE); default `DEFAULT_WEB_REDIRECT_URI` of the user context. */
-  webRedirectUris?: string[];
-}
+export type { StackBaseOptions } from './stack-options';
 
 /** Everything needed to run all contexts of the registry + the gateway in ONE process (`pnpm dev`, e2e tests). */
 export interface StackOptions extends StackBaseOptions {

@@ -47,8 +47,8 @@ async function startDev(dataDir: string, env: Record<string, string> = {}): Prom
     // Own process group: Ctrl-C in a terminal signals the whole group (pnpm, tsx, node).
     detached: true,
   });
-  proc.stdout!.on('data', (d) => (output += d));
-  proc.stderr!.on('data', (d) => (output += d));
+  proc.stdout.on('data', (d) => (output += d));
+  proc.stderr.on('data', (d) => (output += d));
   await new Promise<void>((resolve, reject) => {
     const timer = setInterval(() => {
       if (output.includes('Press Ctrl-C to stop.')) {
@@ -158,7 +158,7 @@ describe('pnpm dev (embedded PostgreSQL server + embedded bus)', () => {
           variables: { after },
         }),
       });
-      const body = (await res.json()) as any;
+      const body: any = await res.json();
       count += body.data.books.edges.length;
       for (const e of body.data.books.edges) seen.add(e.node.id);
       if (!body.data.books.pageInfo.hasNextPage) break;
@@ -244,7 +244,7 @@ describe('pnpm dev (embedded PostgreSQL server + embedded bus)', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: 'mutation { login(email: "manager@ebook.local", password: "manager-dev-password") { accessToken } }' }),
     });
-    const loginToken = ((await res.json()) as any).data.login.accessToken as string;
+    const loginToken = (await res.json()).data.login.accessToken as string;
     const iss = JSON.parse(Buffer.from(loginToken.split('.')[1]!, 'base64url').toString()).iss as string;
     expect(iss).toBe(`http://localhost:${GATEWAY_PORT + 1}`);
     expect(dev.output()).toContain(`${iss}/.well-known/openid-configuration`);

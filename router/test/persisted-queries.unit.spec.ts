@@ -31,7 +31,7 @@ async function gatewaySchema(): Promise<GraphQLSchema> {
   await gateway.stop();
   // Through SDL: the gateway's graphql-js is the CommonJS build, not this file's ESM instance.
   const cjsGraphql = createRequire(import.meta.url)('graphql') as typeof import('graphql');
-  return buildSchema(cjsGraphql.printSchema(schema as unknown as import('graphql').GraphQLSchema));
+  return buildSchema(cjsGraphql.printSchema(schema));
 }
 
 const committed: PersistedQueryManifest = loadPersistedQueryManifest(FIRST_PARTY_MANIFEST_FILE);

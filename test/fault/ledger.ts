@@ -68,11 +68,11 @@ export function report(row: FaultReportRow): void {
 /** Stops / starts the test Kafka broker (scripts/kafka/kafka.sh; data kept across stop/start). */
 export const kafkaBroker = {
   stop(): void {
-    const r = spawnSync('bash', [path.join(root, 'scripts/kafka/kafka.sh'), 'stop'], { stdio: 'pipe', env: process.env });
+    const r = spawnSync('bash', [path.join(root, 'scripts/kafka/kafka.sh'), 'stop'], { stdio: 'pipe', encoding: 'utf8', env: process.env });
     if (r.status !== 0) throw new Error(`kafka stop failed: ${r.stderr}`);
   },
   start(): void {
-    const r = spawnSync('bash', [path.join(root, 'scripts/kafka/kafka.sh'), 'start'], { stdio: 'pipe', env: process.env });
+    const r = spawnSync('bash', [path.join(root, 'scripts/kafka/kafka.sh'), 'start'], { stdio: 'pipe', encoding: 'utf8', env: process.env });
     if (r.status !== 0) throw new Error(`kafka start failed: ${r.stderr}${r.stdout}`);
   },
 };

@@ -125,8 +125,8 @@ export class ProcessStack {
       env: this.env(service, replica, env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child.stdout!.pipe(log);
-    child.stderr!.pipe(log);
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
     this.procs.set(key, child);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -161,7 +161,7 @@ export class ProcessStack {
   }
 
   /** Stops a replica: SIGTERM (graceful) or SIGKILL (crash). Resolves when the process is gone. */
-  async stop(service: ServiceName, { replica = 1, signal = 'SIGTERM' as NodeJS.Signals } = {}): Promise<void> {
+  async stop(service: ServiceName, { replica = 1, signal = 'SIGTERM' }: { replica?: number; signal?: NodeJS.Signals } = {}): Promise<void> {
     const child = this.procs.get(`${service}#${replica}`);
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     await new Promise<void>((resolve) => {

@@ -1,6 +1,7 @@
 import { ApolloClient, ApolloError, HttpLink, InMemoryCache, gql, type DocumentNode } from '@apollo/client/core';
+import { Kind, OperationTypeNode } from 'graphql';
 import { createPersistedQueryLink } from '@apollo/client/link/persisted-queries';
-import { operationId } from '../../router/src/hardening';
+import { operationId } from '@ebook/router/hardening';
 
 /**
  * A real GraphQL client (Apollo Client, default POST JSON requests) for the e2e tests,
@@ -26,7 +27,7 @@ export class GatewayClient {
   /** Runs a query or mutation. @throws ApolloError on GraphQL or network errors. */
   async run<T = any>(doc: DocumentNode, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
     const context = token ? { headers: { authorization: `Bearer ${token}` } } : {};
-    const isMutation = doc.definitions.some((d) => d.kind === 'OperationDefinition' && d.operation === 'mutation');
+    const isMutation = doc.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION && d.operation === OperationTypeNode.MUTATION);
     try {
       const result = isMutation
         ? await this.client.mutate({ mutation: doc, variables, context })
@@ -34,7 +35,7 @@ export class GatewayClient {
       return result.data as T;
     } catch (err) {
       if (err instanceof ApolloError) {
-        const op = doc.definitions.find((d) => d.kind === 'OperationDefinition');
+        const op = doc.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
         const name = op && 'name' in op ? op.name?.value : 'anonymous';
         const net = err.networkError as { result?: unknown } | null;
         err.message = `${name}: ${err.message} ${JSON.stringify(net?.result ?? err.graphQLErrors.map((e) => e.extensions))}`;
@@ -63,7 +64,7 @@ export class GatewayClient {
 export function errorExtensionsOf(err: unknown): { code?: string; retryAfter?: number } | undefined {
   if (!(err instanceof ApolloError)) return undefined;
   const net = err.networkError as { result?: { errors?: { extensions?: { code?: string; retryAfter?: number } }[] } } | null;
-  return (err.graphQLErrors[0]?.extensions as { code?: string; retryAfter?: number } | undefined) ?? net?.result?.errors?.[0]?.extensions;
+  return (err.graphQLErrors[0]?.extensions) ?? net?.result?.errors?.[0]?.extensions;
 }
 
 export { gql };

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { Topic } from './define';
 
 /**
  * Compatibility of event contracts with their committed snapshot (`events/contracts.lock.json`).
@@ -87,7 +86,7 @@ function typeOf(schema: JsonSchema): string[] | undefined {
 
 /** Allowed values of an `enum` or `const`, or undefined when unconstrained. */
 function allowedValues(schema: JsonSchema): unknown[] | undefined {
-  if (Array.isArray(schema.enum)) return schema.enum;
+  if (Array.isArray(schema.enum)) return schema.enum as unknown[];
   if ('const' in schema) return [schema.const];
   return undefined;
 }
@@ -199,7 +198,8 @@ export interface ContractsLock {
 export interface ContractLike {
   type: string;
   version: number;
-  topic: Topic | string;
+  /** Its topic (for this package's contracts, one of the `Topic`s of `define.ts`). */
+  topic: string;
   data: z.ZodType;
 }
 
@@ -208,7 +208,7 @@ export const lockKey = (c: { type: string; version: number }) => `${c.type}@v${c
 
 /** JSON Schema of a contract's `data`, as stored in the lock. */
 export function dataSchemaOf(contract: ContractLike): JsonSchema {
-  return z.toJSONSchema(contract.data, { io: 'input' }) as JsonSchema;
+  return z.toJSONSchema(contract.data, { io: 'input' });
 }
 
 /** The lock entry of a live contract. */

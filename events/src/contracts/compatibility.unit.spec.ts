@@ -8,7 +8,7 @@ import { BookRented, CONTRACTS, RentalPaymentFailed, TOPICS } from './index';
 /** The committed lock (`events/contracts.lock.json`). */
 const committedLock = JSON.parse(readFileSync(new URL('../../contracts.lock.json', import.meta.url), 'utf8')) as ContractsLock;
 
-const schema = (s: z.ZodType): JsonSchema => z.toJSONSchema(s, { io: 'input' }) as JsonSchema;
+const schema = (s: z.ZodType): JsonSchema => z.toJSONSchema(s, { io: 'input' });
 const changes = (before: z.ZodType, after: z.ZodType) => breakingChanges(schema(before), schema(after));
 
 const uuid = z.uuid();

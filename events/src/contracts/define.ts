@@ -39,7 +39,7 @@ export function defineEvent<TType extends string, TSchema extends z.ZodType>(def
         type: def.type,
         version: def.version,
         aggregateId,
-        data: def.data.parse(data) as z.output<TSchema>,
+        data: def.data.parse(data),
         cause,
         ...(occurredAt ? { occurredAt } : {}),
       });

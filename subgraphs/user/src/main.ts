@@ -1,4 +1,5 @@
 /** Production entry of the user context (one process per context, e.g. a k8s Deployment). */
+import type { JWK } from 'jose';
 import { intEnv, platformFromEnv, requireEnv, stopOnSignals, trustFromEnv } from '@ebook/subgraph-kit';
 import { authorizationServerFromEnv, JwtIssuer, startUserService } from './index';
 
@@ -8,9 +9,9 @@ const issuerOpts = {
   issuer: trust.issuer,
   audience: trust.audience,
   ttlSeconds: intEnv('ACCESS_TOKEN_TTL_SECONDS', 3600),
-  previousPublicKeys: process.env.JWT_PREVIOUS_PUBLIC_JWKS ? JSON.parse(process.env.JWT_PREVIOUS_PUBLIC_JWKS) : [],
+  previousPublicKeys: process.env.JWT_PREVIOUS_PUBLIC_JWKS ? (JSON.parse(process.env.JWT_PREVIOUS_PUBLIC_JWKS) as JWK[]) : [],
 };
-const issuer = await JwtIssuer.fromPrivateJwk(issuerOpts, JSON.parse(requireEnv('JWT_PRIVATE_JWK')));
+const issuer = await JwtIssuer.fromPrivateJwk(issuerOpts, JSON.parse(requireEnv('JWT_PRIVATE_JWK')) as JWK);
 const seed = process.env.SEED_MANAGER_EMAIL && process.env.SEED_MANAGER_PASSWORD
   ? { email: process.env.SEED_MANAGER_EMAIL, password: process.env.SEED_MANAGER_PASSWORD }
   : undefined;

@@ -1,4 +1,4 @@
-import { defaultFieldResolver, type DirectiveNode, type GraphQLFieldResolver, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
+import { defaultFieldResolver, Kind, type DirectiveNode, type GraphQLFieldResolver, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
 import { requireAuth, type BaseContext } from '../context';
 import { appError } from '../errors';
 
@@ -14,9 +14,9 @@ function ruleOf(directives: readonly DirectiveNode[] | undefined): FieldRule {
     if (d.name.value === 'requiresAuth') rule.authenticated = true;
     if (d.name.value === 'requiresScope') {
       const arg = d.arguments?.find((a) => a.name.value === 'anyOf');
-      if (arg?.value.kind === 'ListValue') {
+      if (arg?.value.kind === Kind.LIST) {
         rule.scopes = arg.value.values.map((inner) =>
-          inner.kind === 'ListValue' ? inner.values.flatMap((v) => (v.kind === 'StringValue' ? [v.value] : [])) : [],
+          inner.kind === Kind.LIST ? inner.values.flatMap((v) => (v.kind === Kind.STRING ? [v.value] : [])) : [],
         );
       }
     }
@@ -44,7 +44,7 @@ export function enforceAuthDirectives<TContext extends BaseContext>(schema: Grap
       const rule = ruleOf(field.astNode?.directives);
       if (!rule.authenticated && !rule.scopes) continue;
       const resolve: GraphQLFieldResolver<unknown, TContext> = field.resolve ?? defaultFieldResolver;
-      field.resolve = (source, args, ctx, info) => {
+      field.resolve = (source: unknown, args: Record<string, unknown>, ctx: TContext, info) => {
         const caller = requireAuth(ctx);
         if (rule.scopes) {
           // Users hold the scope of their role, service clients their granted scopes (AuthUser.scopes).

@@ -96,5 +96,5 @@ const DECIDE: { [T in NotifyingEvent]: (data: EventOf<T>['data']) => Notificatio
  */
 export function notificationOf<T extends NotifyingEvent>(event: Pick<EventOf<T>, 'type' | 'data' | 'occurredAt'>, now: Date, maxAgeMs: number): NotificationDecision | null {
   if (now.getTime() - new Date(event.occurredAt).getTime() > maxAgeMs) return null;
-  return (DECIDE[event.type as T] as (d: EventOf<T>['data']) => NotificationDecision)(event.data);
+  return DECIDE[event.type as T](event.data);
 }

@@ -198,10 +198,10 @@ describe('holds on PostgreSQL (controllable clock)', () => {
     const [reader, holder] = [customer(), customer()];
     const books = await Promise.all([newBook(1), newBook(1), newBook(1), newBook(1)]);
     for (const bookId of books) await rentBook(deps, reader, bookId, cause);
-    expect((await refusal(placeHoldFor(deps, reader.id, books[0]!, false, cause))).code).toBe('ALREADY_RENTED');
+    expect((await refusal(placeHoldFor(deps, reader.id, books[0], false, cause))).code).toBe('ALREADY_RENTED');
     for (const bookId of books.slice(0, 3)) await placeHoldFor(deps, holder.id, bookId, false, cause);
-    expect((await refusal(placeHoldFor(deps, holder.id, books[0]!, false, cause))).code).toBe('ALREADY_ON_HOLD');
-    const limit = await refusal(placeHoldFor(deps, holder.id, books[3]!, false, cause));
+    expect((await refusal(placeHoldFor(deps, holder.id, books[0], false, cause))).code).toBe('ALREADY_ON_HOLD');
+    const limit = await refusal(placeHoldFor(deps, holder.id, books[3], false, cause));
     expect(limit).toMatchObject({ code: 'HOLD_LIMIT_REACHED', extensions: { limit: 3 } });
     expect((await refusal(placeHoldFor(deps, holder.id, randomUUID(), false, cause))).code).toBe('NOT_FOUND');
     expect(await db.hold.count({ where: { customerId: holder.id } })).toBe(3);

@@ -4,11 +4,7 @@ import { CONTRACTS, unitOfWork, type EventOf } from '@ebook/events';
 import { DomainError, requireEnv } from '@ebook/subgraph-kit';
 // The payment context's own approval path and compensation handler, in-process on its test
 // database (the HTTP hop and its cockatiel policy are covered by rent-book.int.spec.ts).
-import { createPaymentDb } from '../../../payment/src/db';
-import { approvePayment } from '../../../payment/src/application/approve-payment';
-import { SimulatedPaymentProcessor } from '../../../payment/src/domain/payment-processor';
-import { onRentalRenewalFailed } from '../../../payment/src/handlers/on-rental-renewal-failed';
-import { RENT_CHARGE } from '../../../payment/src/domain/payment';
+import { approvePayment, createPaymentDb, onRentalRenewalFailed, RENT_CHARGE, SimulatedPaymentProcessor } from '@ebook/payment/testing';
 import { createRentalDb } from '../db';
 import type { ApprovePaymentRequest, PaymentProxy, PaymentOutcome } from '../sagaparticipants/payment-proxy';
 import { cancel, DEFAULT_LENDING_POLICY, type LendingPolicy } from '../domain/rental';
@@ -93,7 +89,7 @@ describe('renewRental on PostgreSQL (payment approval on its own database)', () 
     const { rental, customerId } = await loan();
     const renewed = await renewRental(deps(new InProcessPayments(approving)), customerId, rental.id, cause);
     // The cancel read the loan before the renewal (`rental`), and writes after it.
-    const decision = cancel(rental, { customerId, cancelWindowMs: DAY_MS }, new Date(rental.rentedAt!.getTime() + 1000));
+    const decision = cancel(rental, { customerId, cancelWindowMs: DAY_MS }, new Date(rental.rentedAt.getTime() + 1000));
     const at = { now: new Date(), cause, holdOfferPeriodMs: DAY_MS };
     const written = await db.$transaction((tx) => applyDecision(tx, rental, decision, at));
     expect(written?.row).toMatchObject({ status: 'CANCELED', renewals: 1 });

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Causation } from '@ebook/events';
-import { DomainError, isUuid } from '@ebook/subgraph-kit';
+import { isUuid } from '@ebook/subgraph-kit';
 import type { Rental as RentalRow } from '../generated/prisma/client';
 import { abandonRenewal, completeRenewal, startRenewal, type RenewalFailure, type Rental } from '../domain/rental';
-import { RentalErrors } from '../domain/errors';
+import { RentalError, RentalErrors } from '../domain/errors';
 import { QUEUED_HOLD_STATUSES } from '../domain/hold';
 import type { RentalTx } from '../db';
 import { applyRenewalStep, envelopesOf } from './rental-store';
@@ -59,7 +59,7 @@ async function renewSaga(deps: RenewRentalDeps, customerId: string, rentalId: st
   const outcome = await deps.payments.approve({ rentalId, renewalId, customerId, amount: pending.fee, correlationId: cause.correlationId });
 
   if (outcome.kind === 'approved') {
-    const settled = await deps.uow.run<{ row: RentalRow | null; refusal: DomainError | null }>(async (tx) => {
+    const settled = await deps.uow.run<{ row: RentalRow; refusal: null } | { row: null; refusal: RentalError }>(async (tx) => {
       const current = await tx.rental.findUniqueOrThrow({ where: { id: rentalId } });
       const now = clock();
       try {
@@ -68,12 +68,12 @@ async function renewSaga(deps: RenewRentalDeps, customerId: string, rentalId: st
         if (!row) throw RentalErrors.changedMeanwhile();
         return { result: { row, refusal: null }, events: envelopesOf(decision, cause, now) };
       } catch (err) {
-        if (!(err instanceof DomainError)) throw err;
+        if (!(err instanceof RentalError)) throw err;
         const abandoned = await abandon(tx, current, renewalId, 'NOT_APPLIED', cause, now);
         return { result: { row: null, refusal: err }, events: abandoned };
       }
     });
-    if (settled.row) return settled.row;
+    if (settled.refusal === null) return settled.row;
     deps.logger?.warn({ rentalId, renewalId }, 'renewal paid but not applied: the loan changed meanwhile; its charge is refunded');
     throw settled.refusal;
   }

@@ -325,7 +325,7 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((resolve) => stub.server!.listen(0, '127.0.0.1', resolve));
-  stub.url = `http://127.0.0.1:${(stub.server!.address() as AddressInfo).port}`;
+  stub.url = `http://127.0.0.1:${(stub.server.address() as AddressInfo).port}`;
 });
 
 afterAll(async () => {

@@ -65,8 +65,9 @@ export function mountAuthorizationServer(app: express.Express, provider: Provide
     const details = await interactionOf(req, res, { loginPrompt: true });
     if (!details) return expired(res);
     const clientId = String(details.params.client_id);
-    const email = typeof req.body?.email === 'string' ? req.body.email : '';
-    const password = typeof req.body?.password === 'string' ? req.body.password : '';
+    const form = req.body as Record<string, unknown> | undefined;
+    const email = typeof form?.email === 'string' ? form.email : '';
+    const password = typeof form?.password === 'string' ? form.password : '';
     let accountId: string;
     try {
       const clientIp = clientIpOf(req);
