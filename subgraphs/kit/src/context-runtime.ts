@@ -4,6 +4,7 @@ import type { BaseContext } from './context';
 import type { Logger } from 'pino';
 import type { Platform, Service } from './platform';
 import { startSubgraph, type SubgraphResolvers } from './subgraph-server';
+import { intEnv } from './env';
 
 /** A context's Prisma client as the runtime sees it. */
 export interface ContextDb extends TransactionalDb<any> {
@@ -38,7 +39,7 @@ export interface ContextRuntimeOptions<TContext extends BaseContext> {
   jobs?: PeriodicJob[];
   /** Extra readiness checks (the database is always checked). */
   readiness?: Record<string, () => Promise<unknown>>;
-  /** Outbox poll period, ms (default 500; `wake()` after commits makes it immediate). */
+  /** Outbox poll period, ms (default `OUTBOX_POLL_MS`, else 500; `wake()` after commits makes it immediate). */
   relayPollMs?: number;
 }
 
@@ -115,7 +116,7 @@ export async function startContext<TContext extends BaseContext>(opts: ContextRu
     db: opts.db,
     bus: opts.platform.bus,
     logger,
-    pollIntervalMs: opts.relayPollMs ?? 500,
+    pollIntervalMs: opts.relayPollMs ?? intEnv('OUTBOX_POLL_MS', 500),
   });
   const subscriptions: Subscription[] = await Promise.all(
     (opts.consumers ?? []).map((c) =>
