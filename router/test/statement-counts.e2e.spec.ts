@@ -85,6 +85,8 @@ describe('SQL statements per operation, counted at the pg driver (real PostgreSQ
           .map((u) => `${databases[u.database]}:${u.statements.length}`)
           .join(', ')})`,
       );
+      // A publishing relay transaction is BEGIN, one claim statement, COMMIT.
+      expect(relayUnits.filter((u) => u.statements.length > 3)).toEqual([]);
       expect(relayUnits.filter(isEmptyRelayUnit).map((u) => `${databases[u.database]}: ${u.statements.map((s) => s.text.slice(0, 60)).join(' | ')}`)).toEqual([]);
     }
     // The view row was written in the counted window.

@@ -33,7 +33,7 @@ export interface StatementUnit {
 }
 
 const CONTROL = /^\s*(BEGIN|COMMIT|ROLLBACK|SET TRANSACTION|SAVEPOINT|RELEASE SAVEPOINT)\b/i;
-const NEUTRAL = /pg_try_advisory_xact_lock|pg_advisory_xact_lock|^\s*SELECT 1\s*$/i;
+const NEUTRAL = /^\s*SELECT\s+pg_(try_)?advisory_xact_lock\(|^\s*SELECT 1\s*$/i;
 const RELAY = /outbox_event/i;
 const APPEND = /INSERT INTO outbox_event/i;
 

@@ -1,10 +1,11 @@
-import { OutboxRelay, startIdempotentConsumer, type EventHandlers, type Subscription, type TransactionalDb } from '@ebook/events';
+import { OutboxRelay, startIdempotentConsumer, type EventHandlers, type EventRetention, type Subscription, type TransactionalDb } from '@ebook/events';
 import type express from 'express';
 import type { BaseContext } from './context';
 import type { Logger } from 'pino';
 import type { Platform, Service } from './platform';
 import { startSubgraph, type SubgraphResolvers } from './subgraph-server';
 import { intEnv } from './env';
+import { eventRetentionFromEnv, pruneEventTablesJob } from './event-retention';
 
 /** A context's Prisma client as the runtime sees it. */
 export interface ContextDb extends TransactionalDb<any> {
@@ -39,6 +40,12 @@ export interface ContextRuntimeOptions<TContext extends BaseContext> {
   jobs?: PeriodicJob[];
   /** Extra readiness checks (the database is always checked). */
   readiness?: Record<string, () => Promise<unknown>>;
+  /**
+   * How long published outbox rows and handled inbox rows are kept (default
+   * {@link eventRetentionFromEnv}: `OUTBOX_RETENTION`, `INBOX_RETENTION`); every context prunes
+   * its event tables every minute.
+   */
+  retention?: EventRetention;
   /** Outbox poll period, ms (default `OUTBOX_POLL_MS`, else 500; `wake()` after commits makes it immediate). */
   relayPollMs?: number;
 }
@@ -106,10 +113,13 @@ export interface ContextServiceOptions {
  * Starts one bounded context: its consumers, its outbox relay and its subgraph server,
  * all sharing one database client. Stops in reverse: server, consumers, relay, pool.
  * Readiness (`/health/ready`) checks the database.
- * @throws what the server's start throws (e.g. the port is taken), after stopping the consumers,
+ * Every context also prunes its outbox and inbox ({@link pruneEventTablesJob}).
+ * @throws ConfigError for a bad `OUTBOX_RETENTION` / `INBOX_RETENTION` (nothing started); what the server's start throws (e.g. the port is taken), after stopping the consumers,
  * the relay and the pool it had started.
  */
 export async function startContext<TContext extends BaseContext>(opts: ContextRuntimeOptions<TContext>): Promise<ContextService> {
+  // Validated before anything starts: a bad retention stops the context with the variable's name.
+  const retention = opts.retention ?? eventRetentionFromEnv();
   const logger = opts.platform.logger.child({ context: opts.name });
   const relay = new OutboxRelay({
     context: opts.name,
@@ -151,7 +161,7 @@ export async function startContext<TContext extends BaseContext>(opts: ContextRu
     await stopBackground();
     throw err;
   }
-  const jobs = startPeriodicJobs(opts.jobs ?? [], relay, logger);
+  const jobs = startPeriodicJobs([...(opts.jobs ?? []), pruneEventTablesJob(opts.db, retention)], relay, logger);
   return {
     name: opts.name,
     url: server.url,

@@ -15,3 +15,5 @@ export * from './auth/ownership';
 export * from './text';
 export * from './rate-limit';
 export * from './auth/client-credentials';
+export { ConfigError, durationEnv, isoDurationMs } from './env';
+export * from './event-retention';
