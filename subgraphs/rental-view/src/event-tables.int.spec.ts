@@ -68,7 +68,8 @@ function expectOrderPerAggregate(got: IncomingMessage[]): void {
 }
 
 beforeAll(async () => {
-  await bus.ensureTopics(['event-tables-warmup.events']);
+  // Rows other test files left pending in this database would join the first batches.
+  await relayOf(db).flush();
 });
 
 afterAll(async () => {
@@ -159,7 +160,7 @@ describe('pruning the event tables (controllable clock)', () => {
     // Batches of 7: 25 published rows → 7, 7, 7, 4 (and whatever else is that old in this database); 4 inbox rows → one batch.
     expect(deletes.every((s) => s.rows <= 7)).toBe(true);
     expect(await db.outboxEvent.count({ where: { topic } })).toBe(5);
-    expect(await db.outboxEvent.count({ where: { topic, publishedAt: null } })).toBe(5);
+    expect(await db.outboxEvent.count({ where: { eventId: { in: unpublished }, publishedAt: null } })).toBe(5);
     expect(await db.inboxEvent.count({ where: { consumer } })).toBe(2);
 
     // Today's clock: nothing published an hour ago, nothing unpublished and no inbox row under 14 days goes.
