@@ -10,7 +10,11 @@ export interface OutboxRelayOptions {
   db: TransactionalDb;
   bus: EventBus;
   logger: Logger;
-  /** Poll period when idle, ms (default 500). `wake()` publishes sooner. */
+  /**
+   * Poll period when idle, ms (default 500). A poll is one `SELECT` (a transaction only when rows
+   * wait); it catches rows no wake reached (committed by a replica whose relay died, or with no
+   * relay at all). `wake()` publishes at once.
+   */
   pollIntervalMs?: number;
   /** Rows per batch (default 100). */
   batchSize?: number;
@@ -40,6 +44,9 @@ const CLAIM_BATCH = `
   WHERE o.seq = batch.seq AND o."publishedAt" IS NULL
   RETURNING o.seq, o.topic, o."aggregateId", o.envelope`;
 
+/** First wait before looking again when another relay held the lock, ms (doubled each time, up to the poll period). */
+const CONTENDED_RETRY_MS = 20;
+
 /** One cheap statement (the `(publishedAt, seq)` index): a row when something waits to be published, none otherwise. */
 const ANY_PENDING = `SELECT 1 AS pending FROM outbox_event WHERE "publishedAt" IS NULL LIMIT 1`;
 
@@ -61,7 +68,9 @@ interface OutboxRow {
  * After a commit's `wake()` the relay publishes at once, then goes on only while batches come
  * back full; a wake that arrived during a batch (its rows may already be in it) and each idle
  * poll first ask {@link ANY_PENDING} — one statement, no transaction — so a wake or poll with
- * nothing to publish costs one cheap statement, never an empty transaction.
+ * nothing to publish costs one cheap statement, never an empty transaction. A claim that gets
+ * nothing although rows wait (another replica holds the lock) is tried again after 20 ms, the
+ * wait doubling up to the poll period, so a replica's rows do not wait for its next poll.
  */
 export class OutboxRelay {
   private running = false;
@@ -148,11 +157,17 @@ export class OutboxRelay {
     // 'publish': rows are known to wait (a wake, a full batch, a retry); 'check': they may (the
     // start, a wake during the last batch, an idle poll) — ask first.
     let next: 'publish' | 'check' = this.pendingWake ? 'publish' : 'check';
+    // Consecutive claims that found rows waiting but got none: another replica holds the lock.
+    let contended = 0;
     while (this.running) {
       this.pendingWake = false;
       let published = 0;
+      let claimed = false;
       try {
-        if (next === 'publish' || (await this.hasPending())) published = await this.publishBatch();
+        if (next === 'publish' || (await this.hasPending())) {
+          claimed = true;
+          published = await this.publishBatch();
+        }
         if (failures > 0) this.opts.logger.info({ context: this.opts.context }, 'outbox relay recovered');
         failures = 0;
       } catch (err) {
@@ -169,7 +184,11 @@ export class OutboxRelay {
         next = 'check';
         continue;
       }
-      const delay = failures > 0 ? Math.min(maxBackoff, 100 * 2 ** failures) : poll;
+      // Rows were waiting (a wake, or the check) and none came back: another replica holds the
+      // lock, or has just published them. Look again soon, backing off up to the poll period,
+      // instead of leaving this replica's rows for the next poll.
+      contended = failures === 0 && claimed && published === 0 ? contended + 1 : 0;
+      const delay = failures > 0 ? Math.min(maxBackoff, 100 * 2 ** failures) : contended > 0 ? Math.min(poll, CONTENDED_RETRY_MS * 2 ** (contended - 1)) : poll;
       const woken = await new Promise<boolean>((resolve) => {
         const t = setTimeout(() => resolve(false), delay);
         this.wakeUp = () => {

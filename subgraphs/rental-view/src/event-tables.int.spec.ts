@@ -137,6 +137,26 @@ describe('outbox relay on PostgreSQL and Kafka', () => {
     expect(new Set(delivered)).toEqual(new Set(ids));
     expectOrderPerAggregate(got);
   });
+
+  it("a relay that finds another replica holding the lock tries again soon, not at its next poll", async () => {
+    const topic = `relay-contended-${randomUUID().slice(0, 8)}.events`;
+    const got = await collect(topic);
+    const relay = relayOf(replica); // polls every 10 minutes: only the retry can publish within the test
+    let publishedWhileHeld = -1;
+    await db.$transaction(async (tx) => {
+      // Another replica's relay transaction, as far as the lock goes.
+      await tx.$executeRawUnsafe('SELECT pg_advisory_xact_lock(727001)');
+      await pendingRows(topic, 5, 1);
+      relay.wake();
+      relay.start();
+      await new Promise((r) => setTimeout(r, 300));
+      publishedWhileHeld = got.length;
+    });
+    await eventually(async () => expect(got).toHaveLength(5));
+    await relay.stop();
+    expect(publishedWhileHeld).toBe(0);
+    expectOrderPerAggregate(got);
+  });
 });
 
 describe('pruning the event tables (controllable clock)', () => {
