@@ -9,6 +9,7 @@
  *   DEV_MAIL_WEB_PORT): the notification context's e-mails land there, nothing leaves the machine.
  * Same code path as production; only the database URLs, the bus and the SMTP server differ.
  */
+import './compile-cache';
 import path from 'node:path';
 // Only light modules load before the database server starts; the contexts (≈ 3 s of module
 // loading under tsx) are imported while it initialises and migrates, see below.
@@ -17,6 +18,7 @@ import type { Stack } from '@ebook/router';
 import { byContext, CONTEXT_REGISTRY, CONTEXTS, type ContextName } from '../contexts';
 import { migrateAll } from '../prisma/migrate';
 import { devDatabaseUrl, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
+import { startDevMailServer, type DevMailServer } from './mail-server';
 
 const dataDir = path.resolve(process.env.DATA_DIR ?? '.data');
 const pgPort = intEnv('DEV_PG_PORT', 54320);
@@ -32,7 +34,7 @@ process.env.LOG_LEVEL ??= 'warn';
 
 /** What has been started so far, stopped in reverse order on Ctrl-C or a failed start. */
 let postgres: EmbeddedPostgres | undefined;
-let mail: { stop(): Promise<void> } | undefined;
+let mail: DevMailServer | undefined;
 let stack: Stack | undefined;
 let stopping = false;
 
@@ -83,13 +85,11 @@ try {
     const migrated = await migrateAll(urls, 'direct');
     console.log(`migrations: ${migrated.applied.length} databases migrated, ${migrated.upToDate.length} up to date (${Date.now() - tMigrate} ms)`);
   })();
-  // maildev: a real SMTP server and its web inbox, started beside the database server.
-  const mailServer = (async () => {
-    const { MailDev } = await import('maildev');
-    const maildev = new MailDev({ smtp: smtpPort, web: mailWebPort, ip: '127.0.0.1', webIp: '127.0.0.1', silent: true });
-    await maildev.start();
-    mail = maildev;
-  })();
+  // maildev: a real SMTP server and its web inbox, started beside the database server on a
+  // worker thread (its module loading runs on the other core).
+  const mailServer = startDevMailServer(smtpPort, mailWebPort).then((m) => {
+    mail = m;
+  });
   const modules = Promise.all([import('@ebook/events'), import('@ebook/subgraph-kit'), import('@ebook/payment'), import('@ebook/rental'), import('@ebook/router')]);
   // Both settle before going on, so a failure of one never leaves the other running unseen.
   const [databaseReady, mailReady, loaded] = await Promise.allSettled([database, mailServer, modules]);

@@ -14,4 +14,5 @@ export { unitOfWork, joinTransaction, type UnitOfWork, type Outcome, type RelayW
 export { OutboxRelay, type OutboxRelayOptions } from './outbox/relay';
 export { startIdempotentConsumer, DEAD_LETTER_SUFFIX, type EventHandlers, type IdempotentConsumerOptions } from './inbox/idempotent-consumer';
 export { pruneEventTables, type EventRetention, type PruneOptions } from './prune';
-export { eventMetrics } from './metrics';
+export { eventMetrics, zeroEventCounters, ScrapedGauge, cachedFor, type GaugeSample, type GaugeProbe } from './metrics';
+export { watchOutboxBacklog, readOutboxBacklog, type OutboxBacklog } from './outbox/backlog-metrics';
