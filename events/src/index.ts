@@ -13,5 +13,6 @@ export { appendToOutbox } from './outbox/outbox';
 export { unitOfWork, joinTransaction, type UnitOfWork, type Outcome, type RelayWaker } from './outbox/unit-of-work';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox/relay';
 export { startIdempotentConsumer, DEAD_LETTER_SUFFIX, type EventHandlers, type IdempotentConsumerOptions } from './inbox/idempotent-consumer';
+export { pruneEventTables, type EventRetention, type PruneOptions } from './prune';
 export { eventMetrics, zeroEventCounters, ScrapedGauge, cachedFor, type GaugeSample, type GaugeProbe } from './metrics';
 export { watchOutboxBacklog, readOutboxBacklog, type OutboxBacklog } from './outbox/backlog-metrics';

@@ -1,9 +1,11 @@
-import { OutboxRelay, startIdempotentConsumer, watchOutboxBacklog, zeroEventCounters, type EventHandlers, type GaugeProbe, type ScrapedGauge, type Subscription, type TransactionalDb } from '@ebook/events';
+import { OutboxRelay, startIdempotentConsumer, watchOutboxBacklog, zeroEventCounters, type EventHandlers, type EventRetention, type GaugeProbe, type ScrapedGauge, type Subscription, type TransactionalDb } from '@ebook/events';
 import type express from 'express';
 import type { BaseContext } from './context';
 import type { Logger } from 'pino';
 import type { Platform, Service } from './platform';
 import { startSubgraph, type SubgraphResolvers } from './subgraph-server';
+import { intEnv } from './env';
+import { eventRetentionFromEnv, pruneEventTablesJob } from './event-retention';
 
 /** A context's Prisma client as the runtime sees it. */
 export interface ContextDb extends TransactionalDb<any> {
@@ -38,7 +40,13 @@ export interface ContextRuntimeOptions<TContext extends BaseContext> {
   jobs?: PeriodicJob[];
   /** Extra readiness checks (the database is always checked). */
   readiness?: Record<string, () => Promise<unknown>>;
-  /** Outbox poll period, ms (default 500; `wake()` after commits makes it immediate). */
+  /**
+   * How long published outbox rows and handled inbox rows are kept (default
+   * {@link eventRetentionFromEnv}: `OUTBOX_RETENTION`, `INBOX_RETENTION`); every context prunes
+   * its event tables every minute.
+   */
+  retention?: EventRetention;
+  /** Outbox poll period, ms (default `OUTBOX_POLL_MS`, else 500; `wake()` after commits makes it immediate). */
   relayPollMs?: number;
   /**
    * Gauges of the context computed at scrape time (rental's overdue deadlines): each probe is
@@ -112,17 +120,20 @@ export interface ContextServiceOptions {
  * all sharing one database client; `/metrics` shows its outbox backlog
  * (`outbox_unpublished_events`, `outbox_oldest_unpublished_age_seconds`) and its `gauges`. Stops in reverse: server, consumers, relay, pool.
  * Readiness (`/health/ready`) checks the database.
- * @throws what the server's start throws (e.g. the port is taken), after stopping the consumers,
+ * Every context also prunes its outbox and inbox ({@link pruneEventTablesJob}).
+ * @throws ConfigError for a bad `OUTBOX_RETENTION` / `INBOX_RETENTION` (nothing started); what the server's start throws (e.g. the port is taken), after stopping the consumers,
  * the relay and the pool it had started.
  */
 export async function startContext<TContext extends BaseContext>(opts: ContextRuntimeOptions<TContext>): Promise<ContextService> {
+  // Validated before anything starts: a bad retention stops the context with the variable's name.
+  const retention = opts.retention ?? eventRetentionFromEnv();
   const logger = opts.platform.logger.child({ context: opts.name });
   const relay = new OutboxRelay({
     context: opts.name,
     db: opts.db,
     bus: opts.platform.bus,
     logger,
-    pollIntervalMs: opts.relayPollMs ?? 500,
+    pollIntervalMs: opts.relayPollMs ?? intEnv('OUTBOX_POLL_MS', 500),
   });
   const subscriptions: Subscription[] = await Promise.all(
     (opts.consumers ?? []).map((c) =>
@@ -160,7 +171,7 @@ export async function startContext<TContext extends BaseContext>(opts: ContextRu
     await stopBackground();
     throw err;
   }
-  const jobs = startPeriodicJobs(opts.jobs ?? [], relay, logger);
+  const jobs = startPeriodicJobs([...(opts.jobs ?? []), pruneEventTablesJob(opts.db, retention)], relay, logger);
   return {
     name: opts.name,
     url: server.url,

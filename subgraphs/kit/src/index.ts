@@ -17,3 +17,5 @@ export * from './paging';
 export * from './rate-limit';
 export * from './auth/client-credentials';
 export * from './operation-metrics';
+export { ConfigError, durationEnv, isoDurationMs } from './env';
+export * from './event-retention';

@@ -12,58 +12,17 @@
  * | `HOLD_OFFER_PERIOD` | `P3D` | ISO-8601 duration a copy freed for a hold stays reserved for its customer (READY until) |
  * | `MAX_HOLDS` | `10` | active holds (WAITING, SUSPENDED, READY) per customer |
  *
- * Durations are parsed by `tinyduration` (syntax only) and turned into milliseconds here with
+ * Durations are parsed by the kit's `isoDurationMs` (`tinyduration` for the syntax) with
  * fixed units: a week is 7 days, a day is 24 hours (no calendar, no time zone, no daylight
  * saving), fractions allowed on the smallest unit (`PT1.5S`). Years and months are refused:
  * their length depends on the calendar. Negative durations are refused.
  */
-import { parse as parseIsoDuration } from 'tinyduration';
+import { ConfigError, durationEnv } from '@ebook/subgraph-kit/env';
 import { DEFAULT_LENDING_POLICY, type LendingPolicy } from './domain/rental';
 
-const SECOND_MS = 1000;
-const MINUTE_MS = 60 * SECOND_MS;
-const HOUR_MS = 60 * MINUTE_MS;
-const DAY_MS = 24 * HOUR_MS;
-const WEEK_MS = 7 * DAY_MS;
+export { ConfigError, isoDurationMs } from '@ebook/subgraph-kit/env';
 
-/** A configuration value that cannot be used; the message names the variable and what it expects. */
-export class ConfigError extends Error {
-  constructor(
-    /** The environment variable. */
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`${variable}: ${message}`);
-    this.name = 'ConfigError';
-  }
-}
-
-/**
- * An ISO-8601 duration (`P14D`, `PT24H`, `PT5S`, `P1W`, `P1DT12H`, `PT0.5S`) in milliseconds,
- * rounded to the nearest ms; days are 24 h, weeks 7 days.
- * @param variable the variable it came from, for the error message.
- * @throws ConfigError for malformed text, years or months, a negative duration, or more than
- *   `Number.MAX_SAFE_INTEGER` ms.
- */
-export function isoDurationMs(variable: string, text: string): number {
-  let d: ReturnType<typeof parseIsoDuration>;
-  try {
-    d = parseIsoDuration(text.trim());
-  } catch {
-    throw new ConfigError(variable, `"${text}" is not an ISO-8601 duration (e.g. P14D, PT24H, PT30S)`);
-  }
-  if (d.negative) throw new ConfigError(variable, `"${text}" is negative`);
-  if (d.years || d.months) throw new ConfigError(variable, `"${text}" uses years or months, whose length depends on the calendar; use days (P30D) or weeks`);
-  const ms = (d.weeks ?? 0) * WEEK_MS + (d.days ?? 0) * DAY_MS + (d.hours ?? 0) * HOUR_MS + (d.minutes ?? 0) * MINUTE_MS + (d.seconds ?? 0) * SECOND_MS;
-  if (!Number.isSafeInteger(Math.round(ms))) throw new ConfigError(variable, `"${text}" is too long`);
-  return Math.round(ms);
-}
-
-/** Reads an optional duration variable (blank = unset). @throws ConfigError as {@link isoDurationMs}. */
-function durationEnv(env: NodeJS.ProcessEnv, variable: string): number | undefined {
-  const raw = env[variable]?.trim();
-  return raw ? isoDurationMs(variable, raw) : undefined;
-}
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Reads an optional positive-integer variable. @throws ConfigError unless a whole number ≥ 1. */
 function positiveIntEnv(env: NodeJS.ProcessEnv, variable: string): number | undefined {
