@@ -235,7 +235,7 @@ describe('pnpm dev (embedded PostgreSQL server + embedded bus)', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: '{ books(first: 1) { edges { node { id } } } }' }),
     });
-    expect(((await res.json()) as any).data.books.edges).toHaveLength(1);
+    expect(((await res.json())).data.books.edges).toHaveLength(1);
   });
 
   it('serves OpenID Connect discovery at the iss of its tokens; the manager signs in with code + PKCE on the login page', async () => {

@@ -51,6 +51,8 @@ export class StatementCounter {
   static install(): StatementCounter {
     if (installed) return installed;
     const counter = new StatementCounter();
+    // Called with apply(this, …) below: the method is never used unbound.
+    // eslint-disable-next-line @typescript-eslint/unbound-method
     const original = pg.Client.prototype.query as (...args: unknown[]) => unknown;
     pg.Client.prototype.query = function patched(this: pg.Client, ...args: unknown[]) {
       const config = args[0] as string | { text?: string } | undefined;
@@ -65,7 +67,7 @@ export class StatementCounter {
         };
         return original.apply(this, args);
       }
-      const result = original.apply(this, args) as unknown;
+      const result: unknown = original.apply(this, args);
       if (result && typeof (result as Promise<unknown>).then === 'function') {
         (result as Promise<pg.QueryResult>).then(
           (res) => {
