@@ -25,6 +25,11 @@ export default tseslint.config(
     },
   },
   {
+    // The web client runs in the browser.
+    files: ['web/src/**'],
+    languageOptions: { globals: globals.browser },
+  },
+  {
     // Tests, their clients and the benchmarks read GraphQL and JSON answers of any shape.
     files: ['**/*.spec.ts', 'router/test/**', 'test/**', 'bench/**'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

@@ -7,6 +7,7 @@ import type { PaymentProcessor } from '@ebook/payment';
 import { readFileSync } from 'node:fs';
 import { stages, type ContextName, type ContextSettings, type StackDeps } from '../../contexts';
 import { startGateway } from './gateway';
+import type { WebAppOptions } from './web-app';
 import { SUPERGRAPH_FILE } from './subgraphs';
 
 /** The stack-wide settings a context's `start` may read (see the registry, `contexts.ts`). */
@@ -36,6 +37,8 @@ export interface StackOptions extends StackBaseOptions {
   ports: { gateway: number } & Record<ContextName, number>;
   /** Settings of the contexts that take their own (by context name; see each registry entry). */
   settings?: ContextSettings;
+  /** Serve the built web client from the gateway (`pnpm dev`; see `mountWebApp`). */
+  webApp?: WebAppOptions;
 }
 
 /** Rental's OAuth client in a stack (its secret is generated per start). */
@@ -119,6 +122,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       verifier: platform.verifier,
       logger: o.logger,
       playground: o.playground ?? true,
+      ...(o.webApp ? { webApp: o.webApp } : {}),
     });
     started.push(gateway);
     return {
