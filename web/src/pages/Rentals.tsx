@@ -61,9 +61,8 @@ function RentalRow({ rental }: { rental: RentalStatus }) {
       <p className="states">
         <StatusBadge status={rental.status} />
         {rental.paymentStatus && (
-          <span>
-            {t('rentals.payment')}: 
-            <StatusBadge status={rental.paymentStatus} />
+          <span className="payment">
+            {t('rentals.payment')} <StatusBadge status={rental.paymentStatus} />
           </span>
         )}
       </p>
