@@ -6,11 +6,19 @@ import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The workspace packages' folders (relative to the root), from the globs of pnpm-workspace.yaml. */
+/**
+ * The workspace packages' folders (relative to the root) that tsc compiles — from the globs of
+ * pnpm-workspace.yaml, those whose tsconfig.json extends tsconfig.package.json. The web client
+ * (`web/`, bundled by Vite, its tsconfig only type-checks) is not one of them.
+ */
 function workspacePackages(): string[] {
   const yaml = readFileSync(path.join(root, 'pnpm-workspace.yaml'), 'utf8');
   const globs = [...yaml.matchAll(/^\s*-\s*['"]?([^'"\s#]+)/gm)].map((m) => m[1]!);
-  return globSync(globs.map((g) => `${g}/package.json`), { cwd: root }).map((f) => path.dirname(f)).sort();
+  const compiled = (dir: string) => {
+    const { config } = ts.readConfigFile(path.join(root, dir, 'tsconfig.json'), ts.sys.readFile);
+    return typeof config?.extends === 'string' && config.extends.endsWith('tsconfig.package.json');
+  };
+  return globSync(globs.map((g) => `${g}/package.json`), { cwd: root }).map((f) => path.dirname(f)).filter(compiled).sort();
 }
 
 /** The folders a tsconfig file references (relative to the root). */
