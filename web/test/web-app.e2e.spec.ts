@@ -4,7 +4,8 @@
  * code + PKCE), silent refresh, catalog search and infinite scroll, rent / cancel (REFUNDED
  * appears without a reload) / rent again / return, a hold on a book with no copy left, the
  * notifications, both languages, sign-out; axe-core on the main pages; screenshots of them in
- * web/test/screenshots/.
+ * web/test/screenshots/. The gateway runs in safelist mode: every operation the app sends must be
+ * one of router/operations/.
  */
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -62,12 +63,17 @@ describe('web app in Chromium against pnpm dev', () => {
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
-    const started = startDev(dataDir, PORTS, { ACCESS_TOKEN_TTL_SECONDS: String(ACCESS_TOKEN_TTL_SECONDS), MAX_ACTIVE_RENTALS: '1' });
+    const started = startDev(dataDir, PORTS, {
+      ACCESS_TOKEN_TTL_SECONDS: String(ACCESS_TOKEN_TTL_SECONDS),
+      MAX_ACTIVE_RENTALS: '1',
+      // Only the first-party operations run: the app sends nothing else.
+      GATEWAY_PERSISTED_QUERIES: 'safelist',
+    });
     // The browser starts while pnpm dev does.
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
     dev = await started;
     // Test data through the API: a customer, a book with copies, a book whose one copy another customer holds.
-    const api = new GatewayClient(APP);
+    const api = new GatewayClient(APP, { persistedQueries: true });
     const manager = await signIn(api, 'manager@ebook.local', 'manager-dev-password');
     const register = async (t: string, licensedCopies: number) =>
       (await api.run(operation('RegisterBook'), { input: { title: t, author: 'Test Author', publishedYear: 1900, rentalFee: 1500, licensedCopies } }, manager)).registerBook.id as string;
@@ -101,6 +107,16 @@ describe('web app in Chromium against pnpm dev', () => {
   // What the page showed when a test failed, for the report (in the temp directory, not committed).
   afterEach(async ({ task }) => {
     if (task.result?.state === 'fail') await page?.screenshot({ path: path.join(tmpdir(), `web-e2e-${task.name.replace(/\W+/g, '-')}.png`) }).catch(() => undefined);
+  });
+
+  it('is served by pnpm dev with its configuration and a Content-Security-Policy, beside a safelist-only /graphql', async () => {
+    const home = await fetch(`${APP}/rentals`, { headers: { accept: 'text/html' } });
+    expect(home.status).toBe(200);
+    expect(await home.text()).toContain('<div id="root">');
+    expect(home.headers.get('content-security-policy')).toContain(`connect-src 'self' ${ISSUER}`);
+    expect(await (await fetch(`${APP}/config.json`)).json()).toEqual({ issuer: ISSUER, clientId: 'ebook-web' });
+    const other = await fetch(`${APP}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    expect(((await other.json()) as any).errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_IN_SAFELIST');
   });
 
   it('signs in through the authorization server with authorization code + PKCE (S256)', async () => {

@@ -3,7 +3,8 @@ import { useMutation, useQuery } from '@apollo/client';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { OPS } from '../api/operations';
-import { apiErrorOf, type ApiError } from '../api/errors';
+import { apiErrorOf } from '../api/errors';
+import { useAction } from '../api/useAction';
 import type { BookAvailabilityData, BookNode, BooksData, Hold, RentalResult } from '../api/types';
 import { useAuth } from '../auth/AuthProvider';
 import { ErrorMessage } from '../components/ErrorMessage';
@@ -100,19 +101,11 @@ function AvailabilityPanel({ book }: { book: BookNode }) {
   const { data, refetch } = useQuery<BookAvailabilityData>(OPS.BookAvailability, { variables: { id: book.id }, fetchPolicy: 'cache-and-network' });
   const [rent, renting] = useMutation<{ rentBook: RentalResult }>(OPS.RentBook, { refetchQueries: ['MyRentals'] });
   const [placeHold, placing] = useMutation<{ placeHold: Hold }>(OPS.PlaceHold, { refetchQueries: ['MyHolds'] });
-  const [error, setError] = useState<ApiError>();
-  const [done, setDone] = useState<{ text: string; to: string }>();
+  const { error, done, run } = useAction<{ text: string; to: string }>();
   const a = data?.book?.availability;
   const fee = data?.book?.rentalFee ?? book.rentalFee;
-
-  const act = async (run: () => Promise<{ text: string; to: string }>) => {
-    setError(undefined);
-    setDone(undefined);
-    try {
-      setDone(await run());
-    } catch (err) {
-      setError(apiErrorOf(err));
-    }
+  const act = async (fn: () => Promise<{ text: string; to: string }>) => {
+    await run(fn);
     void refetch();
   };
   const doRent = () =>

@@ -1,8 +1,8 @@
-import { useState } from 'react';
 import { useMutation, useQuery } from '@apollo/client';
 import { useTranslation } from 'react-i18next';
 import { OPS } from '../api/operations';
-import { apiErrorOf, type ApiError } from '../api/errors';
+import { apiErrorOf } from '../api/errors';
+import { useAction } from '../api/useAction';
 import type { Hold, MyHoldsData, RentalResult } from '../api/types';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { StatusBadge } from '../components/StatusBadge';
@@ -35,21 +35,14 @@ export function Holds() {
 function HoldRow({ hold }: { hold: Hold }) {
   const { t } = useTranslation();
   const fmt = useFormat();
-  const [error, setError] = useState<ApiError>();
+  const { error, run } = useAction<unknown>();
   const options = { refetchQueries: ['MyHolds'] };
   const [suspend, s] = useMutation<{ suspendHold: Hold }>(OPS.SuspendHold, options);
   const [resume, r] = useMutation<{ resumeHold: Hold }>(OPS.ResumeHold, options);
   const [cancel, c] = useMutation<{ cancelHold: Hold }>(OPS.CancelHold, options);
   const [rent, rb] = useMutation<{ rentBook: RentalResult }>(OPS.RentBook, { refetchQueries: ['MyHolds', 'MyRentals'] });
   const busy = s.loading || r.loading || c.loading || rb.loading;
-  const act = (run: () => Promise<unknown>) => async () => {
-    setError(undefined);
-    try {
-      await run();
-    } catch (err) {
-      setError(apiErrorOf(err));
-    }
-  };
+  const act = (fn: () => Promise<unknown>) => () => void run(fn);
   const holdId = { holdId: hold.id };
   const active = hold.status === 'WAITING' || hold.status === 'SUSPENDED' || hold.status === 'READY';
   return (

@@ -1,8 +1,8 @@
-import { useState } from 'react';
 import { useMutation, useQuery } from '@apollo/client';
 import { useTranslation } from 'react-i18next';
 import { OPS } from '../api/operations';
-import { apiErrorOf, type ApiError } from '../api/errors';
+import { apiErrorOf } from '../api/errors';
+import { useAction } from '../api/useAction';
 import type { MyRentalsData, RentalResult, RentalStatus } from '../api/types';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { StatusBadge } from '../components/StatusBadge';
@@ -37,23 +37,13 @@ export function Rentals() {
 function RentalRow({ rental }: { rental: RentalStatus }) {
   const { t } = useTranslation();
   const fmt = useFormat();
-  const [error, setError] = useState<ApiError>();
-  const [done, setDone] = useState<string>();
+  const { error, done, run: act } = useAction<string>();
   const options = { refetchQueries: ['MyRentals'] };
   const [cancel, canceling] = useMutation<{ cancelRental: RentalResult }>(OPS.CancelRental, options);
   const [renew, renewing] = useMutation<{ renewRental: RentalResult }>(OPS.RenewRental, options);
   const [giveBack, returning] = useMutation<{ returnBook: RentalResult }>(OPS.ReturnBook, options);
   const busy = canceling.loading || renewing.loading || returning.loading;
   const variables = { rentalId: rental.rentalId };
-  const act = async (run: () => Promise<string>) => {
-    setError(undefined);
-    setDone(undefined);
-    try {
-      setDone(await run());
-    } catch (err) {
-      setError(apiErrorOf(err));
-    }
-  };
   const title = rental.bookTitle ?? rental.bookId ?? '';
   return (
     <li className="card rental" aria-label={title}>
