@@ -91,6 +91,8 @@ export class AuthSession {
       this.set({ status: 'signedOut' });
     } catch (err) {
       this.clear();
+      // A refused or broken callback (e.g. `access_denied`) leaves the callback URL for the home page.
+      if (window.location.pathname === CALLBACK_PATH) window.history.replaceState(null, '', '/');
       this.set({ status: 'signedOut', error: describe(err) });
     }
   }
