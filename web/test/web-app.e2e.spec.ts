@@ -26,6 +26,9 @@ const ISSUER = `http://localhost:${PORTS.subgraphBase}`;
 const SCREENSHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 /** Access tokens live this long (s): the app refreshes them (at 3/4 of it) while the test runs. */
 const ACCESS_TOKEN_TTL_SECONDS = 16;
+/** Gateway requests per signed-in user per window (s). */
+const RATE_LIMIT_PER_USER = 300;
+const RATE_LIMIT_WINDOW_SECONDS = 30;
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'ebook-web-'));
@@ -68,6 +71,9 @@ describe('web app in Chromium against pnpm dev', () => {
       MAX_ACTIVE_RENTALS: '1',
       // Only the first-party operations run: the app sends nothing else.
       GATEWAY_PERSISTED_QUERIES: 'safelist',
+      // A per-user budget the flow stays far below; the rate-limit test spends it on purpose.
+      GATEWAY_RATE_LIMIT_PER_USER: String(RATE_LIMIT_PER_USER),
+      GATEWAY_RATE_LIMIT_WINDOW_SECONDS: String(RATE_LIMIT_WINDOW_SECONDS),
     });
     // The browser starts while pnpm dev does.
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
@@ -264,6 +270,38 @@ describe('web app in Chromium against pnpm dev', () => {
     await expect.poll(() => page.getByRole('link', { name: '내 대여' }).isVisible()).toBe(true);
     await page.getByLabel('언어').selectOption('en');
     await page.setViewportSize({ width: 1100, height: 800 });
+  });
+
+  it('says "try again in N s" when the gateway answers RATE_LIMITED with extensions.retryAfter', async () => {
+    await nav(page, 'Catalog');
+    await page.getByLabel('Search by title or author').fill(title);
+    await expect.poll(() => page.locator('li.book').count()).toBe(1);
+    await page.getByRole('button', { name: 'Availability' }).click();
+    await expect.poll(() => page.getByText('Copies: 3 of 3 available').isVisible()).toBe(true);
+    // The same customer spends the rest of this window's budget with another (fresh) token of
+    // theirs (every /graphql request counts, before its body is read); a window about to end is waited out.
+    const token = await signIn(new GatewayClient(APP, { persistedQueries: true }), customer.email, TEST_PASSWORD);
+    const spend = async (): Promise<number> => {
+      for (let i = 0; i < RATE_LIMIT_PER_USER * 2; i += 50) {
+        const answers = await Promise.all(
+          Array.from({ length: 50 }, () => fetch(`${APP}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{}' })),
+        );
+        const limited = answers.find((a) => a.status === 429);
+        if (limited) return Number(limited.headers.get('retry-after'));
+      }
+      throw new Error('the per-user rate limit never answered 429');
+    };
+    let retryAfter = await spend();
+    if (retryAfter < 8) {
+      await new Promise((r) => setTimeout(r, (retryAfter + 1) * 1000));
+      retryAfter = await spend();
+    }
+    await page.getByRole('button', { name: 'Rent for ₩1,500' }).click();
+    const alert = page.locator('li.book').getByRole('alert');
+    await expect.poll(() => alert.textContent()).toContain('Too many requests.');
+    expect(await alert.textContent()).toMatch(/Try again in \d+ s\./);
+    expect(await alert.getByRole('button', { name: 'Try again' }).isDisabled()).toBe(true);
+    await screenshot(page, 'rate-limited');
   });
 
   it('signs out: the refresh token is revoked and the next sign-in asks for the password again', async () => {

@@ -1,4 +1,7 @@
-/** English texts (the key set every language must have: see `Messages`). */
+/**
+ * English texts (the key set every language must have: see `Messages`). Keys ending `_one` /
+ * `_other` are i18next plural forms, picked by `count` (Korean has one form: both say the same).
+ */
 export const en = {
   app: { title: 'E-book Rental', skip: 'Skip to content', language: 'Language', nav: 'Main' },
   nav: { catalog: 'Catalog', rentals: 'My rentals', holds: 'Holds', notifications: 'Notifications' },
@@ -15,7 +18,8 @@ export const en = {
     heading: 'Catalog',
     search: 'Search by title or author',
     searchHint: 'Results update as you type.',
-    results: '{{count}} books shown',
+    results_one: '{{count}} book shown',
+    results_other: '{{count}} books shown',
     empty: 'No book matches.',
     loadMore: 'Load more books',
     loading: 'Loading…',
@@ -30,7 +34,8 @@ export const en = {
     copies: 'Copies: {{available}} of {{total}} available',
     holdsWaiting: 'Holds waiting: {{count}}',
     waitNone: 'Estimated wait: none — a copy is free',
-    waitDays: 'Estimated wait: about {{count}} days',
+    waitDays_one: 'Estimated wait: about {{count}} day',
+    waitDays_other: 'Estimated wait: about {{count}} days',
     waitUnknown: 'Estimated wait: unknown',
     rent: 'Rent for {{fee}}',
     placeHold: 'Place a hold',
@@ -58,7 +63,8 @@ export const en = {
     empty: 'You have no holds.',
     position: 'Number {{position}} of {{length}} in line',
     readyUntil: 'A copy is reserved for you until {{date}}',
-    wait: 'Estimated wait: about {{count}} days',
+    wait_one: 'Estimated wait: about {{count}} day',
+    wait_other: 'Estimated wait: about {{count}} days',
     suspend: 'Suspend',
     resume: 'Resume',
     cancel: 'Cancel hold',
