@@ -51,6 +51,14 @@ async function nav(page: Page, name: string): Promise<void> {
   await page.getByRole('navigation').getByRole('link', { name }).click();
 }
 
+/** Goes to the catalog, searches for the book `title` alone and opens its availability. */
+async function openAvailability(page: Page, title: string): Promise<void> {
+  await nav(page, 'Catalog');
+  await page.getByLabel('Search by title or author').fill(title);
+  await expect.poll(() => page.locator('li.book').count()).toBe(1);
+  await page.getByRole('button', { name: 'Availability' }).click();
+}
+
 async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: false });
 }
@@ -215,10 +223,7 @@ describe('web app in Chromium against pnpm dev', () => {
   });
 
   it('places a hold on a book with no copy left and shows its place in line', async () => {
-    await nav(page, 'Catalog');
-    await page.getByLabel('Search by title or author').fill(soloTitle);
-    await expect.poll(() => page.locator('li.book').count()).toBe(1);
-    await page.getByRole('button', { name: 'Availability' }).click();
+    await openAvailability(page, soloTitle);
     await expect.poll(() => page.getByText('Copies: 0 of 1 available').isVisible()).toBe(true);
     await page.getByRole('button', { name: 'Place a hold' }).click();
     await expect.poll(() => page.getByText('you are number 1 in line').isVisible()).toBe(true);
@@ -273,10 +278,7 @@ describe('web app in Chromium against pnpm dev', () => {
   });
 
   it('says "try again in N s" when the gateway answers RATE_LIMITED with extensions.retryAfter', async () => {
-    await nav(page, 'Catalog');
-    await page.getByLabel('Search by title or author').fill(title);
-    await expect.poll(() => page.locator('li.book').count()).toBe(1);
-    await page.getByRole('button', { name: 'Availability' }).click();
+    await openAvailability(page, title);
     await expect.poll(() => page.getByText('Copies: 3 of 3 available').isVisible()).toBe(true);
     // The same customer spends the rest of this window's budget with another (fresh) token of
     // theirs (every /graphql request counts, before its body is read); a window about to end is waited out.
