@@ -9,8 +9,7 @@
 # `pnpm start` as PID 1, pnpm exits as soon as it forwards SIGTERM, killing the service
 # mid-shutdown).
 #   gateway          node router/dist/main.js                       (default)
-#   <context>        node subgraphs/<context>/dist/main.js          (every context of contexts.ts:
-#                    user, book-management, rental, payment, rental-view, notification)
+#   <context>        node subgraphs/<context>/dist/main.js          (every context of contexts.ts)
 #   migrations       node --import tsx prisma/migrate.ts   (one-off Job: the Prisma CLI with its
 #                    TypeScript config, prisma/; the only process of the image that runs tsx)
 #

@@ -139,6 +139,7 @@ export const CONTEXT_REGISTRY = [
     start: async (d) => (await import('./subgraphs/rental-view/src/index')).startRentalViewService({ platform: d.platform, databaseUrl: d.databaseUrl, port: d.port }),
   }),
   context({ name: 'notification', port: 4006, stage: 3, mappers: { Notification: prisma('Notification') }, start: async (d, s?: import('./subgraphs/notification/src/index').NotificationSettings) => (await import('./subgraphs/notification/src/index')).startNotificationService({ platform: d.platform, databaseUrl: d.databaseUrl, port: d.port, ...s }) }),
+  context({ name: 'points', port: 4007, stage: 3, mappers: { PointsEntry: prisma('PointsEntry'), User: REFERENCE }, start: async (d, s?: import('./subgraphs/points/src/index').PointsSettings) => (await import('./subgraphs/points/src/index')).startPointsService({ platform: d.platform, databaseUrl: d.databaseUrl, port: d.port, ...s }) }),
 ] as const;
 
 /** A registry entry. */

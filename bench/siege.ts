@@ -166,9 +166,10 @@ function print(title: string, body: string): void {
   console.log(`\n### ${title}\n\n${body}\n`);
 }
 
-const CIRCUIT_NAMES = ['closed', 'open', 'half-open', 'isolated'];
+/** Values of `payment_circuit_breaker_state` (isolated shows as open). */
+const CIRCUIT_NAMES = ['closed', 'half-open', 'open'];
 
-/** The breaker as rental shows it: readiness detail (`circuit <state>`) and the `payment_circuit_state` gauge. */
+/** The breaker as rental shows it: readiness detail (`circuit <state>`) and the `payment_circuit_breaker_state` gauge. */
 async function circuit(stack: ProcessStack): Promise<{ ready: string; gauge: string }> {
   let ready = 'unreachable';
   try {
@@ -180,7 +181,7 @@ async function circuit(stack: ProcessStack): Promise<{ ready: string; gauge: str
   }
   let gauge = 'unreachable';
   try {
-    const n = await stack.metric('rental', 'payment_circuit_state');
+    const n = await stack.metric('rental', 'payment_circuit_breaker_state');
     gauge = `${n} (${CIRCUIT_NAMES[n] ?? '?'})`;
   } catch {
     // reported as unreachable
@@ -560,7 +561,7 @@ function report(r: RunResult): void {
       ),
       '',
       table(
-        ['breaker at end (/health/ready)', 'payment_circuit_state', 'breaker timeline (sampled 1/s)', `rental rows written (by status, ${DRAIN_MS / 1000} s after)`, 'customers blocked by a stuck PENDING_PAYMENT'],
+        ['breaker at end (/health/ready)', 'payment_circuit_breaker_state', 'breaker timeline (sampled 1/s)', `rental rows written (by status, ${DRAIN_MS / 1000} s after)`, 'customers blocked by a stuck PENDING_PAYMENT'],
         [[s.breakerAtEnd.ready, s.breakerAtEnd.gauge, s.breakerTimeline.join(', '), Object.entries(r.siegeRows).map(([k, v]) => `${k}: ${v}`).join(', '), r.customersBlockedAfterSiege]],
       ),
     ].join('\n'),

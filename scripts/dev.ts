@@ -11,6 +11,7 @@
  *   (scripts/web-build.ts), its `/callback` registered as a redirect URI of `ebook-web`.
  * Same code path as production; only the database URLs, the bus and the SMTP server differ.
  */
+import './compile-cache';
 import path from 'node:path';
 // Only light modules load before the database server starts; the contexts (≈ 3 s of module
 // loading under tsx) are imported while it initialises and migrates, see below.
@@ -20,6 +21,7 @@ import { byContext, CONTEXT_REGISTRY, CONTEXTS, type ContextName } from '../cont
 import { migrateAll } from '../prisma/migrate';
 import { devDatabaseUrl, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
 import { ensureWebBuild, WEB_DIST } from './web-build';
+import { startDevMailServer, type DevMailServer } from './mail-server';
 
 const dataDir = path.resolve(process.env.DATA_DIR ?? '.data');
 const pgPort = intEnv('DEV_PG_PORT', 54320);
@@ -35,7 +37,7 @@ process.env.LOG_LEVEL ??= 'warn';
 
 /** What has been started so far, stopped in reverse order on Ctrl-C or a failed start. */
 let postgres: EmbeddedPostgres | undefined;
-let mail: { stop(): Promise<void> } | undefined;
+let mail: DevMailServer | undefined;
 let stack: Stack | undefined;
 let stopping = false;
 
@@ -86,13 +88,11 @@ try {
     const migrated = await migrateAll(urls, 'direct');
     console.log(`migrations: ${migrated.applied.length} databases migrated, ${migrated.upToDate.length} up to date (${Date.now() - tMigrate} ms)`);
   })();
-  // maildev: a real SMTP server and its web inbox, started beside the database server.
-  const mailServer = (async () => {
-    const { MailDev } = await import('maildev');
-    const maildev = new MailDev({ smtp: smtpPort, web: mailWebPort, ip: '127.0.0.1', webIp: '127.0.0.1', silent: true });
-    await maildev.start();
-    mail = maildev;
-  })();
+  // maildev: a real SMTP server and its web inbox, started beside the database server on a
+  // worker thread (its module loading runs on the other core).
+  const mailServer = startDevMailServer(smtpPort, mailWebPort).then((m) => {
+    mail = m;
+  });
   // The web client's build, when stale, in a child process beside the database start-up.
   const webApp = (async () => {
     const tWeb = Date.now();

@@ -12,7 +12,7 @@
  * never exposed (no Unix socket, `listen_addresses=127.0.0.1`).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { arch, platform, userInfo } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -111,16 +111,71 @@ export function runningServerPid(dataDir: string): number | undefined {
   }
 }
 
+/** The file naming the process that runs a data directory's server: `<dataDir>/dev.pid`. */
+function ownerFile(dataDir: string): string {
+  return path.join(dataDir, 'dev.pid');
+}
+
+/** Whether `pid` is a live process that is not this one (on Linux: a node process, so a recycled pid of another program does not count). */
+function isOtherLiveNode(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return /node/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+  } catch {
+    return true; // no /proc (macOS): the pid alone decides
+  }
+}
+
+/**
+ * Makes this process the owner of `dataDir` (writes its pid to `<dataDir>/dev.pid`).
+ * @returns a release function that removes the file if this process still owns it.
+ * @throws Error when another live `pnpm dev` owns it: two servers on one cluster cannot run,
+ * and stopping the other's server under it would break the running one.
+ */
+function claimDataDir(dataDir: string): () => void {
+  const file = ownerFile(dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const owner = existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : undefined;
+  if (owner !== undefined && isOtherLiveNode(owner)) {
+    throw new Error(`another pnpm dev (pid ${owner}) is running on ${dataDir}: stop it with Ctrl-C, or give this one its own data directory (DATA_DIR=...)`);
+  }
+  writeFileSync(file, `${process.pid}\n`);
+  return () => {
+    try {
+      if (readFileSync(file, 'utf8').trim() === String(process.pid)) rmSync(file);
+    } catch {
+      // already gone
+    }
+  };
+}
+
 /**
  * Starts the embedded server on 127.0.0.1:`port` with its cluster in `<dataDir>/pg`, creating the
  * cluster on first use (initdb ≈ 1 s) and the database of every context that lacks one. A server
- * left running by a killed `pnpm dev` on the same data directory is stopped first.
+ * left running by a killed `pnpm dev` on the same data directory is stopped first; while another
+ * `pnpm dev` runs on it (`<dataDir>/dev.pid`), the start is refused.
  * @param contexts the contexts whose databases must exist.
- * @throws Error with the tool's output when initdb or pg_ctl fails (e.g. the port is taken, or,
+ * @throws Error when another live `pnpm dev` runs on `dataDir`; Error with the tool's output (and
+ * the server's log) when initdb or pg_ctl fails (e.g. the port is taken, or,
  * as root, the `postgres` account cannot reach `dataDir`).
  */
 export async function startEmbeddedPostgres(dataDir: string, port: number, contexts: readonly ContextName[]): Promise<EmbeddedPostgres> {
   const bin = await binaries();
+  const release = claimDataDir(dataDir);
+  try {
+    return await startServer(bin, dataDir, port, contexts, release);
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+async function startServer(bin: Binaries, dataDir: string, port: number, contexts: readonly ContextName[], release: () => void): Promise<EmbeddedPostgres> {
   const account = serverAccount();
   const cluster = clusterDir(dataDir);
   const previous = setAsideOtherData(cluster);
@@ -141,9 +196,18 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, conte
   }
 
   const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=200`;
-  await run(bin.pg_ctl, ['start', '--pgdata', cluster, '--wait', '--timeout', '30', '--log', path.join(cluster, 'server.log'), '--options', options], account);
+  const serverLog = path.join(cluster, 'server.log');
+  const logSize = existsSync(serverLog) ? statSync(serverLog).size : 0;
+  try {
+    await run(bin.pg_ctl, ['start', '--pgdata', cluster, '--wait', '--timeout', '30', '--log', serverLog, '--options', options], account);
+  } catch (err) {
+    // pg_ctl only says "Examine the log output": say what the server logged on this start.
+    const logged = existsSync(serverLog) ? readFileSync(serverLog, 'utf8').slice(logSize).trim() : '';
+    const portTaken = /could not (bind|create any TCP\/IP)/.test(logged) ? `\nport ${port} is in use: stop what listens there or set DEV_PG_PORT` : '';
+    throw new Error(`${(err as Error).message}\nserver log (${serverLog}):\n${logged}${portTaken}`, { cause: err });
+  }
 
-  const stop = () => run(bin.pg_ctl, ['stop', '--pgdata', cluster, '--mode', 'fast', '--wait'], account).then(() => undefined);
+  const stop = () => run(bin.pg_ctl, ['stop', '--pgdata', cluster, '--mode', 'fast', '--wait'], account).then(release);
   try {
     const admin = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
     await admin.connect();

@@ -1,25 +1,11 @@
-import { globSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { workspacePackages } from '../scripts/workspace-packages.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-/**
- * The workspace packages' folders (relative to the root) that tsc compiles — from the globs of
- * pnpm-workspace.yaml, those whose tsconfig.json extends tsconfig.package.json. The web client
- * (`web/`, bundled by Vite, its tsconfig only type-checks) is not one of them.
- */
-function workspacePackages(): string[] {
-  const yaml = readFileSync(path.join(root, 'pnpm-workspace.yaml'), 'utf8');
-  const globs = [...yaml.matchAll(/^\s*-\s*['"]?([^'"\s#]+)/gm)].map((m) => m[1]!);
-  const compiled = (dir: string) => {
-    const { config } = ts.readConfigFile(path.join(root, dir, 'tsconfig.json'), ts.sys.readFile);
-    return typeof config?.extends === 'string' && config.extends.endsWith('tsconfig.package.json');
-  };
-  return globSync(globs.map((g) => `${g}/package.json`), { cwd: root }).map((f) => path.dirname(f)).filter(compiled).sort();
-}
 
 /** The folders a tsconfig file references (relative to the root). */
 function references(tsconfigFile: string): string[] {
@@ -30,17 +16,21 @@ function references(tsconfigFile: string): string[] {
 }
 
 /**
- * `pnpm build` (tsc -b tsconfig.build.json) compiles only the packages it is told about: a package
- * missing there would have no dist/ in the image, and one whose tsconfig.json misses a workspace
- * dependency would be built before it.
+ * `pnpm build` (tsc -b over scripts/workspace-packages.mjs: every folder of pnpm-workspace.yaml's
+ * globs) compiles only the packages it is told about: a package it did not name would have no
+ * dist/ in the image, and one whose tsconfig.json misses a workspace dependency would be built
+ * before it.
  */
 describe('build configuration', () => {
   const packages = workspacePackages();
   const byName = new Map(packages.map((dir) => [(JSON.parse(readFileSync(path.join(root, dir, 'package.json'), 'utf8')) as { name: string }).name, dir]));
 
-  it('tsconfig.build.json references every workspace package', () => {
-    expect(packages.length).toBeGreaterThan(0);
-    expect(references('tsconfig.build.json')).toEqual(packages);
+  it('pnpm build and build:clean run tsc -b over every workspace package, each with its tsconfig.json', () => {
+    const scripts = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts.build).toMatch(/^tsc -b \$\(node scripts\/workspace-packages\.mjs\) && /);
+    expect(scripts['build:clean']).toBe('tsc -b --clean $(node scripts/workspace-packages.mjs)');
+    expect(packages).toEqual(expect.arrayContaining(['events', 'router', 'subgraphs/kit', 'subgraphs/rental']));
+    for (const dir of packages) expect(existsSync(path.join(root, dir, 'tsconfig.json')), `${dir}/tsconfig.json`).toBe(true);
   });
 
   it.each(packages)('%s/tsconfig.json references exactly its workspace dependencies', (dir) => {

@@ -24,13 +24,15 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { destination, pino, type Logger } from 'pino';
-import { KafkaEventBus } from '../src/bus/kafka-event-bus';
+import { KafkaEventBus, kafkaSaslFromEnv, type KafkaSasl } from '../src/bus/kafka-event-bus';
 import { DEAD_LETTER_HEADERS, DEAD_LETTER_SUFFIX } from '../src/inbox/idempotent-consumer';
 
 /** Options of {@link redrive}. */
 export interface RedriveOptions {
   /** `host:port` list (the CLI reads `KAFKA_BROKERS`). */
   brokers: string[];
+  /** SASL login (the CLI reads `KAFKA_SASL_*`, as the services do); none by default. */
+  sasl?: KafkaSasl;
   /** The original topic, e.g. `rental.events`; its DLT is `<topic>.dlt`. */
   topic: string;
   /** Only re-drive messages whose `x-dlt-group` header equals this consumer group. */
@@ -98,7 +100,8 @@ export async function redrive(opts: RedriveOptions): Promise<RedriveResult> {
       `${dltTopic}: ${opts.dryRun ? `${result.redriven} would be re-driven` : `${result.redriven} re-driven`}, ${result.skipped} skipped (consumer group ${consumerGroup}${opts.dryRun ? ', dry run: nothing published or committed' : ''})`,
     );
 
-  const kafka = new Kafka({ clientId: 'redrive-dlt', brokers: opts.brokers, logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 200 } });
+  const login = opts.sasl ? { sasl: opts.sasl } : {};
+  const kafka = new Kafka({ clientId: 'redrive-dlt', brokers: opts.brokers, ...login, logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 200 } });
   const admin = kafka.admin();
   await admin.connect();
   /** Next offset to read, and the end offset (high watermark at start), per DLT partition. */
@@ -128,7 +131,7 @@ export async function redrive(opts: RedriveOptions): Promise<RedriveResult> {
     return result;
   }
 
-  const bus = new KafkaEventBus({ brokers: opts.brokers, clientId: 'redrive-dlt', logger });
+  const bus = new KafkaEventBus({ brokers: opts.brokers, clientId: 'redrive-dlt', logger, ...login });
   // A dry run must not move the real group's offsets nor take its partitions from a real run:
   // it reads with a throw-away group from the positions computed above.
   const consumer = kafka.consumer({
@@ -252,7 +255,8 @@ async function main() {
   }
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' }, destination(2));
   try {
-    await redrive({ ...args, brokers, logger });
+    const sasl = kafkaSaslFromEnv();
+    await redrive({ ...args, brokers, logger, ...(sasl ? { sasl } : {}) });
     process.exit(0);
   } catch (err) {
     console.error(`re-drive failed: ${(err as Error).message}`);

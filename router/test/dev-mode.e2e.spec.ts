@@ -155,6 +155,17 @@ describe('pnpm dev (embedded PostgreSQL server + embedded bus)', () => {
     expect({ errors, failures }, `pnpm dev printed:\n${dev.output().slice(-3000)}`).toEqual({ errors: [], failures: [] });
   });
 
+  it('refuses a second pnpm dev on the same data directory while the first runs; the first keeps serving', async () => {
+    const elsewhere = { PORT: String(GATEWAY_PORT + 200), DEV_SUBGRAPH_PORT: String(GATEWAY_PORT + 201), DEV_PG_PORT: String(PG_PORT + 1), DEV_SMTP_PORT: String(GATEWAY_PORT + 290), DEV_MAIL_WEB_PORT: String(GATEWAY_PORT + 291) };
+    await expect(startDev(dataDir, elsewhere)).rejects.toThrow(/another pnpm dev \(pid \d+\) is running on/);
+    const res = await fetch(`http://localhost:${GATEWAY_PORT}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ books(first: 1) { edges { node { id } } } }' }),
+    });
+    expect(((await res.json()) as any).data.books.edges).toHaveLength(1);
+  });
+
   it('serves OpenID Connect discovery at the iss of its tokens; the manager signs in with code + PKCE on the login page', async () => {
     const res = await fetch(`http://localhost:${GATEWAY_PORT}/graphql`, {
       method: 'POST',

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from './rental-scenario';
 import { GatewayClient, gql } from '../../test/support/graphql-client';
 import { signIn, signUp } from '../../test/support/customers';
+import { registerRentableBook } from '../../test/support/catalog';
 import { startTestStack, TEST_MANAGER } from './test-stack';
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
@@ -15,15 +16,7 @@ const MINE = gql`query N($first: Int) { myNotifications(first: $first) { id kind
 /** Registers a customer (with `locale` when given) and signs them in. */
 const customer = (locale?: string) => signUp(api, { name: 'Ann Reader', ...(locale ? { locale } : {}) });
 
-async function book(title: string): Promise<string> {
-  const { registerBook } = await api.run(
-    gql`mutation B($input: RegisterBookInput!) { registerBook(input: $input) { id } }`,
-    { input: { title, author: 'Test', publishedYear: 1900, rentalFee: 1000, licensedCopies: 3 } },
-    manager,
-  );
-  await eventually(async () => expect((await api.run(gql`query A($id: ID!) { book(id: $id) { availableCopies } }`, { id: registerBook.id })).book.availableCopies).toBe(3));
-  return registerBook.id;
-}
+const book = (title: string) => registerRentableBook(api, manager, { title });
 
 describe('notifications through the gateway: rent → one e-mail on a real SMTP server → myNotifications', () => {
   beforeAll(async () => {

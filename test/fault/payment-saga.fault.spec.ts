@@ -105,7 +105,7 @@ describe('rent saga and payment circuit breaker under faults', () => {
     for (let i = 0; i < 8 && !(await readiness()).includes('circuit open'); i += 1) seen.push((await codeOf(actors.rent(c, bookId))).code);
     expect(seen.every((code) => code === 'PAYMENT_UNAVAILABLE')).toBe(true);
     expect(await readiness()).toContain('circuit open');
-    expect(await stack.metric('rental', 'payment_circuit_state')).toBe(1);
+    expect(await stack.metric('rental', 'payment_circuit_breaker_state')).toBe(2);
 
     const rowsBefore = (await rentalIdsOf(c.id)).length;
     const latencies: number[] = [];

@@ -17,7 +17,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayClient, gql } from '../../test/support/graphql-client';
 import { firstParty } from '../../router/test/first-party';
 import { signIn, signUp, TEST_PASSWORD, type SignedIn } from '../../test/support/customers';
-import { operation } from '../../test/support/operations';
+import { registerRentableBook } from '../../test/support/catalog';
 import { ctrlC, killDev, startDev, type DevPorts, type DevProcess } from '../../test/support/dev-process';
 
 const PORTS: DevPorts = { gateway: 4600, subgraphBase: 4601, pg: 54660, smtp: 4690, mailWeb: 4691 };
@@ -89,22 +89,11 @@ describe('web app in Chromium against pnpm dev', () => {
     // Test data through the API: a customer, a book with copies, a book whose one copy another customer holds.
     const api = new GatewayClient(APP, { persistedQueries: true });
     const manager = await signIn(api, 'manager@ebook.local', 'manager-dev-password');
-    const register = async (t: string, licensedCopies: number) =>
-      (await api.run(operation('RegisterBook'), { input: { title: t, author: 'Test Author', publishedYear: 1900, rentalFee: 1500, licensedCopies } }, manager)).registerBook.id as string;
-    await register(title, 3);
-    const soloId = await register(soloTitle, 1);
+    await registerRentableBook(api, manager, { title, rentalFee: 1500, licensedCopies: 3 });
+    const soloId = await registerRentableBook(api, manager, { title: soloTitle, rentalFee: 1500, licensedCopies: 1 });
     customer = await signUp(api, { name: 'Ann Reader', locale: 'en' });
     const other = await signUp(api, { name: 'Bo Other' });
-    // The catalog reaches rental by an event: retry until rental knows the book.
-    for (let i = 0; ; i++) {
-      try {
-        await api.run(gql(firstParty('RentBook')), { bookId: soloId }, other.token);
-        break;
-      } catch (err) {
-        if (i > 50) throw err;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
+    await api.run(gql(firstParty('RentBook')), { bookId: soloId }, other.token);
     // bypassCSP: axe-core is injected as a script the app's Content-Security-Policy would refuse.
     const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1100, height: 800 }, bypassCSP: true });
     page = await context.newPage();

@@ -68,15 +68,21 @@ export class EmbeddedEventBus implements EventBus {
     this.groups.set(args.groupId, group);
     await this.drain(group);
     return {
+      // Like a Kafka consumer's disconnect: no further message is delivered, and `stop` resolves
+      // once the message in flight has been handled (or failed), so the context can close its
+      // database after its consumers let go of it.
       stop: async () => {
         group.stopped = true;
         if (this.groups.get(args.groupId) === group) this.groups.delete(args.groupId);
+        await group.chain;
       },
     };
   }
 
   async close(): Promise<void> {
-    for (const g of this.groups.values()) g.stopped = true;
+    const groups = [...this.groups.values()];
+    for (const g of groups) g.stopped = true;
     this.groups.clear();
+    await Promise.all(groups.map((g) => g.chain));
   }
 }

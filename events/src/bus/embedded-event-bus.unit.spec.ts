@@ -108,4 +108,24 @@ describe('EmbeddedEventBus', () => {
     await bus.publish([msg('1')]);
     expect(seen).toEqual([]);
   });
+
+  it('stop() resolves only after the message in flight is handled, and nothing more is delivered', async () => {
+    bus = new EmbeddedEventBus();
+    const events: string[] = [];
+    const sub = await bus.subscribe({
+      groupId: 'slow',
+      topics: [TOPIC],
+      onMessage: async (m) => {
+        events.push(`start ${m.value}`);
+        await new Promise((r) => setTimeout(r, 50));
+        events.push(`end ${m.value}`);
+      },
+    });
+    const published = bus.publish([msg('1'), msg('2')]);
+    await new Promise((r) => setTimeout(r, 10));
+    await sub.stop();
+    events.push('stopped');
+    await published;
+    expect(events).toEqual(['start 1', 'end 1', 'stopped']);
+  });
 });

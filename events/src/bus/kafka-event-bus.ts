@@ -1,6 +1,35 @@
-import { Kafka, logLevel, type Producer, type Consumer, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Producer, type Consumer, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
+import { cachedFor, type GaugeSample } from '../metrics';
+import { consumerLagGauge, partitionLag } from './consumer-lag';
 import type { EventBus, IncomingMessage, OutgoingMessage, Subscription } from './event-bus';
+
+/**
+ * SASL login of a {@link KafkaEventBus} (e.g. a Strimzi `KafkaUser` with `scram-sha-512`
+ * authentication: username = the KafkaUser's name, password = its Secret's `password`).
+ */
+export type KafkaSasl = { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string } & SASLOptions;
+
+const SASL_MECHANISMS: readonly KafkaSasl['mechanism'][] = ['plain', 'scram-sha-256', 'scram-sha-512'];
+
+/**
+ * The Kafka SASL login from `KAFKA_SASL_MECHANISM` (`plain`, `scram-sha-256` or `scram-sha-512`),
+ * `KAFKA_SASL_USERNAME` and `KAFKA_SASL_PASSWORD`; `undefined` (no login) when the mechanism is unset.
+ * @throws Error for another mechanism, or when the mechanism is set without a username or password.
+ */
+export function kafkaSaslFromEnv(env: NodeJS.ProcessEnv = process.env): KafkaSasl | undefined {
+  const mechanism = env.KAFKA_SASL_MECHANISM;
+  if (!mechanism) return undefined;
+  if (!SASL_MECHANISMS.includes(mechanism as KafkaSasl['mechanism'])) {
+    throw new Error(`environment variable KAFKA_SASL_MECHANISM must be one of ${SASL_MECHANISMS.join(', ')}, got "${mechanism}"`);
+  }
+  const required = (name: string) => {
+    const value = env[name];
+    if (!value) throw new Error(`environment variable ${name} is required`);
+    return value;
+  };
+  return { mechanism: mechanism as KafkaSasl['mechanism'], username: required('KAFKA_SASL_USERNAME'), password: required('KAFKA_SASL_PASSWORD') };
+}
 
 /** Options of {@link KafkaEventBus}. */
 export interface KafkaEventBusOptions {
@@ -17,6 +46,10 @@ export interface KafkaEventBusOptions {
    * deployments share a broker (e.g. parallel test stacks) without joining each other's groups.
    */
   groupIdPrefix?: string;
+  /** How long a consumer-lag reading is reused by later scrapes, ms (default 5000). */
+  lagCacheMs?: number;
+  /** SASL login (over the listener's plain TCP); none by default. */
+  sasl?: KafkaSasl;
 }
 
 /**
@@ -24,6 +57,8 @@ export interface KafkaEventBusOptions {
  * Producer: idempotent, acks=all. Consumers: one kafkajs consumer per group, reading from the
  * earliest offset when the group is new, committing offsets after `onMessage` resolves.
  * Topics are created on first use (admin.createTopics, idempotent).
+ * `/metrics` shows the lag of its consumer groups (`events_consumer_lag_messages`, read with the
+ * admin client at scrape time and cached `lagCacheMs`; see {@link consumerLag}).
  */
 export class KafkaEventBus implements EventBus {
   readonly kind = 'kafka' as const;
@@ -32,12 +67,17 @@ export class KafkaEventBus implements EventBus {
   private producerReady: Promise<Producer> | undefined;
   private readonly consumers = new Set<Consumer>();
   private readonly knownTopics = new Set<string>();
+  /** Running subscriptions of this bus: unprefixed group id and topics, for the consumer-lag gauge. */
+  private readonly subscribed = new Map<Consumer, { group: string; topics: string[] }>();
+  private lagAdmin: Promise<Admin> | undefined;
+  private unwatchLag: (() => void) | undefined;
 
   constructor(private readonly opts: KafkaEventBusOptions) {
     const log = opts.logger.child({ component: 'kafkajs' });
     this.kafka = new Kafka({
       clientId: opts.clientId,
       brokers: opts.brokers,
+      ...(opts.sasl ? { sasl: opts.sasl } : {}),
       logLevel: logLevel.WARN,
       retry: { retries: 5, initialRetryTime: 200 },
       logCreator:
@@ -129,15 +169,53 @@ export class KafkaEventBus implements EventBus {
       },
     });
     this.consumers.add(consumer);
+    this.subscribed.set(consumer, { group: args.groupId, topics: args.topics });
+    this.unwatchLag ??= consumerLagGauge.watch(cachedFor(this.opts.lagCacheMs ?? 5_000, () => this.consumerLag()));
     return {
       stop: async () => {
         this.consumers.delete(consumer);
+        this.subscribed.delete(consumer);
         await consumer.disconnect();
       },
     };
   }
 
+  /**
+   * Lag of every consumer group subscribed through this bus, per topic and partition (the
+   * partition's end offset minus the group's committed offset, see {@link partitionLag}), read
+   * with kafkajs' admin client; group labels are the ids without `groupIdPrefix`.
+   * @throws when the broker cannot be asked.
+   */
+  async consumerLag(): Promise<GaugeSample[]> {
+    this.lagAdmin ??= (async () => {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      return admin;
+    })().catch((err: unknown) => {
+      this.lagAdmin = undefined;
+      throw err;
+    });
+    const admin = await this.lagAdmin;
+    const groups = new Map<string, Set<string>>();
+    for (const { group, topics } of this.subscribed.values()) groups.set(group, new Set([...(groups.get(group) ?? []), ...topics]));
+    const allTopics = [...new Set([...groups.values()].flatMap((t) => [...t]))];
+    const ends = new Map(await Promise.all(allTopics.map(async (t) => [t, await admin.fetchTopicOffsets(t)] as const)));
+    const perGroup = await Promise.all(
+      [...groups].map(async ([group, topics]) => {
+        const commits = await admin.fetchOffsets({ groupId: (this.opts.groupIdPrefix ?? '') + group, topics: [...topics] });
+        return commits.flatMap((c) => partitionLag(group, c.topic, ends.get(c.topic) ?? [], c.partitions));
+      }),
+    );
+    return perGroup.flat();
+  }
+
   async close(): Promise<void> {
+    this.unwatchLag?.();
+    this.unwatchLag = undefined;
+    this.subscribed.clear();
+    const admin = this.lagAdmin;
+    this.lagAdmin = undefined;
+    if (admin) await admin.then((a) => a.disconnect()).catch(() => undefined);
     await Promise.allSettled([...this.consumers].map((c) => c.disconnect()));
     this.consumers.clear();
     if (this.producer) await this.producer.disconnect().catch(() => undefined);

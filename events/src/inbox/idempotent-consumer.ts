@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { EventBus, IncomingMessage, Subscription } from '../bus/event-bus';
 import { CONTRACTS, type EventOf, type EventType } from '../contracts/index';
 import { EnvelopeSchema } from '../envelope';
-import { eventMetrics } from '../metrics';
+import { eventMetrics, zeroEventCounters } from '../metrics';
 import { wroteToOutbox } from '../outbox/outbox';
 import type { SqlExecutor, TransactionalDb } from '../sql';
 
@@ -50,6 +50,8 @@ class PoisonEvent extends Error {}
  * with exponential back-off; an invalid or still-failing event goes to `<topic>.dlt` with
  * headers `x-dlt-reason`, `x-dlt-group`, `x-original-*` and the original envelope as value,
  * and the partition moves on.
+ * `stop()` delivers nothing more and resolves once the message in flight is settled; a failing
+ * message is then not retried nor dead-lettered but left unhandled (redelivered later).
  * Topics subscribed are those of the handled contracts.
  */
 export async function startIdempotentConsumer<Tx extends SqlExecutor>(
@@ -60,6 +62,7 @@ export async function startIdempotentConsumer<Tx extends SqlExecutor>(
   const maxAttempts = opts.maxAttempts ?? 5;
   const backoff = opts.retryBackoffMs ?? 200;
   const log = opts.logger.child({ group: opts.groupId });
+  zeroEventCounters({ group: opts.groupId, types, topics });
 
   const deadLetter = async (m: IncomingMessage, reason: string) => {
     eventMetrics.deadLettered.inc({ group: opts.groupId, topic: m.topic });
@@ -116,6 +119,8 @@ export async function startIdempotentConsumer<Tx extends SqlExecutor>(
     );
     if (result.outcome === 'handled') {
       eventMetrics.handled.inc({ group: opts.groupId, type });
+      const lagMs = Date.now() - Date.parse(event.occurredAt);
+      if (Number.isFinite(lagMs)) eventMetrics.handlingLag.observe({ group: opts.groupId }, Math.max(0, lagMs) / 1000);
       log.debug({ type, eventId: event.eventId, correlationId: event.correlationId }, 'event handled');
       if (result.wroteEvents) opts.afterCommit?.();
     } else {
@@ -125,7 +130,11 @@ export async function startIdempotentConsumer<Tx extends SqlExecutor>(
     return result.outcome;
   };
 
-  return opts.bus.subscribe({
+  // Set by stop(): a failing event is then neither retried nor dead-lettered but left unhandled
+  // (not committed), so it is redelivered when the group runs again.
+  const stopping = new AbortController();
+  const cutShort = (m: IncomingMessage, reason: string) => new ConsumerStopping(`${opts.groupId} stopped before handling ${m.topic}@${m.offset}: ${reason}`);
+  const subscription = await opts.bus.subscribe({
     groupId: opts.groupId,
     topics,
     onMessage: async (m) => {
@@ -135,14 +144,39 @@ export async function startIdempotentConsumer<Tx extends SqlExecutor>(
           return;
         } catch (err) {
           const reason = (err as Error).message;
+          if (stopping.signal.aborted) throw cutShort(m, reason);
           if (err instanceof PoisonEvent || attempt >= maxAttempts) {
             await deadLetter(m, attempt >= maxAttempts ? `failed ${attempt} times: ${reason}` : reason);
             return;
           }
           log.warn({ topic: m.topic, offset: m.offset, attempt, reason }, 'event handler failed, retrying');
-          await new Promise((r) => setTimeout(r, backoff * 2 ** (attempt - 1)));
+          await sleep(backoff * 2 ** (attempt - 1), stopping.signal);
+          if (stopping.signal.aborted) throw cutShort(m, reason);
         }
       }
     },
+  });
+  return {
+    stop: async () => {
+      stopping.abort();
+      await subscription.stop();
+    },
+  };
+}
+
+/** Thrown out of a delivery whose retries were cut short by the consumer's stop: the event stays unhandled. */
+export class ConsumerStopping extends Error {}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
   });
 }

@@ -1,4 +1,4 @@
-import { appError, batchByKey, type BaseContext, isUuid } from '@ebook/subgraph-kit';
+import { appError, batchByKey, type BaseContext, isUuid, pageSize } from '@ebook/subgraph-kit';
 import type { Book } from './generated/prisma/client';
 import type { UnitOfWork } from '@ebook/events';
 import type { BookManagementDb, BookManagementTx } from './db';
@@ -23,8 +23,7 @@ export const resolvers: Resolvers<BookManagementContext> = {
   Query: {
     book: (_, { id }, ctx) => (isUuid(id) ? ctx.bookById.load(id) : null),
     books: async (_, args, ctx) => {
-      const first = args.first ?? 20;
-      if (!Number.isInteger(first) || first < 1 || first > 100) throw appError('BAD_USER_INPUT', 'first must be between 1 and 100');
+      const first = pageSize(args.first);
       const after = args.after ? decodeCursor(args.after) : null;
       if (args.after && after === null) throw appError('BAD_USER_INPUT', 'after is not a valid cursor');
       const search = args.search?.trim();

@@ -1,4 +1,4 @@
-import { OutboxRelay, startIdempotentConsumer, type EventHandlers, type Subscription, type TransactionalDb } from '@ebook/events';
+import { OutboxRelay, startIdempotentConsumer, watchOutboxBacklog, zeroEventCounters, type EventHandlers, type GaugeProbe, type ScrapedGauge, type Subscription, type TransactionalDb } from '@ebook/events';
 import type express from 'express';
 import type { BaseContext } from './context';
 import type { Logger } from 'pino';
@@ -40,6 +40,12 @@ export interface ContextRuntimeOptions<TContext extends BaseContext> {
   readiness?: Record<string, () => Promise<unknown>>;
   /** Outbox poll period, ms (default 500; `wake()` after commits makes it immediate). */
   relayPollMs?: number;
+  /**
+   * Gauges of the context computed at scrape time (rental's overdue deadlines): each probe is
+   * watched while the context runs and dropped before its database closes. The outbox backlog
+   * gauges are always watched.
+   */
+  gauges?: { gauge: ScrapedGauge; probe: GaugeProbe }[];
 }
 
 /** A job a context runs every `everyMs` (see {@link startPeriodicJobs}). */
@@ -103,7 +109,8 @@ export interface ContextServiceOptions {
 
 /**
  * Starts one bounded context: its consumers, its outbox relay and its subgraph server,
- * all sharing one database client. Stops in reverse: server, consumers, relay, pool.
+ * all sharing one database client; `/metrics` shows its outbox backlog
+ * (`outbox_unpublished_events`, `outbox_oldest_unpublished_age_seconds`) and its `gauges`. Stops in reverse: server, consumers, relay, pool.
  * Readiness (`/health/ready`) checks the database.
  * @throws what the server's start throws (e.g. the port is taken), after stopping the consumers,
  * the relay and the pool it had started.
@@ -123,12 +130,15 @@ export async function startContext<TContext extends BaseContext>(opts: ContextRu
     ),
   );
   relay.start();
-  /** Consumers, relay, pool: what runs beside the server, stopped after it (or when it cannot start). */
+  zeroEventCounters({ context: opts.name });
+  const unwatch = [watchOutboxBacklog(opts.name, opts.db), ...(opts.gauges ?? []).map((g) => g.gauge.watch(g.probe))];
+  /** Consumers, relay, gauges, pool: what runs beside the server, stopped after it (or when it cannot start). */
   const stopBackground = async () => {
     logger.debug('stopping consumers');
     await Promise.allSettled(subscriptions.map((s) => s.stop()));
     logger.debug('stopping relay');
     await relay.stop();
+    unwatch.forEach((stop) => stop());
     logger.debug('closing database pool');
     await opts.db.$disconnect();
   };

@@ -13,5 +13,7 @@ export * from './ids';
 export * from './auth/directives';
 export * from './auth/ownership';
 export * from './text';
+export * from './paging';
 export * from './rate-limit';
 export * from './auth/client-credentials';
+export * from './operation-metrics';

@@ -1,4 +1,4 @@
-import { KafkaEventBus, type EventBus } from '@ebook/events';
+import { KafkaEventBus, kafkaSaslFromEnv, type EventBus } from '@ebook/events';
 import type { Logger } from 'pino';
 import { parseAlgorithms, TokenVerifier } from './auth/verifier';
 import { createLogger } from './logger';
@@ -49,16 +49,19 @@ export function platformFromEnv(service: string, env: NodeJS.ProcessEnv = proces
 
 /**
  * The Kafka event bus from `KAFKA_BROKERS` (comma separated), `KAFKA_COMMIT_INTERVAL_MS`
- * (default 500) and `KAFKA_GROUP_PREFIX` (consumer groups of separate runs on one broker).
- * @throws Error when `KAFKA_BROKERS` is unset.
+ * (default 500), `KAFKA_GROUP_PREFIX` (consumer groups of separate runs on one broker) and the
+ * SASL login of {@link kafkaSaslFromEnv}.
+ * @throws Error when `KAFKA_BROKERS` is unset or the SASL settings are incomplete.
  */
 export function kafkaBusFromEnv(clientId: string, logger: Logger, env: NodeJS.ProcessEnv = process.env): KafkaEventBus {
+  const sasl = kafkaSaslFromEnv(env);
   return new KafkaEventBus({
     brokers: commaList(requireEnv('KAFKA_BROKERS', env)),
     clientId,
     logger,
     commitIntervalMs: intEnv('KAFKA_COMMIT_INTERVAL_MS', 500, env),
     ...(env.KAFKA_GROUP_PREFIX ? { groupIdPrefix: env.KAFKA_GROUP_PREFIX } : {}),
+    ...(sasl ? { sasl } : {}),
   });
 }
 

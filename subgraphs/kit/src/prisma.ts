@@ -1,12 +1,45 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import { ScrapedGauge, type GaugeSample } from '@ebook/events';
+import pg from 'pg';
 import { parseDatabaseUrl } from './db-url';
 import { intEnv } from './env';
 
+const poolGauges = {
+  total: new ScrapedGauge('db_pool_connections', 'Open connections of a database pool (busy + idle), at scrape time', ['database']),
+  idle: new ScrapedGauge('db_pool_idle_connections', 'Idle connections of a database pool, at scrape time', ['database']),
+  waiting: new ScrapedGauge('db_pool_waiting_requests', 'Queries waiting for a free connection of a database pool, at scrape time', ['database']),
+  max: new ScrapedGauge('db_pool_max_connections', 'Size limit of a database pool (DB_POOL_SIZE), at scrape time', ['database']),
+};
+
+/** Pools of this process's Prisma clients, by database name (each context has its own database). */
+const pools = new Map<pg.Pool, string>();
+
+/** One gauge's samples: the live pools' `read` value; pools that have ended are forgotten. */
+function poolSamples(read: (pool: pg.Pool) => number): GaugeSample[] {
+  const samples: GaugeSample[] = [];
+  for (const [pool, database] of pools) {
+    if (pool.ended) pools.delete(pool);
+    else samples.push({ labels: { database }, value: read(pool) });
+  }
+  return samples;
+}
+
+poolGauges.total.watch(() => poolSamples((p) => p.totalCount));
+poolGauges.idle.watch(() => poolSamples((p) => p.idleCount));
+poolGauges.waiting.watch(() => poolSamples((p) => p.waitingCount));
+poolGauges.max.watch(() => poolSamples((p) => p.options.max ?? 10));
+
 /**
- * The `pg` driver adapter for a context's Prisma client (JS engine, no Rust binaries).
+ * The `pg` driver adapter for a context's Prisma client (JS engine, no Rust binaries), on a
+ * `pg.Pool` of its own whose usage `/metrics` shows (`db_pool_connections`,
+ * `db_pool_idle_connections`, `db_pool_waiting_requests`, `db_pool_max_connections`, label
+ * `database`); the client's `$disconnect()` ends the pool.
  * @param url `postgresql://user:pass@host:port/db` (from `<CONTEXT>_DATABASE_URL`).
  * @param max pool size (default `DB_POOL_SIZE`, else 10; @throws when it is not an integer). Keep it ≥ rental's saga bulkhead (`PAYMENT_MAX_CONCURRENT`).
  */
 export function pgAdapter(url: string, max = intEnv('DB_POOL_SIZE', 10)): PrismaPg {
-  return new PrismaPg({ ...parseDatabaseUrl(url), max, idleTimeoutMillis: 10_000 });
+  const config = parseDatabaseUrl(url);
+  const pool = new pg.Pool({ ...config, max, idleTimeoutMillis: 10_000 });
+  pools.set(pool, config.database);
+  return new PrismaPg(pool, { disposeExternalPool: true });
 }

@@ -17,6 +17,7 @@ import { enforceAuthDirectives } from './auth/directives';
 import type { BaseContext } from './context';
 import { DomainError, ErrorCode } from './errors';
 import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
+import { operationMetricsPlugin } from './operation-metrics';
 
 /** Header carrying the correlation id between gateway, subgraphs and events. */
 export const CORRELATION_HEADER = 'x-correlation-id';
@@ -171,7 +172,7 @@ export function maskError(logger: Logger, { log = true }: { log?: boolean } = {}
 /**
  * The one subgraph bootstrap shared by every context: Express 5 + Apollo Server 5 serving a
  * Federation 2 subgraph at `/graphql`, `/health/live`, `/health/ready`, `/metrics`
- * (prom-client); verifies the bearer token on every request (subgraphs trust no one, not
+ * (prom-client, with {@link operationMetricsPlugin}'s latency and error metrics); verifies the bearer token on every request (subgraphs trust no one, not
  * even the gateway), propagates the correlation id, logs with pino, masks internal errors,
  * and drains connections on stop.
  * @throws when the port is taken.
@@ -186,6 +187,7 @@ export async function startSubgraph<TContext extends BaseContext>(opts: Subgraph
     ApolloServerPluginDrainHttpServer({ httpServer }),
     ApolloServerPluginLandingPageDisabled(),
     ApolloServerPluginInlineTraceDisabled(),
+    operationMetricsPlugin<TContext>(opts.name),
     {
       // Unexpected errors are logged here, with the request's correlation id; maskError hides them.
       async requestDidStart() {

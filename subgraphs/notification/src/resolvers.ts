@@ -1,4 +1,4 @@
-import { appError, isUuid, ownedOrManaged, requireAuth, type BaseContext } from '@ebook/subgraph-kit';
+import { isUuid, ownedOrManaged, pageSize, requireAuth, type BaseContext } from '@ebook/subgraph-kit';
 import type { NotificationDb } from './db';
 import type { Resolvers } from './__generated__/resolvers-types';
 
@@ -14,9 +14,7 @@ export const resolvers: Resolvers<NotificationContext> = {
   Query: {
     myNotifications: (_, { first }, ctx) => {
       const me = requireAuth(ctx);
-      const take = first ?? 20;
-      if (!Number.isInteger(take) || take < 1 || take > 100) throw appError('BAD_USER_INPUT', 'first must be between 1 and 100');
-      return ctx.db.notification.findMany({ where: { customerId: me.id, ...written }, orderBy: [{ createdAt: 'desc' }, { seq: 'desc' }], take });
+      return ctx.db.notification.findMany({ where: { customerId: me.id, ...written }, orderBy: [{ createdAt: 'desc' }, { seq: 'desc' }], take: pageSize(first) });
     },
   },
   Notification: {

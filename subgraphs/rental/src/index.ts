@@ -8,6 +8,7 @@ import { DEFAULT_LENDING_POLICY, type LendingPolicy } from './domain/rental';
 import { sweepStalePending, sweepStaleRenewals } from './application/sweep-pending';
 import { LENDING_SCHEDULE_EVERY_MS, runLendingSchedule } from './application/lending-schedule';
 import { runHoldSchedule } from './application/holds';
+import { deadlineGauges } from './application/deadline-metrics';
 import { rentBook } from './application/rent-book';
 import { holdCause } from './application/copies';
 import type { Clock } from './application/clock';
@@ -72,6 +73,7 @@ export async function startRentalService(opts: RentalServiceOptions): Promise<Co
     consumers: [{ groupId: RENTAL_CATALOG_GROUP, handlers: { BookRegistered: onBookRegistered(policy) } }],
     context: (base, relay) => ({ ...base, deps: { uow: unitOfWork(db, relay), payments, policy, logger: base.logger, ...(clock ? { clock } : {}) }, ...loaders(db) }),
     readiness: { paymentCircuit: async () => `circuit ${payments.circuitState()}` },
+    gauges: deadlineGauges(db, clock),
     jobs: [
       {
         name: 'stale pending rentals and renewals sweeper',

@@ -6,6 +6,7 @@ import {
   BookReturned,
   CONTRACTS,
   DEAD_LETTER_SUFFIX,
+  EmbeddedEventBus,
   KafkaEventBus,
   PaymentRefunded,
   RentalCanceled,
@@ -266,6 +267,46 @@ describe('the idempotent consumer and the outbox relay', () => {
       expect(wakes).toBe(handled.RentalExpired);
     } finally {
       await sub.stop();
+    }
+  });
+
+  it("stopping a consumer whose handler is failing ends its retries at once: stop waits for the delivery in flight, nothing is dead-lettered, the event is handled when the group runs again (pnpm dev's embedded bus)", async () => {
+    const embedded = new EmbeddedEventBus();
+    const g = `stop-test-${randomUUID().slice(0, 8)}`;
+    const rentalId = randomUUID();
+    const expired = RentalExpired.create(rentalId, { rentalId, bookId: randomUUID(), customerId: randomUUID(), paymentId: null, dueAt: new Date().toISOString(), expiredAt: new Date().toISOString() }, cause);
+    let failing = true;
+    let attempts = 0;
+    let inFlight = 0;
+    const handlers = {
+      RentalExpired: async () => {
+        attempts += 1;
+        inFlight += 1;
+        await new Promise((r) => setTimeout(r, 100));
+        inFlight -= 1;
+        if (failing) throw new Error('database went away');
+      },
+    };
+    // A back-off of 60 s: only a stop that cuts retries short ends this test in time.
+    const first = await startIdempotentConsumer({ bus: embedded, db, groupId: g, logger, handlers, retryBackoffMs: 60_000, maxAttempts: 5 });
+    const published = embedded.publish([{ topic: CONTRACTS.RentalExpired.topic, key: rentalId, value: JSON.stringify(expired) }]);
+    await eventually(async () => expect(attempts).toBe(1));
+    const stopStarted = Date.now();
+    await first.stop();
+    expect(Date.now() - stopStarted).toBeLessThan(30_000);
+    expect(inFlight).toBe(0);
+    expect(attempts).toBe(1); // no retry after the stop
+    await expect(published).rejects.toThrow(/stopped before handling/); // the publisher (the outbox relay) keeps its row and retries
+    expect(await db.inboxEvent.count({ where: { consumer: g } })).toBe(0);
+
+    failing = false;
+    const second = await startIdempotentConsumer({ bus: embedded, db, groupId: g, logger, handlers, retryBackoffMs: 50 });
+    try {
+      await eventually(async () => expect(await db.inboxEvent.count({ where: { consumer: g, eventId: expired.eventId } })).toBe(1));
+      expect(attempts).toBe(2);
+    } finally {
+      await second.stop();
+      await embedded.close();
     }
   });
 });

@@ -44,7 +44,7 @@ export interface LendingScheduleRun {
 }
 
 /** `now` as a `timestamp(3)` parameter in UTC (Prisma stores DateTime as UTC without time zone). */
-function utc(now: Date): Prisma.Sql {
+export function utc(now: Date): Prisma.Sql {
   return Prisma.sql`${now.toISOString()}::timestamptz AT TIME ZONE 'UTC'`;
 }
 

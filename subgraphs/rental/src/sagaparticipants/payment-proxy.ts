@@ -122,8 +122,8 @@ function isTransient(err: Error): boolean {
 }
 
 const circuitGauge =
-  (register.getSingleMetric('payment_circuit_state') as Gauge<string> | undefined) ??
-  new Gauge({ name: 'payment_circuit_state', help: 'Payment circuit breaker: 0 closed, 1 open, 2 half-open, 3 isolated' });
+  (register.getSingleMetric('payment_circuit_breaker_state') as Gauge<string> | undefined) ??
+  new Gauge({ name: 'payment_circuit_breaker_state', help: 'Circuit breaker of the payment call: 0 closed, 1 half-open, 2 open (calls refused, isolated included)' });
 
 const STATE_NAMES: Record<CircuitState, string> = {
   [CircuitState.Closed]: 'closed',
@@ -131,6 +131,16 @@ const STATE_NAMES: Record<CircuitState, string> = {
   [CircuitState.HalfOpen]: 'half-open',
   [CircuitState.Isolated]: 'isolated',
 };
+
+/**
+ * Value of `payment_circuit_breaker_state` for a cockatiel state: 0 closed, 1 half-open (one probe
+ * on its way), 2 open — isolated (held open by hand) too, since it refuses calls alike. Rising
+ * values are worse, so alerts and dashboards compare (`>= 2`) instead of matching an enum.
+ */
+export function circuitGaugeValue(state: CircuitState): 0 | 1 | 2 {
+  if (state === CircuitState.Closed) return 0;
+  return state === CircuitState.HalfOpen ? 1 : 2;
+}
 
 /**
  * Calls payment's approve endpoint as payment's contract (`@ebook/payment/api`) defines it —
@@ -159,7 +169,7 @@ export class HttpPaymentProxy implements PaymentProxy {
     });
     this.breaker.onStateChange((state) => {
       if (state === CircuitState.Open) this.openedAt = Date.now();
-      circuitGauge.set(state);
+      circuitGauge.set(circuitGaugeValue(state));
       this.logger.warn({ circuit: STATE_NAMES[state] }, 'payment circuit state changed');
     });
     const retryPolicy = retry(handleWhen(isTransient), {
@@ -168,7 +178,7 @@ export class HttpPaymentProxy implements PaymentProxy {
     });
     this.policy = wrap(retryPolicy, this.breaker, timeout(opts.timeoutMs, TimeoutStrategy.Aggressive));
     this.sagaBulkhead = bulkhead(opts.maxConcurrent, opts.maxQueued);
-    circuitGauge.set(CircuitState.Closed);
+    circuitGauge.set(circuitGaugeValue(CircuitState.Closed));
   }
 
   circuitState(): string {

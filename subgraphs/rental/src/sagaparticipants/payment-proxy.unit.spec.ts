@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createLogger } from '@ebook/subgraph-kit';
+import { register } from 'prom-client';
 import { DEFAULT_PAYMENT_POLICY, HttpPaymentProxy, SagaRejected } from './payment-proxy';
 
 const noTokens = { token: async () => 'unused', invalidate: () => undefined };
@@ -109,5 +110,36 @@ describe('the approve call reads replies with payment\'s contract', () => {
     const { outcome, sent } = await approveWith([{ paymentId: 'nope', status: 'APPROVED' }, { paymentId, status: 'APPROVED', declineReason: null }]);
     expect(outcome).toEqual({ kind: 'approved', paymentId });
     expect(sent).toHaveLength(2);
+  });
+});
+
+describe('payment_circuit_breaker_state follows the breaker', () => {
+  const req = { rentalId: '5b1c2f0e-8d7a-4c3b-9a1e-2f4d6b8c0a11', customerId: '0f9e8d7c-6b5a-4938-8271-605f4e3d2c1b', amount: 2300, correlationId: 'c-2' };
+  const gaugeValue = async () => (await register.getSingleMetric('payment_circuit_breaker_state')!.get()).values[0]?.value;
+
+  it('0 while closed, 2 once payment failed the threshold times in a row, 1 while the half-open probe is out, 0 after it succeeded', async () => {
+    let answer: () => Promise<Response> = async () => new Response('down', { status: 503 });
+    vi.stubGlobal('fetch', () => answer());
+    try {
+      const g = new HttpPaymentProxy('http://payment.test', { ...DEFAULT_PAYMENT_POLICY, retries: 0, breakerThreshold: 2, halfOpenAfterMs: 50 }, createLogger('test', 'silent'), noTokens);
+      expect(await gaugeValue()).toBe(0);
+      await g.approve(req);
+      expect(await gaugeValue()).toBe(0);
+      await g.approve(req);
+      expect(await gaugeValue()).toBe(2);
+      expect(g.circuitState()).toBe('open');
+
+      await sleep(60);
+      let reply!: (r: Response) => void;
+      answer = () => new Promise<Response>((resolve) => (reply = resolve));
+      const probe = g.approve(req);
+      await vi.waitFor(() => expect(reply).toBeTypeOf('function'));
+      expect(await gaugeValue()).toBe(1);
+      reply(new Response(JSON.stringify({ paymentId: '11111111-2222-4333-8444-555555555555', status: 'APPROVED', declineReason: null }), { status: 200 }));
+      expect((await probe).kind).toBe('approved');
+      expect(await gaugeValue()).toBe(0);
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 });
