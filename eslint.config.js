@@ -40,6 +40,11 @@ export default tseslint.config(
     extends: [tseslint.configs.disableTypeChecked],
   },
   {
+    // The web client runs in the browser.
+    files: ['web/src/**'],
+    languageOptions: { globals: globals.browser },
+  },
+  {
     // Tests, their clients and the benchmarks read GraphQL and JSON answers of any shape: their
     // fields are read from `any` and asserted on.
     files: ['**/*.spec.ts', 'router/test/**', 'test/**', 'bench/**'],

@@ -6,7 +6,9 @@
  *   manager account created;
  * - every context + the gateway in this process, events on the embedded bus (dev only);
  * - a local SMTP server with a web inbox (`maildev`) on 127.0.0.1:DEV_SMTP_PORT (web
- *   DEV_MAIL_WEB_PORT): the notification context's e-mails land there, nothing leaves the machine.
+ *   DEV_MAIL_WEB_PORT): the notification context's e-mails land there, nothing leaves the machine;
+ * - the web client (`web/`) at `/`, rebuilt with Vite first when its build is missing or stale
+ *   (scripts/web-build.ts), its `/callback` registered as a redirect URI of `ebook-web`.
  * Same code path as production; only the database URLs, the bus and the SMTP server differ.
  */
 import './compile-cache';
@@ -19,6 +21,7 @@ import type { Stack } from '@ebook/router';
 import { byContext, CONTEXT_REGISTRY, CONTEXTS, type ContextName } from '../contexts';
 import { migrateAll } from '../prisma/migrate';
 import { devDatabaseUrl, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
+import { ensureWebBuild, WEB_DIST } from './web-build';
 import { startDevMailServer, type DevMailServer } from './mail-server';
 
 const dataDir = path.resolve(process.env.DATA_DIR ?? '.data');
@@ -91,18 +94,26 @@ try {
   const mailServer = startDevMailServer(smtpPort, mailWebPort).then((m) => {
     mail = m;
   });
+  // The web client's build, when stale, in a child process beside the database start-up.
+  const webApp = (async () => {
+    const tWeb = Date.now();
+    if (await ensureWebBuild()) console.log(`web app built with Vite in ${Date.now() - tWeb} ms`);
+  })();
   const modules = Promise.all([import('@ebook/events'), import('@ebook/subgraph-kit'), import('@ebook/payment'), import('@ebook/rental'), import('@ebook/router')]);
   // Both settle before going on, so a failure of one never leaves the other running unseen.
-  const [databaseReady, mailReady, loaded] = await Promise.allSettled([database, mailServer, modules]);
+  const [databaseReady, mailReady, webReady, loaded] = await Promise.allSettled([database, mailServer, webApp, modules]);
   if (databaseReady.status === 'rejected') throw databaseReady.reason;
   if (mailReady.status === 'rejected') throw mailReady.reason;
+  if (webReady.status === 'rejected') throw webReady.reason;
   if (loaded.status === 'rejected') throw loaded.reason;
-  const [{ EmbeddedEventBus }, { createLogger }, { simulatedProcessorFromEnv }, { lendingPolicyFromEnv, paymentPolicyFromEnv }, { DEFAULT_WEB_REDIRECT_URI, startStack }] = loaded.value;
+  const [{ EmbeddedEventBus }, { createLogger }, { simulatedProcessorFromEnv }, { lendingPolicyFromEnv, paymentPolicyFromEnv }, { DEFAULT_WEB_CLIENT_ID, DEFAULT_WEB_REDIRECT_URI, startStack }] = loaded.value;
   const logger = createLogger('dev');
   const tStack = Date.now();
 
   const issuer = process.env.JWT_ISSUER ?? `http://localhost:${subgraphBasePort}`;
-  const webRedirectUris = commaList(process.env.OIDC_WEB_REDIRECT_URIS, DEFAULT_WEB_REDIRECT_URI);
+  const gw = `http://localhost:${gatewayPort}`;
+  // The served app's own callback, beside the SPA dev server's default (Vite on :3000).
+  const webRedirectUris = commaList(process.env.OIDC_WEB_REDIRECT_URIS, `${DEFAULT_WEB_REDIRECT_URI},${gw}/callback`);
   stack = await startStack({
     bus: new EmbeddedEventBus(),
     logger,
@@ -121,13 +132,14 @@ try {
     paymentProcessor: simulatedProcessorFromEnv(),
     paymentPolicy: paymentPolicyFromEnv(),
     lending: lendingPolicyFromEnv(),
+    webApp: { root: WEB_DIST, config: { issuer, clientId: DEFAULT_WEB_CLIENT_ID } },
     settings: { notification: { smtp: { url: `smtp://127.0.0.1:${smtpPort}`, from: process.env.SMTP_FROM ?? '"E-book Rental" <no-reply@ebook.local>' } } },
   });
 
   console.log(`contexts and gateway started in ${Date.now() - tStack} ms`);
-  const gw = `http://localhost:${gatewayPort}`;
   console.log(`
 E-book rental is running (started in ${((Date.now() - t0) / 1000).toFixed(1)} s; data in ${dataDir})
+  Web app          : ${gw}/ (sign in as a customer you registered, or the manager)
   GraphQL endpoint : ${gw}/graphql
   Playground       : ${gw}/playground
   Manager account  : ${manager.email} / ${manager.password}

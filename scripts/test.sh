@@ -30,7 +30,7 @@ trap stop_kafka EXIT
 kafka_pid=$!
 
 t0=$(date +%s)
-pnpm exec tsc -p tsconfig.json --noEmit || fail_setup "type check"
+pnpm typecheck || fail_setup "type check"
 pnpm build || fail_setup "build"
 pnpm lint || fail_setup "lint"
 pnpm format:check || fail_setup "formatting (pnpm format rewrites the files listed above)"

@@ -8,6 +8,7 @@ import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOp
 import { CORRELATION_HEADER, FORWARDED_FOR_HEADER, correlationIdOf, listen, maskError, operationMetricsPlugin, type AuthUser, type Logger, type Service, type TokenVerifier } from '@ebook/subgraph-kit';
 import { register } from 'prom-client';
 import { mountPlayground } from './playground';
+import { mountWebApp, type WebAppOptions } from './web-app';
 import { GatewayRateLimiter, hardeningFromEnv, jsonErrorHandler, persistedQueries, playgroundFromEnv, queryLimits, verifiedAuthOf, type GatewayHardening } from './hardening';
 
 // @apollo/gateway's OpenTelemetry GCP resource detector probes the GCE metadata server at
@@ -56,6 +57,8 @@ export interface GatewayOptions {
   playground?: boolean;
   /** Query, body and rate limits and the persisted-query mode; unset fields come from {@link hardeningFromEnv} (the `GATEWAY_*` variables). */
   hardening?: Partial<GatewayHardening>;
+  /** Serve the built web client at `/` ({@link mountWebApp}; `pnpm dev`); unset: no app, and `/` redirects to the playground when it is on. */
+  webApp?: WebAppOptions;
 }
 
 /**
@@ -118,7 +121,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Service> {
   });
   if (playground) {
     mountPlayground(app, { graphqlPath: '/graphql', mountPath: '/playground' });
-    app.get('/', (_req, res) => res.redirect('/playground'));
+    if (!opts.webApp) app.get('/', (_req, res) => res.redirect('/playground'));
   }
   app.use(
     '/graphql',
@@ -135,6 +138,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Service> {
       },
     }),
   );
+  if (opts.webApp) mountWebApp(app, opts.webApp);
   app.use(jsonErrorHandler(opts.logger));
 
   const url = `http://127.0.0.1:${await listen(httpServer, opts.port)}`;

@@ -4,6 +4,7 @@ import { JwtIssuer, type ServiceClient } from '@ebook/user';
 import { readFileSync } from 'node:fs';
 import { stages, type ContextName, type ContextSettings, type StackDeps } from '../../contexts';
 import { startGateway } from './gateway';
+import type { WebAppOptions } from './web-app';
 import { SUPERGRAPH_FILE } from './subgraphs';
 import type { StackBaseOptions } from './stack-options';
 
@@ -17,6 +18,8 @@ export interface StackOptions extends StackBaseOptions {
   ports: { gateway: number } & Record<ContextName, number>;
   /** Settings of the contexts that take their own (by context name; see each registry entry). */
   settings?: ContextSettings;
+  /** Serve the built web client from the gateway (`pnpm dev`; see `mountWebApp`). */
+  webApp?: WebAppOptions;
 }
 
 /** Rental's OAuth client in a stack (its secret is generated per start). */
@@ -100,6 +103,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       verifier: platform.verifier,
       logger: o.logger,
       playground: o.playground ?? true,
+      ...(o.webApp ? { webApp: o.webApp } : {}),
     });
     started.push(gateway);
     return {

@@ -1,9 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, runRentalScenario } from './rental-scenario';
 import { runLendingScenario } from './lending-scenario';
@@ -16,86 +14,16 @@ import { hardeningAttacks } from './hardening-attacks';
 import { assembleTarget, createSigningKey, securityThrottleEnv, useTarget } from './security-target';
 import { CONTEXTS, type ContextName } from '../../contexts';
 import { devDatabaseUrl, runningServerPid } from '../../scripts/embedded-postgres';
+import { ctrlC, exitCode, killDev, startDev as startDevProcess, type DevPorts, type DevProcess } from '../../test/support/dev-process';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const GATEWAY_PORT = 4100;
 const PG_PORT = 54400;
 
-/** A running `pnpm dev` in its own process group, with everything it printed. */
-interface DevProcess {
-  proc: ChildProcess;
-  output: () => string;
-}
-
-/** Starts `pnpm dev` on the test ports with `dataDir` and extra env; resolves once it is serving. */
-async function startDev(dataDir: string, env: Record<string, string> = {}): Promise<DevProcess> {
-  let output = '';
-  const proc = spawn('pnpm', ['dev'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      DATA_DIR: dataDir,
-      PORT: String(GATEWAY_PORT),
-      DEV_SUBGRAPH_PORT: String(GATEWAY_PORT + 1),
-      DEV_PG_PORT: String(PG_PORT),
-      DEV_SMTP_PORT: String(GATEWAY_PORT + 90),
-      DEV_MAIL_WEB_PORT: String(GATEWAY_PORT + 91),
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Own process group: Ctrl-C in a terminal signals the whole group (pnpm, tsx, node).
-    detached: true,
-  });
-  proc.stdout.on('data', (d) => (output += d));
-  proc.stderr.on('data', (d) => (output += d));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (output.includes('Press Ctrl-C to stop.')) {
-        clearInterval(timer);
-        resolve();
-      }
-      if (proc.exitCode !== null) {
-        clearInterval(timer);
-        reject(new Error(`pnpm dev exited early:\n${output}`));
-      }
-    }, 200);
-  });
-  return { proc, output: () => output };
-}
-
-/**
- * Ctrl-C: SIGINT to the whole process group. Resolves when every process of it has let go of
- * stdout (pnpm may exit before the node process it started has finished shutting down).
- */
-async function ctrlC(dev: DevProcess): Promise<void> {
-  // Both streams: what a crash prints on stderr must be in the output the test reports.
-  const closed = [dev.proc.stdout!, dev.proc.stderr!].map((stream) => new Promise<void>((resolve) => stream.once('close', () => resolve())));
-  process.kill(-dev.proc.pid!, 'SIGINT');
-  await Promise.all(closed);
-}
-
-/** The exit code of `pnpm` itself (null when a signal ended it). */
-function exitCode(dev: DevProcess): Promise<number | null> {
-  if (dev.proc.exitCode !== null || dev.proc.signalCode !== null) return Promise.resolve(dev.proc.exitCode);
-  return new Promise((resolve) => dev.proc.once('exit', (code) => resolve(code)));
-}
-
-/**
- * Kills a `pnpm dev` that is still running (a failed test), and the PostgreSQL server it left
- * behind: the server runs in its own session, beyond the reach of the process group.
- */
-function kill(dev: DevProcess | undefined): void {
-  if (dev && dev.proc.exitCode === null && dev.proc.signalCode === null) {
-    try {
-      process.kill(-dev.proc.pid!, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  const postgres = runningServerPid(dataDir);
-  if (postgres !== undefined) process.kill(postgres, 'SIGQUIT');
-}
+const PORTS: DevPorts = { gateway: GATEWAY_PORT, subgraphBase: GATEWAY_PORT + 1, pg: PG_PORT, smtp: GATEWAY_PORT + 90, mailWeb: GATEWAY_PORT + 91 };
+/** `pnpm dev` on this file's ports with `dataDir` and extra env. */
+const startDev = (dir: string, env: Record<string, string> = {}) => startDevProcess(dir, PORTS, env);
+/** Kills what a failed test left running. */
+const kill = (dev: DevProcess | undefined) => killDev(dev, dataDir);
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'ebook-dev-'));
 // Run as root, the embedded server runs as the `postgres` account, which must enter the data directory.

@@ -59,7 +59,7 @@ describe('the first-party manifest (router/persisted-query-manifest.json)', () =
         .flatMap((d) => d.selectionSet.selections.flatMap((s) => (s.kind === Kind.FIELD ? [s.name.value] : []))),
     );
     expect(new Set(rootFields)).toEqual(
-      new Set(['registerCustomer', 'login', 'me', 'registerBook', 'book', 'books', 'rentBook', 'cancelRental', 'returnBook', 'renewRental', 'rental', 'myRentals', 'rentalStatus', 'bookRentals', 'myNotifications']),
+      new Set(['registerCustomer', 'login', 'me', 'registerBook', 'book', 'books', 'rentBook', 'cancelRental', 'returnBook', 'renewRental', 'rental', 'myRentals', 'rentalStatus', 'bookRentals', 'myNotifications', 'myHolds', 'placeHold', 'suspendHold', 'resumeHold', 'cancelHold']),
     );
     for (const op of committed.operations) expect(op.id).toBe(operationId(op.body));
   });

@@ -115,6 +115,8 @@ function clientMetadata(opts: AuthorizationServerOptions): ClientMetadata[] {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code' as const],
       redirect_uris: c.redirectUris,
+      // Sign-out (end_session) may return to the home page of each app a redirect URI belongs to.
+      post_logout_redirect_uris: [...new Set(c.redirectUris.map((uri) => new URL('/', uri).href))],
       // `scope` limits what the client may ask for: OIDC scopes only — API rights come from the user's role.
       scope: 'openid offline_access profile email',
     })),

@@ -1,0 +1,38 @@
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { ApiError } from '../api/errors';
+import { useFormat } from '../format';
+
+/**
+ * A failed operation explained in the user's language (by `extensions.code`), announced to
+ * screen readers (`role="alert"`). With `retryAfter` (RATE_LIMITED, PAYMENT_UNAVAILABLE) it
+ * counts down "try again in N s" and offers `onRetry` once the wait is over.
+ */
+export function ErrorMessage({ error, onRetry }: { error: ApiError; onRetry?: () => void }) {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  const [left, setLeft] = useState(error.retryAfter ?? 0);
+  useEffect(() => {
+    setLeft(error.retryAfter ?? 0);
+    if (!error.retryAfter) return;
+    const started = Date.now();
+    const timer = setInterval(() => {
+      const remaining = Math.max(0, Math.ceil(error.retryAfter! - (Date.now() - started) / 1000));
+      setLeft(remaining);
+      if (remaining === 0) clearInterval(timer);
+    }, 250);
+    return () => clearInterval(timer);
+  }, [error]);
+  const known = t(`errors.${error.code}`, { defaultValue: '', limit: error.limit, reason: error.reason, until: fmt.date(error.cancelableUntil) });
+  return (
+    <div className="error" role="alert">
+      <p>{known || t('errors.UNKNOWN')}</p>
+      {left > 0 && <p className="retry">{t('errors.retryIn', { count: left })}</p>}
+      {onRetry && error.retryAfter !== undefined && (
+        <button type="button" onClick={onRetry} disabled={left > 0}>
+          {t('errors.tryAgain')}
+        </button>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,13 @@
+import { useTranslation } from 'react-i18next';
+
+/** Formatters in the current language: KRW amounts (integers) and ISO-8601 times, by `Intl`. */
+export function useFormat() {
+  const { i18n } = useTranslation();
+  const lng = i18n.resolvedLanguage ?? 'ko';
+  const money = new Intl.NumberFormat(lng, { style: 'currency', currency: 'KRW' });
+  const date = new Intl.DateTimeFormat(lng, { dateStyle: 'medium', timeStyle: 'short' });
+  return {
+    krw: (amount: number) => money.format(amount),
+    date: (iso: string | null | undefined) => (iso ? date.format(new Date(iso)) : ''),
+  };
+}

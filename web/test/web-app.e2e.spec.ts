@@ -1,0 +1,310 @@
+/**
+ * The web client in a real browser (Debian's Chromium driven by playwright-core) against a real
+ * `pnpm dev` on this file's own ports: sign-in through the authorization server (authorization
+ * code + PKCE), silent refresh, catalog search and infinite scroll, rent / cancel (REFUNDED
+ * appears without a reload) / rent again / return, a hold on a book with no copy left, the
+ * notifications, both languages, sign-out; axe-core on the main pages; screenshots of them in
+ * web/test/screenshots/. The gateway runs in safelist mode: every operation the app sends must be
+ * one of router/operations/.
+ */
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page, type Request } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { GatewayClient, gql } from '../../test/support/graphql-client';
+import { firstParty } from '../../router/test/first-party';
+import { signIn, signUp, TEST_PASSWORD, type SignedIn } from '../../test/support/customers';
+import { registerRentableBook } from '../../test/support/catalog';
+import { ctrlC, killDev, startDev, type DevPorts, type DevProcess } from '../../test/support/dev-process';
+
+const PORTS: DevPorts = { gateway: 4600, subgraphBase: 4601, pg: 54660, smtp: 4690, mailWeb: 4691 };
+const APP = `http://localhost:${PORTS.gateway}`;
+const ISSUER = `http://localhost:${PORTS.subgraphBase}`;
+const SCREENSHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
+/** Access tokens live this long (s): the app refreshes them (at 3/4 of it) while the test runs. */
+const ACCESS_TOKEN_TTL_SECONDS = 16;
+/** Gateway requests per signed-in user per window (s). */
+const RATE_LIMIT_PER_USER = 300;
+const RATE_LIMIT_WINDOW_SECONDS = 30;
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+const dataDir = mkdtempSync(path.join(tmpdir(), 'ebook-web-'));
+// Run as root, the embedded server runs as the `postgres` account, which must enter the data directory.
+chmodSync(dataDir, 0o755);
+
+/** axe-core's serious and critical violations on the page as it is now (rule id and the first offending element). */
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async () => {
+    const axe = (window as any).axe;
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v: any) => ({ id: v.id, impact: v.impact, target: String(v.nodes[0]?.target ?? '') }));
+  });
+  return violations.filter((v: { impact: string }) => v.impact === 'serious' || v.impact === 'critical').map((v: { id: string; target: string }) => `${v.id}: ${v.target}`);
+}
+
+/** Follows a link of the main navigation. */
+async function nav(page: Page, name: string): Promise<void> {
+  await page.getByRole('navigation').getByRole('link', { name }).click();
+}
+
+/** Goes to the catalog, searches for the book `title` alone and opens its availability. */
+async function openAvailability(page: Page, title: string): Promise<void> {
+  await nav(page, 'Catalog');
+  await page.getByLabel('Search by title or author').fill(title);
+  await expect.poll(() => page.locator('li.book').count()).toBe(1);
+  await page.getByRole('button', { name: 'Availability' }).click();
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: false });
+}
+
+describe('web app in Chromium against pnpm dev', () => {
+  let dev: DevProcess | undefined;
+  let browser: Browser | undefined;
+  let page: Page;
+  let customer: SignedIn;
+  const requests: Request[] = [];
+  const title = `Lantern Keeper ${Date.now().toString(36)}`;
+  const soloTitle = `Solo Copy ${Date.now().toString(36)}`;
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    const started = startDev(dataDir, PORTS, {
+      ACCESS_TOKEN_TTL_SECONDS: String(ACCESS_TOKEN_TTL_SECONDS),
+      MAX_ACTIVE_RENTALS: '1',
+      // Only the first-party operations run: the app sends nothing else.
+      GATEWAY_PERSISTED_QUERIES: 'safelist',
+      // A per-user budget the flow stays far below; the rate-limit test spends it on purpose.
+      GATEWAY_RATE_LIMIT_PER_USER: String(RATE_LIMIT_PER_USER),
+      GATEWAY_RATE_LIMIT_WINDOW_SECONDS: String(RATE_LIMIT_WINDOW_SECONDS),
+    });
+    // The browser starts while pnpm dev does.
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    dev = await started;
+    // Test data through the API: a customer, a book with copies, a book whose one copy another customer holds.
+    const api = new GatewayClient(APP, { persistedQueries: true });
+    const manager = await signIn(api, 'manager@ebook.local', 'manager-dev-password');
+    await registerRentableBook(api, manager, { title, rentalFee: 1500, licensedCopies: 3 });
+    const soloId = await registerRentableBook(api, manager, { title: soloTitle, rentalFee: 1500, licensedCopies: 1 });
+    customer = await signUp(api, { name: 'Ann Reader', locale: 'en' });
+    const other = await signUp(api, { name: 'Bo Other' });
+    await api.run(gql(firstParty('RentBook')), { bookId: soloId }, other.token);
+    // bypassCSP: axe-core is injected as a script the app's Content-Security-Policy would refuse.
+    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1100, height: 800 }, bypassCSP: true });
+    page = await context.newPage();
+    page.on('request', (r) => requests.push(r));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (dev) await ctrlC(dev).catch(() => undefined);
+    killDev(dev, dataDir);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  // What the page showed when a test failed, for the report (in the temp directory, not committed).
+  afterEach(async ({ task }) => {
+    if (task.result?.state === 'fail') await page?.screenshot({ path: path.join(tmpdir(), `web-e2e-${task.name.replace(/\W+/g, '-')}.png`) }).catch(() => undefined);
+  });
+
+  it('is served by pnpm dev with its configuration and a Content-Security-Policy, beside a safelist-only /graphql', async () => {
+    const home = await fetch(`${APP}/rentals`, { headers: { accept: 'text/html' } });
+    expect(home.status).toBe(200);
+    expect(await home.text()).toContain('<div id="root">');
+    expect(home.headers.get('content-security-policy')).toContain(`connect-src 'self' ${ISSUER}`);
+    expect(await (await fetch(`${APP}/config.json`)).json()).toEqual({ issuer: ISSUER, clientId: 'ebook-web' });
+    const other = await fetch(`${APP}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    expect(((await other.json())).errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_IN_SAFELIST');
+  });
+
+  it('signs in through the authorization server with authorization code + PKCE (S256)', async () => {
+    await page.goto(APP);
+    await expect.poll(() => page.getByRole('button', { name: 'Sign in' }).first().isVisible()).toBe(true);
+    await page.getByRole('button', { name: 'Sign in' }).first().click();
+    await page.waitForURL(`${ISSUER}/interaction/**`);
+    await screenshot(page, 'sign-in');
+    await page.getByLabel('Email').fill(customer.email);
+    await page.getByLabel('Password').fill(TEST_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${APP}/`);
+    await expect.poll(() => page.getByText('Signed in as Ann Reader').isVisible()).toBe(true);
+
+    const authorize = new URL(requests.find((r) => r.url().startsWith(`${ISSUER}/oauth/authorize`))!.url());
+    expect(authorize.searchParams.get('client_id')).toBe('ebook-web');
+    expect(authorize.searchParams.get('redirect_uri')).toBe(`${APP}/callback`);
+    expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(authorize.searchParams.get('code_challenge')).toMatch(/^[\w-]{43}$/);
+    const exchange = requests.find((r) => r.url() === `${ISSUER}/oauth/token` && r.method() === 'POST')!;
+    const body = new URLSearchParams(exchange.postData() ?? '');
+    expect(body.get('grant_type')).toBe('authorization_code');
+    expect(body.get('code_verifier')).toMatch(/^[\w-]{43,128}$/);
+  });
+
+  it('searches the catalog and scrolls to more books', async () => {
+    const cards = page.locator('li.book');
+    await expect.poll(() => cards.count()).toBe(20);
+    await page.locator('li.book').last().scrollIntoViewIfNeeded();
+    await page.mouse.wheel(0, 20_000);
+    await expect.poll(() => cards.count(), { timeout: 10_000 }).toBeGreaterThan(20);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByLabel('Search by title or author').fill(title);
+    await expect.poll(() => cards.count()).toBe(1);
+    await expect.poll(() => cards.first().textContent()).toContain(title);
+  });
+
+  it('shows availability and rents with the fee shown', async () => {
+    await page.getByRole('button', { name: 'Availability' }).click();
+    await expect.poll(() => page.getByText('Copies: 3 of 3 available').isVisible()).toBe(true);
+    await expect.poll(() => page.getByText('Holds waiting: 0').isVisible()).toBe(true);
+    await screenshot(page, 'catalog');
+    await page.getByRole('button', { name: 'Rent for ₩1,500' }).click();
+    await expect.poll(() => page.getByText(`Rental of "${title}"`).isVisible()).toBe(true);
+  });
+
+  it('explains a refusal: a second loan over MAX_ACTIVE_RENTALS is LOAN_LIMIT_REACHED', async () => {
+    await page.getByLabel('Search by title or author').fill('');
+    const other = page.locator('li.book').filter({ hasNotText: title }).first();
+    await other.getByRole('button', { name: 'Availability' }).click();
+    await other.getByRole('button', { name: /^Rent for/ }).click();
+    await expect.poll(() => other.getByRole('alert').textContent()).toContain('You hold the most loans allowed (1). Return one first.');
+  });
+
+  it('cancels a rental: REFUNDED appears by itself, without a reload', async () => {
+    await nav(page, 'My rentals');
+    const row = page.locator('li.rental', { hasText: title });
+    await expect.poll(() => row.textContent(), { timeout: 15_000 }).toContain('Approved');
+    await screenshot(page, 'rentals');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.evaluate(() => ((window as any).__sameDocument = true));
+    await row.getByRole('button', { name: 'Cancel and refund' }).click();
+    await expect.poll(() => row.textContent(), { timeout: 15_000 }).toContain('Refunded');
+    expect(await row.textContent()).toContain('Canceled');
+    expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
+  });
+
+  it('rents again and returns the book, with the keyboard only', async () => {
+    // A fresh page: the first Tab reaches the skip link, which moves focus to the content.
+    await page.goto(APP);
+    await expect.poll(() => page.getByText('Signed in as Ann Reader').isVisible()).toBe(true);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+    await page.getByLabel('Search by title or author').fill(title);
+    await expect.poll(() => page.locator('li.book').count()).toBe(1);
+    await page.getByRole('button', { name: 'Availability' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Rent for ₩1,500' }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByText(`Rental of "${title}"`).isVisible()).toBe(true);
+    await nav(page, 'My rentals');
+    const active = page.locator('li.rental', { hasText: title }).filter({ has: page.getByRole('button', { name: 'Return' }) });
+    await expect.poll(() => active.count(), { timeout: 15_000 }).toBe(1);
+    await active.getByRole('button', { name: 'Return' }).focus();
+    await page.keyboard.press('Space');
+    await expect.poll(() => page.getByText('Returned. Thank you!').isVisible()).toBe(true);
+    await expect.poll(() => page.locator('li.rental', { hasText: 'Returned' }).count(), { timeout: 15_000 }).toBe(1);
+  });
+
+  it('places a hold on a book with no copy left and shows its place in line', async () => {
+    await openAvailability(page, soloTitle);
+    await expect.poll(() => page.getByText('Copies: 0 of 1 available').isVisible()).toBe(true);
+    await page.getByRole('button', { name: 'Place a hold' }).click();
+    await expect.poll(() => page.getByText('you are number 1 in line').isVisible()).toBe(true);
+    await nav(page, 'Holds');
+    const hold = page.locator('li.hold', { hasText: soloTitle });
+    await expect.poll(() => hold.textContent()).toContain('Number 1 of 1 in line');
+    await hold.getByRole('button', { name: 'Suspend' }).click();
+    await expect.poll(() => hold.textContent()).toContain('Suspended');
+    await hold.getByRole('button', { name: 'Resume' }).click();
+    await expect.poll(() => hold.textContent()).toContain('Waiting');
+    await screenshot(page, 'holds');
+    expect(await seriousViolations(page)).toEqual([]);
+    await hold.getByRole('button', { name: 'Cancel hold' }).click();
+    await expect.poll(() => hold.textContent()).toContain('Canceled');
+    expect(await hold.getByRole('button').count()).toBe(0);
+  });
+
+  it('lists the notifications of the rentals and the hold', async () => {
+    await nav(page, 'Notifications');
+    await expect.poll(() => page.locator('li.notification').count(), { timeout: 20_000 }).toBeGreaterThanOrEqual(3);
+    await screenshot(page, 'notifications');
+    expect(await seriousViolations(page)).toEqual([]);
+  });
+
+  it('refreshes the access token silently: on a timer, and after a reload from the refresh token', async () => {
+    const refreshes = () => requests.filter((r) => r.url() === `${ISSUER}/oauth/token` && new URLSearchParams(r.postData() ?? '').get('grant_type') === 'refresh_token').length;
+    // Tokens live ACCESS_TOKEN_TTL_SECONDS: staying on the page, the app refreshes the current one before it expires.
+    const loaded = refreshes();
+    await expect.poll(refreshes, { timeout: ACCESS_TOKEN_TTL_SECONDS * 1000 }).toBe(loaded + 1);
+    const before = refreshes();
+    await page.reload();
+    await expect.poll(() => page.getByText('Signed in as Ann Reader').isVisible()).toBe(true);
+    expect(refreshes()).toBe(before + 1);
+    expect(page.url()).toBe(`${APP}/notifications`);
+    await expect.poll(() => page.locator('li.notification').count()).toBeGreaterThanOrEqual(3);
+  });
+
+  it('speaks Korean, and keeps the choice', async () => {
+    await nav(page, 'Catalog');
+    await page.getByLabel('Language').selectOption('ko');
+    await expect.poll(() => page.getByRole('heading', { name: '도서 목록' }).isVisible()).toBe(true);
+    await expect.poll(() => page.locator('li.book').count()).toBeGreaterThanOrEqual(20);
+    expect(await page.getAttribute('html', 'lang')).toBe('ko');
+    await screenshot(page, 'catalog-ko');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await screenshot(page, 'catalog-mobile-ko');
+    await page.reload();
+    await expect.poll(() => page.getByRole('link', { name: '내 대여' }).isVisible()).toBe(true);
+    await page.getByLabel('언어').selectOption('en');
+    await page.setViewportSize({ width: 1100, height: 800 });
+  });
+
+  it('says "try again in N s" when the gateway answers RATE_LIMITED with extensions.retryAfter', async () => {
+    await openAvailability(page, title);
+    await expect.poll(() => page.getByText('Copies: 3 of 3 available').isVisible()).toBe(true);
+    // The same customer spends the rest of this window's budget with another (fresh) token of
+    // theirs (every /graphql request counts, before its body is read); a window about to end is waited out.
+    const token = await signIn(new GatewayClient(APP, { persistedQueries: true }), customer.email, TEST_PASSWORD);
+    const spend = async (): Promise<number> => {
+      for (let i = 0; i < RATE_LIMIT_PER_USER * 2; i += 50) {
+        const answers = await Promise.all(
+          Array.from({ length: 50 }, () => fetch(`${APP}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{}' })),
+        );
+        const limited = answers.find((a) => a.status === 429);
+        if (limited) return Number(limited.headers.get('retry-after'));
+      }
+      throw new Error('the per-user rate limit never answered 429');
+    };
+    let retryAfter = await spend();
+    if (retryAfter < 8) {
+      await new Promise((r) => setTimeout(r, (retryAfter + 1) * 1000));
+      retryAfter = await spend();
+    }
+    await page.getByRole('button', { name: 'Rent for ₩1,500' }).click();
+    const alert = page.locator('li.book').getByRole('alert');
+    await expect.poll(() => alert.textContent()).toContain('Too many requests.');
+    expect(await alert.textContent()).toMatch(/Try again in \d+ s\./);
+    expect(await alert.getByRole('button', { name: 'Try again' }).isDisabled()).toBe(true);
+    await screenshot(page, 'rate-limited');
+  });
+
+  it('signs out: the refresh token is revoked and the next sign-in asks for the password again', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${ISSUER}/oauth/logout**`);
+    await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+    await page.waitForURL(`${APP}/`);
+    await expect.poll(() => page.getByRole('button', { name: 'Sign in' }).first().isVisible()).toBe(true);
+    const revoke = requests.find((r) => r.url() === `${ISSUER}/oauth/revoke`);
+    expect(revoke?.method()).toBe('POST');
+    await page.getByRole('button', { name: 'Sign in' }).first().click();
+    await page.waitForURL(`${ISSUER}/interaction/**`);
+    expect(await page.getByLabel('Password').isVisible()).toBe(true);
+  });
+});
