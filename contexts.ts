@@ -138,8 +138,22 @@ export const CONTEXT_REGISTRY = [
     mappers: { RentalStatus: prisma('RentalStatus') },
     start: async (d) => (await import('@ebook/rental-view')).startRentalViewService({ platform: d.platform, databaseUrl: d.databaseUrl, port: d.port }),
   }),
-  context({ name: 'notification', port: 4006, stage: 3, mappers: { Notification: prisma('Notification') }, start: async (d, s?: import('@ebook/notification').NotificationSettings) => (await import('@ebook/notification')).startNotificationService({ platform: d.platform, databaseUrl: d.databaseUrl, port: d.port, ...s }) }),
-  context({ name: 'points', port: 4007, stage: 3, mappers: { PointsEntry: prisma('PointsEntry'), User: REFERENCE }, start: async (d, s?: import('@ebook/points').PointsSettings) => (await import('@ebook/points')).startPointsService({ platform: d.platform, databaseUrl: d.databaseUrl, port: d.port, ...s }) }),
+  context({
+    name: 'notification',
+    port: 4006,
+    stage: 3,
+    mappers: { Notification: prisma('Notification') },
+    start: async (d, s?: import('@ebook/notification').NotificationSettings) =>
+      (await import('@ebook/notification')).startNotificationService({ platform: d.platform, databaseUrl: d.databaseUrl, port: d.port, ...s }),
+  }),
+  context({
+    name: 'points',
+    port: 4007,
+    stage: 3,
+    mappers: { PointsEntry: prisma('PointsEntry'), User: REFERENCE },
+    start: async (d, s?: import('@ebook/points').PointsSettings) =>
+      (await import('@ebook/points')).startPointsService({ platform: d.platform, databaseUrl: d.databaseUrl, port: d.port, ...s }),
+  }),
 ] as const;
 
 /** A registry entry. */

@@ -25,10 +25,7 @@ export default tseslint.config(
       // A leading underscore marks a binding unused on purpose: a field left out of a
       // rest-destructuring copy (`const { dueAt: _dueAt, ...rest } = event`), a parameter a
       // signature requires.
-      '@typescript-eslint/no-unused-vars': [
-        'error',
-        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' },
-      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' }],
       // An `async` method implementing a Promise-returning interface (an in-memory bus, store or
       // test double) needs no `await`: `async` turns its throws into rejections, as callers expect.
       '@typescript-eslint/require-await': 'off',

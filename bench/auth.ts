@@ -84,7 +84,13 @@ try {
   await gql('mutation R($i: RegisterCustomerInput!) { registerCustomer(input: $i) { id } }', { i: { name: 'Bench', email, phone: '010-0000-0000', password: PASSWORD } });
   const web = await discoverWebClient(issuer, 'ebook-web', REDIRECT_URI);
   const rental = stack.serviceClients[0]!;
-  const service = new ClientCredentialsTokenSource({ issuer, tokenUrl: `${issuer}/oauth/token`, clientId: rental.clientId, clientSecret: rental.clientSecret, scope: PAYMENT_APPROVE_SCOPE });
+  const service = new ClientCredentialsTokenSource({
+    issuer,
+    tokenUrl: `${issuer}/oauth/token`,
+    clientId: rental.clientId,
+    clientSecret: rental.clientSecret,
+    scope: PAYMENT_APPROVE_SCOPE,
+  });
   const LOGIN = 'mutation L($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }';
 
   const rows: Record<string, { p50: number; p95: number; mean: number }> = {};
@@ -117,9 +123,11 @@ try {
   console.log(`\n| operation (n = ${N}, sequential) | p50 ms | p95 ms | mean ms |\n|---|---|---|---|`);
   for (const [name, r] of Object.entries(rows)) console.log(`| ${name} | ${fmt(r.p50)} | ${fmt(r.p95)} | ${fmt(r.mean)} |`);
   const ratio = (a: string, b: string) => (rows[a]!.p50 / rows[b]!.p50).toFixed(2);
-  console.log(`\nratios of p50: sign-in flow / login mutation = ${ratio('authorization code + PKCE sign-in (whole flow)', 'login mutation (gateway)')}; ` +
-    `token endpoint / cache = ${ratio('client-credentials grant (token endpoint)', 'client-credentials token from the cache')}; ` +
-    `OAuth token / login token at the gateway = ${ratio('{ me { id } } with an OAuth access token', '{ me { id } } with a login token')}`);
+  console.log(
+    `\nratios of p50: sign-in flow / login mutation = ${ratio('authorization code + PKCE sign-in (whole flow)', 'login mutation (gateway)')}; ` +
+      `token endpoint / cache = ${ratio('client-credentials grant (token endpoint)', 'client-credentials token from the cache')}; ` +
+      `OAuth token / login token at the gateway = ${ratio('{ me { id } } with an OAuth access token', '{ me { id } } with a login token')}`,
+  );
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
   const file = new URL(`./results/auth-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}Z.json`, import.meta.url);
   writeFileSync(file, JSON.stringify({ n: N, rows }, null, 2));

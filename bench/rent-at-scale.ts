@@ -250,8 +250,18 @@ async function rentLevel(stack: ProcessStack, next: ReturnType<typeof pairs>, co
   return {
     connections,
     rentsPerSec: round(ok.length / seconds),
-    p50Ms: round(percentile(answers.map((a) => a.ms), 50)),
-    p99Ms: round(percentile(answers.map((a) => a.ms), 99)),
+    p50Ms: round(
+      percentile(
+        answers.map((a) => a.ms),
+        50,
+      ),
+    ),
+    p99Ms: round(
+      percentile(
+        answers.map((a) => a.ms),
+        99,
+      ),
+    ),
     errors: answers.length - ok.length,
     codes,
     rentalIds: ok.map((a) => a.id!).filter(Boolean),
@@ -264,11 +274,19 @@ async function projectionLag(rentalIds: string[]): Promise<{ p50Ms: number; p99M
   if (rentalIds.length === 0) return { p50Ms: 0, p99Ms: 0, rentals: 0 };
   let view: { rentalId: string; at: Date }[] = [];
   for (let waited = 0; waited < 30_000; waited += 250) {
-    view = await sql<{ rentalId: string; at: Date }>('RENTAL_VIEW_DATABASE_URL', `SELECT "rentalId"::text AS "rentalId", "updatedAt" AS at FROM rental_status WHERE "rentalId" = ANY($1::uuid[]) AND "paymentStatus" = 'APPROVED' AND status = 'RENTED'`, [rentalIds]);
+    view = await sql<{ rentalId: string; at: Date }>(
+      'RENTAL_VIEW_DATABASE_URL',
+      `SELECT "rentalId"::text AS "rentalId", "updatedAt" AS at FROM rental_status WHERE "rentalId" = ANY($1::uuid[]) AND "paymentStatus" = 'APPROVED' AND status = 'RENTED'`,
+      [rentalIds],
+    );
     if (view.length === rentalIds.length) break;
     await sleep(250);
   }
-  const committed = await sql<{ id: string; at: Date }>('RENTAL_DATABASE_URL', `SELECT "aggregateId" AS id, "createdAt" AS at FROM outbox_event WHERE type = 'BookRented' AND "aggregateId" = ANY($1)`, [rentalIds]);
+  const committed = await sql<{ id: string; at: Date }>(
+    'RENTAL_DATABASE_URL',
+    `SELECT "aggregateId" AS id, "createdAt" AS at FROM outbox_event WHERE type = 'BookRented' AND "aggregateId" = ANY($1)`,
+    [rentalIds],
+  );
   const commitAt = new Map(committed.map((r) => [r.id, r.at.getTime()]));
   const lags = view.flatMap((v) => (commitAt.has(v.rentalId) ? [v.at.getTime() - commitAt.get(v.rentalId)!] : []));
   return { p50Ms: round(percentile(lags, 50)), p99Ms: round(percentile(lags, 99)), rentals: lags.length };
@@ -444,7 +462,15 @@ async function main(): Promise<void> {
     const [autovacuum] = await sql<{ autovacuum: string }>('RENTAL_DATABASE_URL', 'SHOW autovacuum');
     const result = {
       at: new Date().toISOString(),
-      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? '?', memoryGiB: round(os.totalmem() / 2 ** 30), node: process.version, postgresql: pgVersion?.server_version, autovacuum: autovacuum?.autovacuum, loadAverageAtEnd: os.loadavg().map((n) => round(n, 2)) },
+      machine: {
+        cpus: os.cpus().length,
+        model: os.cpus()[0]?.model ?? '?',
+        memoryGiB: round(os.totalmem() / 2 ** 30),
+        node: process.version,
+        postgresql: pgVersion?.server_version,
+        autovacuum: autovacuum?.autovacuum,
+        loadAverageAtEnd: os.loadavg().map((n) => round(n, 2)),
+      },
       config: CONFIG,
       rent: { c1: level(0), c10: level(1), c50: level(2) },
       cpuMsPerRentByProcess: cpuPerRent,
@@ -458,7 +484,10 @@ async function main(): Promise<void> {
           cpuMsPerRequest: med((r) => r.gateway.q2.cpuMsPerRequest),
         },
       },
-      lag: { light: { p50Ms: med((r) => r.lag.light.p50Ms), p99Ms: med((r) => r.lag.light.p99Ms) }, c10: { p50Ms: med((r) => r.lag.c10.p50Ms), p99Ms: med((r) => r.lag.c10.p99Ms) } },
+      lag: {
+        light: { p50Ms: med((r) => r.lag.light.p50Ms), p99Ms: med((r) => r.lag.light.p99Ms) },
+        c10: { p50Ms: med((r) => r.lag.c10.p50Ms), p99Ms: med((r) => r.lag.c10.p99Ms) },
+      },
       floors: { ...floor, rentC1OverFloor: round(median(runs.map((r) => r.levels[0]!.p50Ms)) / floor.rentFloorMs, 2) },
     };
 
@@ -471,7 +500,21 @@ async function main(): Promise<void> {
         ['rentBook', 'paid rents/s', 'p50 ms', 'p99 ms', 'errors (per run)'],
         (['c1', 'c10', 'c50'] as const).map((k) => {
           const l = result.rent[k];
-          return [k.replace('c', '') + ' connection(s)', l.rentsPerSec, l.p50Ms, l.p99Ms, l.codes.map((c) => Object.entries(c).filter(([code]) => code !== 'OK').map(([code, n]) => `${code} ${n}`).join(', ') || '0').join(' · ')];
+          return [
+            k.replace('c', '') + ' connection(s)',
+            l.rentsPerSec,
+            l.p50Ms,
+            l.p99Ms,
+            l.codes
+              .map(
+                (c) =>
+                  Object.entries(c)
+                    .filter(([code]) => code !== 'OK')
+                    .map(([code, n]) => `${code} ${n}`)
+                    .join(', ') || '0',
+              )
+              .join(' · '),
+          ];
         }),
       ),
       '',
@@ -481,7 +524,10 @@ async function main(): Promise<void> {
         ['figure', 'value'],
         [
           ['q1 `books(first: 20)`: gateway / direct p50 (ms)', `${result.gateway.q1.gatewayP50Ms} / ${result.gateway.q1.directP50Ms} = ${result.gateway.q1.ratio}×`],
-          ['q2 `books(first: 20) { availableCopies }`: gateway / hand-written p50 (ms)', `${result.gateway.q2.gatewayP50Ms} / ${result.gateway.q2.handWrittenP50Ms} = ${result.gateway.q2.ratio}×`],
+          [
+            'q2 `books(first: 20) { availableCopies }`: gateway / hand-written p50 (ms)',
+            `${result.gateway.q2.gatewayP50Ms} / ${result.gateway.q2.handWrittenP50Ms} = ${result.gateway.q2.ratio}×`,
+          ],
           ['q2 gateway CPU-ms per request', result.gateway.q2.cpuMsPerRequest],
           ['projection lag p50 / p99, light (1 connection), ms', `${result.lag.light.p50Ms} / ${result.lag.light.p99Ms}`],
           ['projection lag p50 / p99, 10 connections, ms', `${result.lag.c10.p50Ms} / ${result.lag.c10.p99Ms}`],

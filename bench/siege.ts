@@ -213,13 +213,28 @@ async function inBatches<T, R>(items: T[], limit: number, fn: (item: T) => Promi
  */
 async function registerBook(actors: Actors, copies: number): Promise<string> {
   const { registerBook } = await actors.api.run(
-    gql`mutation B($input: RegisterBookInput!) { registerBook(input: $input) { id } }`,
+    gql`
+      mutation B($input: RegisterBookInput!) {
+        registerBook(input: $input) {
+          id
+        }
+      }
+    `,
     { input: { title: `Siege ${Date.now()}`, author: 'Siege Bench', publishedYear: 1911, rentalFee: 1000, licensedCopies: copies } },
     await actors.manager(),
   );
   const deadline = Date.now() + 90_000;
   for (;;) {
-    const { book } = await actors.api.run(gql`query A($id: ID!) { book(id: $id) { availableCopies } }`, { id: registerBook.id });
+    const { book } = await actors.api.run(
+      gql`
+        query A($id: ID!) {
+          book(id: $id) {
+            availableCopies
+          }
+        }
+      `,
+      { id: registerBook.id },
+    );
     if (book?.availableCopies === copies) return registerBook.id as string;
     if (Date.now() > deadline) throw new Error(`rental's replica did not learn book ${registerBook.id} within 90 s (BookRegistered not consumed)`);
     await sleep(250);
@@ -388,7 +403,14 @@ async function waitForFreshOpenWindow(stack: ProcessStack, bookId: string, nextC
 }
 
 /** `amount` failing rentBook calls at `baseUrl` (the gateway or rental itself) with autocannon. */
-async function failingCalls(stack: ProcessStack, baseUrl: string, bookId: string, nextCustomer: () => Customer, connections: number = CONFIG.openConnections, amount: number = CONFIG.openCalls) {
+async function failingCalls(
+  stack: ProcessStack,
+  baseUrl: string,
+  bookId: string,
+  nextCustomer: () => Customer,
+  connections: number = CONFIG.openConnections,
+  amount: number = CONFIG.openCalls,
+) {
   const rowsBefore = await rentalRows(bookId);
   const codes: Record<string, number> = {};
   const retryAfters: number[] = [];
@@ -552,23 +574,77 @@ function report(r: RunResult): void {
     [
       table(
         ['requests (rentBook + returnBook)', 'req/s', 'rentBook p50', 'p90', 'p99', 'max', 'HTTP status', '5xx', 'timeouts (≥ 30 s)', 'conn. errors'],
-        [[`${s.requests.answered} (${s.requests.rentBook} + ${s.requests.returnBook})`, s.reqPerSec, `${s.rentLatencyMs.p50} ms`, `${s.rentLatencyMs.p90} ms`, `${s.rentLatencyMs.p99} ms`, `${s.rentLatencyMs.max} ms`, Object.entries(s.statusCodes).map(([k, v]) => `${k}: ${v}`).join(', '), s.http5xx, s.timeouts, s.connectionErrors]],
+        [
+          [
+            `${s.requests.answered} (${s.requests.rentBook} + ${s.requests.returnBook})`,
+            s.reqPerSec,
+            `${s.rentLatencyMs.p50} ms`,
+            `${s.rentLatencyMs.p90} ms`,
+            `${s.rentLatencyMs.p99} ms`,
+            `${s.rentLatencyMs.max} ms`,
+            Object.entries(s.statusCodes)
+              .map(([k, v]) => `${k}: ${v}`)
+              .join(', '),
+            s.http5xx,
+            s.timeouts,
+            s.connectionErrors,
+          ],
+        ],
       ),
       '',
       table(
         ['success', 'PAYMENT_UNAVAILABLE (with retryAfter)', 'ALREADY_RENTED', 'other', 'every request success or PAYMENT_UNAVAILABLE'],
-        [[s.outcomes.success, `${s.outcomes.PAYMENT_UNAVAILABLE} (${s.unavailableWithRetryAfter})`, s.outcomes.ALREADY_RENTED, s.outcomes.other ? `${s.outcomes.other} ${JSON.stringify(s.otherCodes)}` : 0, s.everyRequestSuccessOrUnavailable ? 'yes' : 'NO']],
+        [
+          [
+            s.outcomes.success,
+            `${s.outcomes.PAYMENT_UNAVAILABLE} (${s.unavailableWithRetryAfter})`,
+            s.outcomes.ALREADY_RENTED,
+            s.outcomes.other ? `${s.outcomes.other} ${JSON.stringify(s.otherCodes)}` : 0,
+            s.everyRequestSuccessOrUnavailable ? 'yes' : 'NO',
+          ],
+        ],
       ),
       '',
       table(
-        ['breaker at end (/health/ready)', 'payment_circuit_breaker_state', 'breaker timeline (sampled 1/s)', `rental rows written (by status, ${DRAIN_MS / 1000} s after)`, 'customers blocked by a stuck PENDING_PAYMENT'],
-        [[s.breakerAtEnd.ready, s.breakerAtEnd.gauge, s.breakerTimeline.join(', '), Object.entries(r.siegeRows).map(([k, v]) => `${k}: ${v}`).join(', '), r.customersBlockedAfterSiege]],
+        [
+          'breaker at end (/health/ready)',
+          'payment_circuit_breaker_state',
+          'breaker timeline (sampled 1/s)',
+          `rental rows written (by status, ${DRAIN_MS / 1000} s after)`,
+          'customers blocked by a stuck PENDING_PAYMENT',
+        ],
+        [
+          [
+            s.breakerAtEnd.ready,
+            s.breakerAtEnd.gauge,
+            s.breakerTimeline.join(', '),
+            Object.entries(r.siegeRows)
+              .map(([k, v]) => `${k}: ${v}`)
+              .join(', '),
+            r.customersBlockedAfterSiege,
+          ],
+        ],
       ),
     ].join('\n'),
   );
 
   const b = r.breakerOpen;
-  const row = (where: string, m: typeof b.viaGateway) => [where, m.calls, m.connections, `${m.durationMs} ms`, `${m.latencyMs.p50} ms`, `${m.latencyMs.p90} ms`, `${m.latencyMs.p99} ms`, `${m.latencyMs.max} ms`, m.p99Under50ms ? 'yes' : 'no', Object.entries(m.codes).map(([k, v]) => `${k}: ${v}`).join(', '), m.rentalRowsWritten, m.circuitAfter.ready];
+  const row = (where: string, m: typeof b.viaGateway) => [
+    where,
+    m.calls,
+    m.connections,
+    `${m.durationMs} ms`,
+    `${m.latencyMs.p50} ms`,
+    `${m.latencyMs.p90} ms`,
+    `${m.latencyMs.p99} ms`,
+    `${m.latencyMs.max} ms`,
+    m.p99Under50ms ? 'yes' : 'no',
+    Object.entries(m.codes)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', '),
+    m.rentalRowsWritten,
+    m.circuitAfter.ready,
+  ];
   print(
     'Phase 2 — payment down, breaker open',
     [
@@ -591,7 +667,17 @@ function report(r: RunResult): void {
     'Phase 3 — recovery (payment restarted with latency 0, rental not restarted)',
     table(
       ['payment restart', 'circuit at payment ready', 'payment ready → first success', 'attempts (1 per 200 ms)', 'circuit after', 'next 10 rentals ok', 'their p50 / max'],
-      [[`${v.paymentRestartMs} ms`, v.circuitAtPaymentReady.ready, v.msFromPaymentReadyToFirstSuccess === null ? 'none within 30 s' : `${v.msFromPaymentReadyToFirstSuccess} ms`, v.attemptsUntilFirstSuccess, v.circuitAfterFirstSuccess.ready, `${v.followUpRentals.ok}/${v.followUpRentals.of}`, `${v.followUpRentals.latencyMs.p50} / ${v.followUpRentals.latencyMs.max} ms`]],
+      [
+        [
+          `${v.paymentRestartMs} ms`,
+          v.circuitAtPaymentReady.ready,
+          v.msFromPaymentReadyToFirstSuccess === null ? 'none within 30 s' : `${v.msFromPaymentReadyToFirstSuccess} ms`,
+          v.attemptsUntilFirstSuccess,
+          v.circuitAfterFirstSuccess.ready,
+          `${v.followUpRentals.ok}/${v.followUpRentals.of}`,
+          `${v.followUpRentals.latencyMs.p50} / ${v.followUpRentals.latencyMs.max} ms`,
+        ],
+      ],
     ),
   );
 
@@ -599,8 +685,26 @@ function report(r: RunResult): void {
   print(
     'Ledger (payment DB vs rental DB, this run only)',
     table(
-      ['APPROVED payment, rental not RENTED/CANCELED/RETURNED', 'RENTED/RETURNED rental without APPROVED payment', 'still PENDING_PAYMENT', 'before compensation settled', 'waited', 'rentals', 'payments'],
-      [[l.approvedWithoutRental, l.rentedWithoutApprovedPayment, l.pendingPayment, l.initiallyApprovedWithoutRental, `${l.waitedMs} ms`, JSON.stringify(l.rentalsByStatus), JSON.stringify(l.paymentsByStatus)]],
+      [
+        'APPROVED payment, rental not RENTED/CANCELED/RETURNED',
+        'RENTED/RETURNED rental without APPROVED payment',
+        'still PENDING_PAYMENT',
+        'before compensation settled',
+        'waited',
+        'rentals',
+        'payments',
+      ],
+      [
+        [
+          l.approvedWithoutRental,
+          l.rentedWithoutApprovedPayment,
+          l.pendingPayment,
+          l.initiallyApprovedWithoutRental,
+          `${l.waitedMs} ms`,
+          JSON.stringify(l.rentalsByStatus),
+          JSON.stringify(l.paymentsByStatus),
+        ],
+      ],
     ),
   );
 }
@@ -667,7 +771,9 @@ async function main(): Promise<number> {
     // A rental still PENDING_PAYMENT now is stuck (its saga died) until the sweeper; its
     // customer would get ALREADY_RENTED, so phases 2 and 3 leave such customers out.
     const blocked = new Set(
-      (await sql<{ customerId: string }>('RENTAL_DATABASE_URL', `SELECT DISTINCT "customerId" FROM rental WHERE "bookId" = $1 AND "activeKey" IS NOT NULL`, [bookId])).map((r) => r.customerId),
+      (await sql<{ customerId: string }>('RENTAL_DATABASE_URL', `SELECT DISTINCT "customerId" FROM rental WHERE "bookId" = $1 AND "activeKey" IS NOT NULL`, [bookId])).map(
+        (r) => r.customerId,
+      ),
     );
     const free = customers.filter((c) => !blocked.has(c.id));
     if (free.length === 0) throw new Error('every customer is blocked by a stuck PENDING_PAYMENT rental');
@@ -680,7 +786,10 @@ async function main(): Promise<number> {
     await returnOutstanding(actors, bookId, byId);
 
     console.log(`Ledger: waiting ≤ ${CONFIG.compensationWaitMs / 1000} s for compensation…`);
-    const l = await ledgerCheck(bookId, customers.map((c) => c.id));
+    const l = await ledgerCheck(
+      bookId,
+      customers.map((c) => c.id),
+    );
 
     const result: RunResult = {
       startedAt: startedAt.toISOString(),
@@ -696,7 +805,14 @@ async function main(): Promise<number> {
     };
     report(result);
     mkdirSync(path.join(here, 'results'), { recursive: true });
-    const file = path.join(here, 'results', `siege-${startedAt.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}.json`);
+    const file = path.join(
+      here,
+      'results',
+      `siege-${startedAt
+        .toISOString()
+        .replace(/:/g, '-')
+        .replace(/\.\d+Z$/, 'Z')}.json`,
+    );
     writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
     console.log(`Numbers written to ${path.relative(process.cwd(), file)}`);
     return 0;

@@ -36,15 +36,10 @@ export type MigrationRunner = 'prisma-cli' | 'direct';
  * @returns the contexts that had pending migrations and those already up to date.
  * @throws Error naming the first context that failed (with the CLI output or the SQL error).
  */
-export async function migrateAll(
-  urls: Record<ContextName, string>,
-  runner: MigrationRunner = 'prisma-cli',
-): Promise<{ applied: ContextName[]; upToDate: ContextName[] }> {
+export async function migrateAll(urls: Record<ContextName, string>, runner: MigrationRunner = 'prisma-cli'): Promise<{ applied: ContextName[]; upToDate: ContextName[] }> {
   // The direct runner reads the bookkeeping itself; the CLI costs ≈ 2 CPU-s, so it runs only when something is pending.
   const ran = await Promise.all(
-    CONTEXTS.map(async (c) =>
-      runner === 'direct' ? (await applyMigrationFiles(c, urls[c])) > 0 : !(await isUpToDate(c, urls[c])) && (await migrate(c, urls[c]), true),
-    ),
+    CONTEXTS.map(async (c) => (runner === 'direct' ? (await applyMigrationFiles(c, urls[c])) > 0 : !(await isUpToDate(c, urls[c])) && (await migrate(c, urls[c]), true))),
   );
   const applied = CONTEXTS.filter((_, i) => ran[i]);
   return { applied, upToDate: CONTEXTS.filter((_, i) => !ran[i]) };
@@ -80,9 +75,7 @@ async function isUpToDate(context: ContextName, url: string): Promise<boolean> {
 
 /** Names of the migrations Prisma's bookkeeping records as finished and not rolled back. @throws when the table does not exist. */
 async function finishedMigrations(client: pg.Client): Promise<Set<string>> {
-  const { rows } = await client.query<{ migration_name: string }>(
-    `SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
-  );
+  const { rows } = await client.query<{ migration_name: string }>(`SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`);
   return new Set(rows.map((r) => r.migration_name));
 }
 

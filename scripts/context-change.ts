@@ -58,14 +58,24 @@ export function classifyContextChange(name: string, changes: FileChange[]): Verd
     if (file === 'contexts.ts') {
       const entries = added.join('\n').match(/\bcontext\(\{/g)?.length ?? 0;
       const ok = removed.length === 0 && entries === 1 && added.join('\n').includes(`context({ name: '${name}'`);
-      return verdict(ok, ok ? 'one registration entry' : `contexts.ts may only gain the one entry context({ name: '${name}', … }) (added ${entries} entries, removed ${removed.length} lines)`);
+      return verdict(
+        ok,
+        ok ? 'one registration entry' : `contexts.ts may only gain the one entry context({ name: '${name}', … }) (added ${entries} entries, removed ${removed.length} lines)`,
+      );
     }
     if (file === 'package.json') {
       const ok = removed.length === 0 && added.length === 1 && added[0]!.trim().replace(/,$/, '') === `"@ebook/${name}": "workspace:*"`;
-      return verdict(ok, ok ? "the context's package as a workspace dependency" : `the root package.json may only gain "@ebook/${name}": "workspace:*" (added ${added.length}, removed ${removed.length} lines)`);
+      return verdict(
+        ok,
+        ok
+          ? "the context's package as a workspace dependency"
+          : `the root package.json may only gain "@ebook/${name}": "workspace:*" (added ${added.length}, removed ${removed.length} lines)`,
+      );
     }
     if (file === 'pnpm-lock.yaml') {
-      return removed.length === 0 ? verdict(true, "the new package's lockfile entry (pnpm install)") : verdict(false, `the lockfile may only gain the new package's entry (${removed.length} lines removed)`);
+      return removed.length === 0
+        ? verdict(true, "the new package's lockfile entry (pnpm install)")
+        : verdict(false, `the lockfile may only gain the new package's entry (${removed.length} lines removed)`);
     }
     const shared = SHARED.find((s) => s.test(file));
     return shared ? verdict(true, shared.reason) : verdict(false, 'outside the context: a hand-kept list? derive it from the registry in a change of its own');

@@ -106,7 +106,13 @@ try {
   if (mailReady.status === 'rejected') throw mailReady.reason;
   if (webReady.status === 'rejected') throw webReady.reason;
   if (loaded.status === 'rejected') throw loaded.reason;
-  const [{ EmbeddedEventBus }, { createLogger }, { simulatedProcessorFromEnv }, { lendingPolicyFromEnv, paymentPolicyFromEnv }, { DEFAULT_WEB_CLIENT_ID, DEFAULT_WEB_REDIRECT_URI, startStack }] = loaded.value;
+  const [
+    { EmbeddedEventBus },
+    { createLogger },
+    { simulatedProcessorFromEnv },
+    { lendingPolicyFromEnv, paymentPolicyFromEnv },
+    { DEFAULT_WEB_CLIENT_ID, DEFAULT_WEB_REDIRECT_URI, startStack },
+  ] = loaded.value;
   const logger = createLogger('dev');
   const tStack = Date.now();
 

@@ -73,7 +73,19 @@ function strimzi(): void {
     const targets = Object.entries(kinds).map(([kind, cls]) => `io.strimzi.api.kafka.model.${cls}=${work}/${kind}.yaml`);
     execFileSync(
       'java',
-      ['-cp', `${work}/libs/*`, 'io.strimzi.crdgenerator.CrdGenerator', '--crd-api-version', 'v1', '--api-versions', 'v1beta2', '--storage-version', 'v1beta2', '--yaml', ...targets],
+      [
+        '-cp',
+        `${work}/libs/*`,
+        'io.strimzi.crdgenerator.CrdGenerator',
+        '--crd-api-version',
+        'v1',
+        '--api-versions',
+        'v1beta2',
+        '--storage-version',
+        'v1beta2',
+        '--yaml',
+        ...targets,
+      ],
       { stdio: ['ignore', 'inherit', 'inherit'] },
     );
     for (const kind of Object.keys(kinds)) {

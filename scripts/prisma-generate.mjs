@@ -13,18 +13,23 @@ for (const c of contexts) {
   const name = `${c.toUpperCase().replace(/-/g, '_')}_DATABASE_URL`;
   env[name] ??= 'postgresql://postgres@127.0.0.1:5432/unused';
 }
-const run = (c) => new Promise((resolve, reject) => {
-  const p = spawn('pnpm', ['exec', 'prisma', 'generate', '--config', `prisma/${c}/prisma.config.ts`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  p.stdout.on('data', (d) => (out += d));
-  p.stderr.on('data', (d) => (out += d));
-  p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`prisma generate ${c} failed:\n${out}`))));
-});
+const run = (c) =>
+  new Promise((resolve, reject) => {
+    const p = spawn('pnpm', ['exec', 'prisma', 'generate', '--config', `prisma/${c}/prisma.config.ts`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (out += d));
+    p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`prisma generate ${c} failed:\n${out}`))));
+  });
 const t0 = Date.now();
 // One retry per context: a concurrent install (or an editor holding the output folder) can make
 // a generate fail spuriously; a second failure is real and fails the install.
-await Promise.all(contexts.map((c) => run(c).catch((err) => {
-  console.warn(`retrying prisma generate for ${c}: ${err.message.split('\n').slice(0, 3).join(' ')}`);
-  return run(c);
-})));
+await Promise.all(
+  contexts.map((c) =>
+    run(c).catch((err) => {
+      console.warn(`retrying prisma generate for ${c}: ${err.message.split('\n').slice(0, 3).join(' ')}`);
+      return run(c);
+    }),
+  ),
+);
 console.log(`prisma clients generated for ${contexts.length} contexts in ${Date.now() - t0} ms`);

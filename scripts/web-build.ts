@@ -14,7 +14,13 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const WEB_DIR = path.join(ROOT, 'web');
 /** What the gateway serves: Vite's output. */
 export const WEB_DIST = path.join(WEB_DIR, 'dist');
-const INPUTS = [path.join(WEB_DIR, 'src'), path.join(WEB_DIR, 'index.html'), path.join(WEB_DIR, 'vite.config.ts'), path.join(WEB_DIR, 'package.json'), path.join(ROOT, 'router', 'operations')];
+const INPUTS = [
+  path.join(WEB_DIR, 'src'),
+  path.join(WEB_DIR, 'index.html'),
+  path.join(WEB_DIR, 'vite.config.ts'),
+  path.join(WEB_DIR, 'package.json'),
+  path.join(ROOT, 'router', 'operations'),
+];
 
 /** Newest modification time (ms) of `file`, or of any file under it; 0 when it does not exist. */
 function newest(file: string): number {

@@ -19,7 +19,13 @@ export function workspacePackages(root = ROOT) {
   const yaml = readFileSync(path.join(root, 'pnpm-workspace.yaml'), 'utf8');
   const globs = [...yaml.matchAll(/^\s*-\s*['"]?([^'"\s#]+)/gm)].map((m) => m[1]);
   const compiled = (dir) => /"extends"\s*:\s*"[^"]*tsconfig\.package\.json"/.test(readFileSync(path.join(root, dir, 'tsconfig.json'), 'utf8'));
-  return globSync(globs.map((g) => `${g}/package.json`), { cwd: root }).map((f) => path.dirname(f)).filter(compiled).sort();
+  return globSync(
+    globs.map((g) => `${g}/package.json`),
+    { cwd: root },
+  )
+    .map((f) => path.dirname(f))
+    .filter(compiled)
+    .sort();
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -27,9 +27,17 @@ describe('compiled services (dist, plain node)', () => {
 
   it('the gateway answers a catalog query served by book-management, both from dist', async () => {
     const client = new GatewayClient(stack.gatewayUrl);
-    const data = await client.run<{ books: { edges: { node: { title: string } }[] } }>(
-      gql`query { books(first: 3) { edges { node { title } } } }`,
-    );
+    const data = await client.run<{ books: { edges: { node: { title: string } }[] } }>(gql`
+      query {
+        books(first: 3) {
+          edges {
+            node {
+              title
+            }
+          }
+        }
+      }
+    `);
     expect(data.books.edges).toHaveLength(3);
     expect(data.books.edges[0]!.node.title).toEqual(expect.any(String));
   });

@@ -6,7 +6,10 @@ import { classifyContextChange, commitChanges, type FileChange } from '../script
 const root = new URL('../', import.meta.url).pathname;
 const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
 const file = (path: string, added: string[] = ['x'], removed: string[] = []): FileChange => ({ file: path, added, removed });
-const outside = (name: string, changes: FileChange[]) => classifyContextChange(name, changes).filter((v) => !v.allowed).map((v) => v.file);
+const outside = (name: string, changes: FileChange[]) =>
+  classifyContextChange(name, changes)
+    .filter((v) => !v.allowed)
+    .map((v) => v.file);
 
 describe('the diff rule of adding a context (scripts/context-change.ts)', () => {
   it("allows the context's folders, one registration entry, the composed supergraph, k8s, README and an additive lockfile", () => {
@@ -37,7 +40,16 @@ describe('the diff rule of adding a context (scripts/context-change.ts)', () => 
         file('contexts.ts', ["  context({ name: 'loans', port: 4010 }),"], ["  context({ name: 'rental', port: 4003 }),"]),
         file('pnpm-lock.yaml', ['  subgraphs/loans:'], ['      version: 1.0.0']),
       ]),
-    ).toEqual(['subgraphs/rental/src/resolvers.ts', 'subgraphs/loans-extra/package.json', 'prisma/loansx/schema.prisma', 'tsconfig.build.json', 'router/src/stack.ts', 'router/operations/MyLoans.graphql', 'contexts.ts', 'pnpm-lock.yaml']);
+    ).toEqual([
+      'subgraphs/rental/src/resolvers.ts',
+      'subgraphs/loans-extra/package.json',
+      'prisma/loansx/schema.prisma',
+      'tsconfig.build.json',
+      'router/src/stack.ts',
+      'router/operations/MyLoans.graphql',
+      'contexts.ts',
+      'pnpm-lock.yaml',
+    ]);
     expect(outside('loans', [file('contexts.ts', ["  context({ name: 'loans' }),", "  context({ name: 'more' }),"])])).toEqual(['contexts.ts']);
     expect(outside('loans', [file('contexts.ts', ["  context({ name: 'other' }),"])])).toEqual(['contexts.ts']);
     expect(outside('loans', [file('package.json', ['    "left-pad": "1.3.0",'])])).toEqual(['package.json']);

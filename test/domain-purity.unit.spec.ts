@@ -56,7 +56,12 @@ function importsOf(fileName: string, source: string): ImportRef[] {
     if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
       const clause = node.importClause;
       const namedAllTypes =
-        !!clause && !clause.name && !!clause.namedBindings && ts.isNamedImports(clause.namedBindings) && clause.namedBindings.elements.length > 0 && clause.namedBindings.elements.every((e) => e.isTypeOnly);
+        !!clause &&
+        !clause.name &&
+        !!clause.namedBindings &&
+        ts.isNamedImports(clause.namedBindings) &&
+        clause.namedBindings.elements.length > 0 &&
+        clause.namedBindings.elements.every((e) => e.isTypeOnly);
       refs.push({ spec: node.moduleSpecifier.text, typeOnly: !!clause && (clause.isTypeOnly || namedAllTypes) });
     } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
       const namedAllTypes = !!node.exportClause && ts.isNamedExports(node.exportClause) && node.exportClause.elements.every((e) => e.isTypeOnly);
@@ -66,7 +71,7 @@ function importsOf(fileName: string, source: string): ImportRef[] {
     } else if (ts.isCallExpression(node) && node.arguments.length > 0 && ts.isStringLiteral(node.arguments[0]!)) {
       const isDynamicImport = node.expression.kind === ts.SyntaxKind.ImportKeyword;
       const isRequire = ts.isIdentifier(node.expression) && node.expression.text === 'require';
-      if (isDynamicImport || isRequire) refs.push({ spec: (node.arguments[0]).text, typeOnly: false });
+      if (isDynamicImport || isRequire) refs.push({ spec: node.arguments[0].text, typeOnly: false });
     } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
       refs.push({ spec: node.argument.literal.text, typeOnly: true });
     }
@@ -166,7 +171,7 @@ describe('domainImportViolations (the guard itself)', () => {
     "import { RentalErrors } from './errors';",
     "import { x } from './rules/fees';",
     "// import { PrismaClient } from '@prisma/client';",
-    "const text = \"import pg from 'pg'\";",
+    'const text = "import pg from \'pg\'";',
   ])('allows %s', (source) => {
     expect(violations(source)).toEqual([]);
   });

@@ -29,7 +29,11 @@ describe('image and manifests', () => {
   const dockerfile = read('Dockerfile');
 
   it('every file the Dockerfile copies from the build context exists and is not .dockerignored', () => {
-    const ignored = new Set(read('.dockerignore').split('\n').map((l) => l.trim()));
+    const ignored = new Set(
+      read('.dockerignore')
+        .split('\n')
+        .map((l) => l.trim()),
+    );
     const sources = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(/\s+/));
     expect(sources.length).toBeGreaterThan(0);
     for (const source of sources) {

@@ -18,10 +18,14 @@ const envOf = (workload: any, name: string) =>
   (workload.spec.template.spec.containers[0].env as any[]).find((e) => e.name === name)?.valueFrom?.secretKeyRef as { name: string; key: string } | undefined;
 
 describe('k8s: every overlay renders and every object matches its schema (Kubernetes, Strimzi, CloudNativePG, KEDA, Prometheus Operator)', () => {
-  it.each(['k8s/base', ...OVERLAYS, MONITORING])('%s', async (dir) => {
-    expect(rendered[dir]!.length).toBeGreaterThan(dir === MONITORING ? 2 : 50);
-    expect(await validateObjects(rendered[dir]!)).toEqual([]);
-  }, 30_000); // the first run loads the schema modules and compiles the CRD schemas
+  it.each(['k8s/base', ...OVERLAYS, MONITORING])(
+    '%s',
+    async (dir) => {
+      expect(rendered[dir]!.length).toBeGreaterThan(dir === MONITORING ? 2 : 50);
+      expect(await validateObjects(rendered[dir]!)).toEqual([]);
+    },
+    30_000,
+  ); // the first run loads the schema modules and compiles the CRD schemas
 
   it('rejects broken objects: a wrong type, misspelt fields, a missing required field, an unknown kind', async () => {
     const deployment = structuredClone(find('k8s/base', 'Deployment', 'rental'));
@@ -43,7 +47,9 @@ describe('k8s: every overlay renders and every object matches its schema (Kubern
     delete scaledObject.spec.scaleTargetRef;
     expect(await validateObject(scaledObject)).toContain('/spec must have required property scaleTargetRef');
 
-    expect(await validateObject({ apiVersion: 'kafka.strimzi.io/v1beta2', kind: 'KafkaTopc', metadata: { name: 'x' } })).toEqual(['/ no schema for kafka.strimzi.io/v1beta2 KafkaTopc']);
+    expect(await validateObject({ apiVersion: 'kafka.strimzi.io/v1beta2', kind: 'KafkaTopc', metadata: { name: 'x' } })).toEqual([
+      '/ no schema for kafka.strimzi.io/v1beta2 KafkaTopc',
+    ]);
   });
 });
 
@@ -86,7 +92,9 @@ describe('k8s/base: network and Kafka permissions', () => {
   it('denies all traffic by default; only the gateway and the authorization server (user) admit the ingress controller', () => {
     expect(find('k8s/base', 'NetworkPolicy', 'default-deny').spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
     const fromIngress = all('k8s/base', 'NetworkPolicy')
-      .filter((p) => (p.spec.ingress ?? []).some((r: any) => (r.from ?? []).some((f: any) => f.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'ingress-nginx')))
+      .filter((p) =>
+        (p.spec.ingress ?? []).some((r: any) => (r.from ?? []).some((f: any) => f.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'ingress-nginx')),
+      )
       .map((p) => p.metadata.name);
     expect(fromIngress.sort()).toEqual(['gateway', 'user']);
   });
@@ -100,7 +108,12 @@ describe('k8s/base: network and Kafka permissions', () => {
       ],
     ]);
     const clients = all('k8s/base', 'Deployment').filter((d) => d.spec.template.metadata.labels['ebook-rental.io/kafka-client'] === 'true');
-    expect(clients.map((d) => d.metadata.name).sort()).toEqual(all('k8s/base', 'KafkaUser').map((u) => u.metadata.name).filter((n) => n !== 'keda').sort());
+    expect(clients.map((d) => d.metadata.name).sort()).toEqual(
+      all('k8s/base', 'KafkaUser')
+        .map((u) => u.metadata.name)
+        .filter((n) => n !== 'keda')
+        .sort(),
+    );
   });
 
   it('every topic of the events library has a KafkaTopic and a dead-letter topic, replicated 3 times', () => {
@@ -115,7 +128,9 @@ describe('k8s/base: network and Kafka permissions', () => {
 
   it("each consumer group the autoscalers watch is one its service's KafkaUser may read, on topics that exist", () => {
     const topics = new Set(all('k8s/base', 'KafkaTopic').map((t) => t.metadata.name));
-    const triggers = all('k8s/base', 'ScaledObject').flatMap((s) => s.spec.triggers.filter((t: any) => t.type === 'kafka').map((t: any) => ({ service: s.spec.scaleTargetRef.name, ...t.metadata })));
+    const triggers = all('k8s/base', 'ScaledObject').flatMap((s) =>
+      s.spec.triggers.filter((t: any) => t.type === 'kafka').map((t: any) => ({ service: s.spec.scaleTargetRef.name, ...t.metadata })),
+    );
     expect(triggers.length).toBeGreaterThan(0);
     for (const t of triggers) {
       const acls = find('k8s/base', 'KafkaUser', t.service).spec.authorization.acls as { resource: { type: string; name: string }; operations: string[] }[];
@@ -146,7 +161,10 @@ describe('k8s overlays', () => {
     for (const s of all(prod, 'ScaledObject')) expect(s.spec.minReplicaCount).toBeGreaterThanOrEqual(2);
     for (const c of all(prod, 'Cluster')) expect([c.spec.instances >= 3, c.spec.postgresql.synchronous.number]).toEqual([true, 1]);
     expect(all(prod, 'ScheduledBackup')).toHaveLength(all(prod, 'Cluster').length);
-    expect(all(prod, 'KafkaNodePool').map((p) => [p.metadata.name, p.spec.replicas])).toEqual([['broker', 3], ['controller', 3]]);
+    expect(all(prod, 'KafkaNodePool').map((p) => [p.metadata.name, p.spec.replicas])).toEqual([
+      ['broker', 3],
+      ['controller', 3],
+    ]);
     for (const t of all(prod, 'KafkaTopic')) expect(t.spec.replicas).toBe(3);
     expect(find(prod, 'Deployment', 'gateway').spec.template.spec.containers[0].image).not.toMatch(/:latest$/);
   });

@@ -30,13 +30,21 @@ describe('alert rules of k8s/monitoring', () => {
 
   it('pass their promtool unit tests, which make every alert fire at least once and stay silent at least once', () => {
     expect(runPromtool('test', 'rules', 'ebook-rental.rules.test.yaml')).toContain('SUCCESS');
-    const alerts = (parse(readFileSync(RULES_FILE, 'utf8')) as { groups: { rules: { alert?: string }[] }[] }).groups.flatMap((g) => g.rules.flatMap((r) => (r.alert ? [r.alert] : [])));
-    const cases = (parse(readFileSync(`${RULES_DIR}/ebook-rental.rules.test.yaml`, 'utf8')) as { tests: { alert_rule_test?: { alertname: string; exp_alerts?: unknown[] }[] }[] }).tests.flatMap(
-      (t) => t.alert_rule_test ?? [],
+    const alerts = (parse(readFileSync(RULES_FILE, 'utf8')) as { groups: { rules: { alert?: string }[] }[] }).groups.flatMap((g) =>
+      g.rules.flatMap((r) => (r.alert ? [r.alert] : [])),
     );
+    const cases = (
+      parse(readFileSync(`${RULES_DIR}/ebook-rental.rules.test.yaml`, 'utf8')) as { tests: { alert_rule_test?: { alertname: string; exp_alerts?: unknown[] }[] }[] }
+    ).tests.flatMap((t) => t.alert_rule_test ?? []);
     for (const alert of alerts) {
-      expect(cases.some((c) => c.alertname === alert && (c.exp_alerts ?? []).length > 0), `${alert} fires in a test`).toBe(true);
-      expect(cases.some((c) => c.alertname === alert && (c.exp_alerts ?? []).length === 0), `${alert} stays silent in a test`).toBe(true);
+      expect(
+        cases.some((c) => c.alertname === alert && (c.exp_alerts ?? []).length > 0),
+        `${alert} fires in a test`,
+      ).toBe(true);
+      expect(
+        cases.some((c) => c.alertname === alert && (c.exp_alerts ?? []).length === 0),
+        `${alert} stays silent in a test`,
+      ).toBe(true);
     }
   });
 

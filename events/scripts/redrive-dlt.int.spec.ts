@@ -88,7 +88,11 @@ describe('redrive-dlt on Kafka', () => {
     expect(first.records).toEqual([
       expect.objectContaining({ key: dead.key, group: 'payment.refunds', reason: 'failed 5 times: database down', originalTopic: topic, action: 'redriven' }),
     ]);
-    expect(first.lines[0]).toMatch(new RegExp(`^${topic.replace(/\./g, '\\.')}\\.dlt\\[\\d\\]@0 key=${dead.key} group=payment\\.refunds reason="failed 5 times: database down" → re-driven to ${topic.replace(/\./g, '\\.')}$`));
+    expect(first.lines[0]).toMatch(
+      new RegExp(
+        `^${topic.replace(/\./g, '\\.')}\\.dlt\\[\\d\\]@0 key=${dead.key} group=payment\\.refunds reason="failed 5 times: database down" → re-driven to ${topic.replace(/\./g, '\\.')}$`,
+      ),
+    );
     expect(first.lines.at(-1)).toContain('1 re-driven, 0 skipped');
 
     const [again] = await eventually(() => {

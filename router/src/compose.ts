@@ -8,9 +8,7 @@ import { readSubgraphSdl, SUBGRAPHS } from './subgraphs';
  * @throws Error listing every composition error (a broken contract between subgraphs).
  */
 export function composeSupergraph(): string {
-  const result = composeServices(
-    SUBGRAPHS.map((s) => ({ name: s.name, url: s.routingUrl, typeDefs: parse(readSubgraphSdl(s)) })),
-  );
+  const result = composeServices(SUBGRAPHS.map((s) => ({ name: s.name, url: s.routingUrl, typeDefs: parse(readSubgraphSdl(s)) })));
   if (result.errors?.length) {
     throw new Error(`supergraph composition failed:\n${result.errors.map((e) => `- ${e.message}`).join('\n')}`);
   }

@@ -5,7 +5,18 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { CORRELATION_HEADER, FORWARDED_FOR_HEADER, correlationIdOf, listen, maskError, operationMetricsPlugin, type AuthUser, type Logger, type Service, type TokenVerifier } from '@ebook/subgraph-kit';
+import {
+  CORRELATION_HEADER,
+  FORWARDED_FOR_HEADER,
+  correlationIdOf,
+  listen,
+  maskError,
+  operationMetricsPlugin,
+  type AuthUser,
+  type Logger,
+  type Service,
+  type TokenVerifier,
+} from '@ebook/subgraph-kit';
 import { register } from 'prom-client';
 import { mountPlayground } from './playground';
 import { mountWebApp, type WebAppOptions } from './web-app';

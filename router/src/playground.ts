@@ -117,7 +117,9 @@ const OPERATIONS_DIR = new URL('../operations/', import.meta.url);
 export function operationTabs(dir: URL = OPERATIONS_DIR): { query: string }[] {
   let files: string[];
   try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.graphql')).sort();
+    files = readdirSync(dir)
+      .filter((f) => f.endsWith('.graphql'))
+      .sort();
   } catch {
     return [];
   }
@@ -144,9 +146,7 @@ function resolvePackageFile(pkg: string, rel: string): { file: string; version: 
 
 /** Drop trailing `sourceMappingURL` comments: we don't serve the (multi-MB) maps, avoid devtools 404s. */
 function stripSourceMap(text: string): string {
-  return text
-    .replace(/\n?\/\/# sourceMappingURL=\S+\s*$/, '\n')
-    .replace(/\n?\/\*# sourceMappingURL=\S+ \*\/\s*$/, '\n');
+  return text.replace(/\n?\/\/# sourceMappingURL=\S+\s*$/, '\n').replace(/\n?\/\*# sourceMappingURL=\S+ \*\/\s*$/, '\n');
 }
 
 /** JSON that is safe to embed inside an HTML `<script>` element. */

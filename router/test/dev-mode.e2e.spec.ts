@@ -47,7 +47,6 @@ describe('pnpm dev (embedded PostgreSQL server + embedded bus)', () => {
 
   afterAll(() => kill(dev));
 
-
   it('sets the data of an earlier pnpm dev (PGlite) aside instead of failing or deleting it', () => {
     expect(dev.output()).toContain(`moved to ${path.join(dataDir, 'pg-pglite')}`);
     expect(existsSync(path.join(dataDir, 'pg-pglite', 'user', 'PG_VERSION'))).toBe(true);
@@ -145,10 +144,14 @@ describe('pnpm dev (embedded PostgreSQL server + embedded bus)', () => {
         expect(canceled.status).toBe('CANCELED');
         // The read model converges on exactly this customer's one loan (polled once a second, as
         // a client would: 50 customers polling faster would be the load, not the product).
-        await eventually(async () => {
-          const mine = (await call('MyRentals', {}, token)).myRentals as { rentalId: string; customerId: string; bookId: string; status: string }[];
-          expect(mine.map((r) => [r.rentalId, r.customerId, r.bookId, r.status])).toEqual([[rental.id, registered.id, book.id, 'CANCELED']]);
-        }, 60_000, 1_000);
+        await eventually(
+          async () => {
+            const mine = (await call('MyRentals', {}, token)).myRentals as { rentalId: string; customerId: string; bookId: string; status: string }[];
+            expect(mine.map((r) => [r.rentalId, r.customerId, r.bookId, r.status])).toEqual([[rental.id, registered.id, book.id, 'CANCELED']]);
+          },
+          60_000,
+          1_000,
+        );
       }),
     );
     const failures = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [`customer ${i}: ${(o.reason as Error).message}`] : []));
@@ -156,14 +159,20 @@ describe('pnpm dev (embedded PostgreSQL server + embedded bus)', () => {
   });
 
   it('refuses a second pnpm dev on the same data directory while the first runs; the first keeps serving', async () => {
-    const elsewhere = { PORT: String(GATEWAY_PORT + 200), DEV_SUBGRAPH_PORT: String(GATEWAY_PORT + 201), DEV_PG_PORT: String(PG_PORT + 1), DEV_SMTP_PORT: String(GATEWAY_PORT + 290), DEV_MAIL_WEB_PORT: String(GATEWAY_PORT + 291) };
+    const elsewhere = {
+      PORT: String(GATEWAY_PORT + 200),
+      DEV_SUBGRAPH_PORT: String(GATEWAY_PORT + 201),
+      DEV_PG_PORT: String(PG_PORT + 1),
+      DEV_SMTP_PORT: String(GATEWAY_PORT + 290),
+      DEV_MAIL_WEB_PORT: String(GATEWAY_PORT + 291),
+    };
     await expect(startDev(dataDir, elsewhere)).rejects.toThrow(/another pnpm dev \(pid \d+\) is running on/);
     const res = await fetch(`http://localhost:${GATEWAY_PORT}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: '{ books(first: 1) { edges { node { id } } } }' }),
     });
-    expect(((await res.json())).data.books.edges).toHaveLength(1);
+    expect((await res.json()).data.books.edges).toHaveLength(1);
   });
 
   it('serves OpenID Connect discovery at the iss of its tokens; the manager signs in with code + PKCE on the login page', async () => {

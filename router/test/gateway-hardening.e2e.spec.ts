@@ -115,11 +115,29 @@ describe('rate limits: 429 RATE_LIMITED with retryAfter and Retry-After, nothing
     const gw = await extraGateway({ hardening: { rateLimitPerIp: 0, rateLimitPerUser: 3, rateLimitWindowSeconds: 60 } });
     const manager = await signIn(api, TEST_MANAGER.email, TEST_MANAGER.password);
     const { registerBook } = await api.run(
-      gql`mutation B($input: RegisterBookInput!) { registerBook(input: $input) { id } }`,
+      gql`
+        mutation B($input: RegisterBookInput!) {
+          registerBook(input: $input) {
+            id
+          }
+        }
+      `,
       { input: { title: `Limit ${randomUUID().slice(0, 6)}`, author: 'Test', publishedYear: 1900, rentalFee: 1000, licensedCopies: 1 } },
       manager,
     );
-    const available = async () => (await api.run(gql`query A($id: ID!) { book(id: $id) { availableCopies } }`, { id: registerBook.id })).book.availableCopies;
+    const available = async () =>
+      (
+        await api.run(
+          gql`
+            query A($id: ID!) {
+              book(id: $id) {
+                availableCopies
+              }
+            }
+          `,
+          { id: registerBook.id },
+        )
+      ).book.availableCopies;
     await eventually(async () => expect(await available()).toBe(1));
     const [ann, bob] = [await customerToken('ann'), await customerToken('bob')];
 
@@ -129,7 +147,23 @@ describe('rate limits: 429 RATE_LIMITED with retryAfter and Retry-After, nothing
 
     // Nothing rented: the copy is free and Ann has no rental.
     expect(await available()).toBe(1);
-    expect((await api.run(gql`query { me { rentals { id } } }`, {}, ann)).me.rentals).toEqual([]);
+    expect(
+      (
+        await api.run(
+          gql`
+            query {
+              me {
+                rentals {
+                  id
+                }
+              }
+            }
+          `,
+          {},
+          ann,
+        )
+      ).me.rentals,
+    ).toEqual([]);
     // Bob, from the same IP, has his own budget.
     const bobs = await postJson(gw, { query: '{ me { id } }' }, { authorization: `Bearer ${bob}` });
     expect(bobs.status).toBe(200);

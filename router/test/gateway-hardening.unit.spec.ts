@@ -38,7 +38,14 @@ const LEGITIMATE = {
   rentBook: 'mutation Rent($bookId: ID!) { rentBook(bookId: $bookId) { id status dueAt fee book { id availableCopies } payment { status amount } __typename } }',
   views: 'query { myRentals { rentalId status paymentStatus bookId bookTitle customerId customerName fee rentedAt dueAt returnedAt canceledAt updatedAt correlationId } }',
   conditional: 'query Q($full: Boolean!) { me { id email @include(if: $full) phone @include(if: $full) rentals @skip(if: $full) { id } } }',
-  introspection: getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true, oneOf: true }),
+  introspection: getIntrospectionQuery({
+    descriptions: true,
+    specifiedByUrl: true,
+    directiveIsRepeatable: true,
+    schemaDescription: true,
+    inputValueDeprecation: true,
+    oneOf: true,
+  }),
 };
 
 /** `rental { user { rentals { user { … } } } }` nested `levels` times (depth = 2·levels + 2). */
@@ -125,9 +132,7 @@ describe('query limits (graphql-armor rules + graphql-js token limit) on the pub
   it('refuses cost over GATEWAY_MAX_COST (8000): one full 100-book page passes, two in one request do not', () => {
     const page = 'edges { cursor node { id title author publishedYear rentalFee licensedCopies availableCopies } } pageInfo { endCursor hasNextPage }';
     expect(check(`query { books(first: 100) { ${page} } }`)).toEqual([]);
-    expect(check(`query { a: books(first: 100) { ${page} } b: books(first: 100, after: "x") { ${page} } }`)).toEqual([
-      expect.stringMatching(/Query Cost limit of 8000 exceeded/),
-    ]);
+    expect(check(`query { a: books(first: 100) { ${page} } b: books(first: 100, after: "x") { ${page} } }`)).toEqual([expect.stringMatching(/Query Cost limit of 8000 exceeded/)]);
   });
 
   it('refuses more aliases than GATEWAY_MAX_ALIASES (15): a login brute force by aliases', () => {

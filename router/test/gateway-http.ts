@@ -16,7 +16,11 @@ export interface Reply {
 
 /** Raw HTTP to `<base>/graphql` (or `path`, which may carry a query string). Default: POST with `content-type: application/json`. */
 export async function send(base: string, init: { method?: string; body?: string; headers?: Record<string, string> }, path = '/graphql'): Promise<Reply> {
-  const res = await fetch(`${base}${path}`, { method: init.method ?? 'POST', headers: init.headers ?? { 'content-type': 'application/json' }, ...(init.body !== undefined ? { body: init.body } : {}) });
+  const res = await fetch(`${base}${path}`, {
+    method: init.method ?? 'POST',
+    headers: init.headers ?? { 'content-type': 'application/json' },
+    ...(init.body !== undefined ? { body: init.body } : {}),
+  });
   const text = await res.text();
   let json: Reply['json'];
   try {

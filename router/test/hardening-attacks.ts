@@ -34,7 +34,8 @@ export function hardeningAttacks(target: () => Pick<SecurityTarget, 'gatewayUrl'
   describe('query limits: refused before any subgraph runs (400)', () => {
     it('depth: a 9-level registerCustomer is refused GRAPHQL_VALIDATION_FAILED and creates no account', async () => {
       const email = freshEmail('deep');
-      const deep = 'mutation R($input: RegisterCustomerInput!) { registerCustomer(input: $input) { rentals { user { rentals { user { rentals { user { rentals { id } } } } } } } } }';
+      const deep =
+        'mutation R($input: RegisterCustomerInput!) { registerCustomer(input: $input) { rentals { user { rentals { user { rentals { user { rentals { id } } } } } } } } }';
       const r = await postJson(gw(), { query: deep, variables: { input: registerInput(email) } });
       expect(r.status).toBe(400);
       expect(codeOf(r)).toBe('GRAPHQL_VALIDATION_FAILED');

@@ -29,7 +29,13 @@ describe('the lending lifecycle through the gateway (PostgreSQL, Kafka, short du
 
   it('suspend, resume and cancel a hold; another customer cannot touch it', async () => {
     const { registerBook } = await api.run(
-      gql`mutation B($input: RegisterBookInput!) { registerBook(input: $input) { id } }`,
+      gql`
+        mutation B($input: RegisterBookInput!) {
+          registerBook(input: $input) {
+            id
+          }
+        }
+      `,
       { input: { title: `Queue ${randomUUID().slice(0, 6)}`, author: 'Test', publishedYear: 1900, rentalFee: 1000, licensedCopies: 1 } },
       manager,
     );

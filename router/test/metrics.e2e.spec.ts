@@ -8,8 +8,21 @@ import { exposedSamples, labelUsesOf, metricNamesOf, monitoringQueries } from '.
 import { startTestStack, TEST_MANAGER } from './test-stack';
 
 // Named as the first-party operations (whose files use fragments, which `operation()` does not resolve).
-const RENT_BOOK = gql`mutation RentBook($bookId: ID!) { rentBook(bookId: $bookId) { id status } }`;
-const MY_RENTALS = gql`query MyRentals { myRentals { status } }`;
+const RENT_BOOK = gql`
+  mutation RentBook($bookId: ID!) {
+    rentBook(bookId: $bookId) {
+      id
+      status
+    }
+  }
+`;
+const MY_RENTALS = gql`
+  query MyRentals {
+    myRentals {
+      status
+    }
+  }
+`;
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let api: GatewayClient;
@@ -72,7 +85,11 @@ describe('metrics the alert rules and dashboards read, on the running stack', ()
     const exported = new Map<string, Set<string>>();
     for (const page of Object.values(pages)) for (const [name, labels] of exposedSamples(page)) exported.set(name, new Set([...(exported.get(name) ?? []), ...labels]));
     const queries = monitoringQueries();
-    const missing = queries.flatMap((q) => metricNamesOf(q.expr).filter((name) => !exported.has(name)).map((name) => `${name} (${q.where})`));
+    const missing = queries.flatMap((q) =>
+      metricNamesOf(q.expr)
+        .filter((name) => !exported.has(name))
+        .map((name) => `${name} (${q.where})`),
+    );
     expect(missing).toEqual([]);
     // …and every label a query matches on or groups by is carried by a metric it reads.
     const missingLabels = queries.flatMap((q) =>

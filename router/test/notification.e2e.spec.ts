@@ -10,8 +10,25 @@ let stack: Awaited<ReturnType<typeof startTestStack>>;
 let api: GatewayClient;
 let manager: string;
 
-const REGISTER = gql`mutation R($input: RegisterCustomerInput!) { registerCustomer(input: $input) { id } }`;
-const MINE = gql`query N($first: Int) { myNotifications(first: $first) { id kind subject body createdAt deliveredAt } }`;
+const REGISTER = gql`
+  mutation R($input: RegisterCustomerInput!) {
+    registerCustomer(input: $input) {
+      id
+    }
+  }
+`;
+const MINE = gql`
+  query N($first: Int) {
+    myNotifications(first: $first) {
+      id
+      kind
+      subject
+      body
+      createdAt
+      deliveredAt
+    }
+  }
+`;
 
 /** Registers a customer (with `locale` when given) and signs them in. */
 const customer = (locale?: string) => signUp(api, { name: 'Ann Reader', ...(locale ? { locale } : {}) });
@@ -32,7 +49,18 @@ describe('notifications through the gateway: rent → one e-mail on a real SMTP 
     const ann = await customer('en');
     const title = `Persuasion ${randomUUID().slice(0, 6)}`;
     const bookId = await book(title);
-    const { rentBook } = await api.run(gql`mutation Rent($bookId: ID!) { rentBook(bookId: $bookId) { id status } }`, { bookId }, ann.token);
+    const { rentBook } = await api.run(
+      gql`
+        mutation Rent($bookId: ID!) {
+          rentBook(bookId: $bookId) {
+            id
+            status
+          }
+        }
+      `,
+      { bookId },
+      ann.token,
+    );
     expect(rentBook.status).toBe('RENTED');
 
     const [mail] = await eventually(async () => {
@@ -53,12 +81,32 @@ describe('notifications through the gateway: rent → one e-mail on a real SMTP 
     expect(stack.mailbox.to(ann.email)).toHaveLength(1);
   });
 
-  it("Korean by default; a return is told too, newest first; each customer sees only their own; a bad locale is refused and nothing is written", async () => {
+  it('Korean by default; a return is told too, newest first; each customer sees only their own; a bad locale is refused and nothing is written', async () => {
     const kim = await customer();
     const other = await customer();
     const bookId = await book(`메밀꽃 ${randomUUID().slice(0, 6)}`);
-    const { rentBook } = await api.run(gql`mutation Rent($bookId: ID!) { rentBook(bookId: $bookId) { id } }`, { bookId }, kim.token);
-    await api.run(gql`mutation Ret($id: ID!) { returnBook(rentalId: $id) { id } }`, { id: rentBook.id }, kim.token);
+    const { rentBook } = await api.run(
+      gql`
+        mutation Rent($bookId: ID!) {
+          rentBook(bookId: $bookId) {
+            id
+          }
+        }
+      `,
+      { bookId },
+      kim.token,
+    );
+    await api.run(
+      gql`
+        mutation Ret($id: ID!) {
+          returnBook(rentalId: $id) {
+            id
+          }
+        }
+      `,
+      { id: rentBook.id },
+      kim.token,
+    );
     await eventually(async () => expect(stack.mailbox.to(kim.email)).toHaveLength(2));
     expect(stack.mailbox.to(kim.email).map((m) => m.language)).toEqual(['ko', 'ko']);
     const { myNotifications } = await eventually(async () => {

@@ -23,7 +23,6 @@ const extraGateways: Service[] = [];
 const logger = createLogger('e2e-persisted-queries', process.env.LOG_LEVEL ?? 'silent');
 const db = sqlAccessor(testDatabaseUrls());
 
-
 /** `extensions` of a request sending `query` by hash (APQ protocol, version 1). */
 const byHash = (query: string) => ({ extensions: { persistedQuery: { version: 1, sha256Hash: operationId(query) } } });
 
@@ -53,7 +52,10 @@ function expectNotInSafelist(r: Reply): void {
 
 beforeAll(async () => {
   stack = await startTestStack();
-  for (const [mode, production] of [['safelist', true], ['off', false]] as const) {
+  for (const [mode, production] of [
+    ['safelist', true],
+    ['off', false],
+  ] as const) {
     const gw = await startExtraGateway(stack, logger, { production, hardening: { persistedQueries: mode } });
     extraGateways.push(gw);
     if (mode === 'safelist') safelist = gw.url;

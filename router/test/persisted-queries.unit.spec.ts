@@ -59,7 +59,28 @@ describe('the first-party manifest (router/persisted-query-manifest.json)', () =
         .flatMap((d) => d.selectionSet.selections.flatMap((s) => (s.kind === Kind.FIELD ? [s.name.value] : []))),
     );
     expect(new Set(rootFields)).toEqual(
-      new Set(['registerCustomer', 'login', 'me', 'registerBook', 'book', 'books', 'rentBook', 'cancelRental', 'returnBook', 'renewRental', 'rental', 'myRentals', 'rentalStatus', 'bookRentals', 'myNotifications', 'myHolds', 'placeHold', 'suspendHold', 'resumeHold', 'cancelHold']),
+      new Set([
+        'registerCustomer',
+        'login',
+        'me',
+        'registerBook',
+        'book',
+        'books',
+        'rentBook',
+        'cancelRental',
+        'returnBook',
+        'renewRental',
+        'rental',
+        'myRentals',
+        'rentalStatus',
+        'bookRentals',
+        'myNotifications',
+        'myHolds',
+        'placeHold',
+        'suspendHold',
+        'resumeHold',
+        'cancelHold',
+      ]),
     );
     for (const op of committed.operations) expect(op.id).toBe(operationId(op.body));
   });
@@ -90,7 +111,11 @@ describe('loadPersistedQueryManifest: a manifest the gateway cannot trust stops 
     ['another format', { ...manifest([op]), format: 'relay' }, /expected "apollo-persisted-query-manifest"\s+→ at format/],
     ['another version', { ...manifest([op]), version: 2 }, /→ at version/],
     ['an id that is not a sha256', manifest([{ ...op, id: 'abc' }]), /must be a lowercase hex sha256 digest\s+→ at operations\[0\]\.id/],
-    ['an id that is not the hash of its body', manifest([{ ...op, body: 'query Me { me { id name } }' }]), /id is not the sha256 of the body \(operation Me\)\s+→ at operations\[0\]\.id/],
+    [
+      'an id that is not the hash of its body',
+      manifest([{ ...op, body: 'query Me { me { id name } }' }]),
+      /id is not the sha256 of the body \(operation Me\)\s+→ at operations\[0\]\.id/,
+    ],
     ['a duplicate id', manifest([op, { ...op, name: 'Me2' }]), /duplicate id \(operation Me2\)\s+→ at operations\[1\]\.id/],
     ['an unknown operation type', manifest([{ ...op, type: 'fetch' }]), /→ at operations\[0\]\.type/],
   ])('refuses %s with a message naming the file and the problem', (_what, content, message) => {

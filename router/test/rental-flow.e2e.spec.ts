@@ -14,17 +14,43 @@ const customer = (name: string) => signUp(api, { name });
 
 async function bookWithCopies(copies: number): Promise<string> {
   const { registerBook } = await api.run(
-    gql`mutation B($input: RegisterBookInput!) { registerBook(input: $input) { id } }`,
+    gql`
+      mutation B($input: RegisterBookInput!) {
+        registerBook(input: $input) {
+          id
+        }
+      }
+    `,
     { input: { title: `Race ${randomUUID().slice(0, 6)}`, author: 'Test', publishedYear: 1900, rentalFee: 1000, licensedCopies: copies } },
     manager,
   );
   await eventually(async () =>
-    expect((await api.run(gql`query A($id: ID!) { book(id: $id) { availableCopies } }`, { id: registerBook.id })).book.availableCopies).toBe(copies),
+    expect(
+      (
+        await api.run(
+          gql`
+            query A($id: ID!) {
+              book(id: $id) {
+                availableCopies
+              }
+            }
+          `,
+          { id: registerBook.id },
+        )
+      ).book.availableCopies,
+    ).toBe(copies),
   );
   return registerBook.id;
 }
 
-const RENT = gql`mutation Rent($bookId: ID!) { rentBook(bookId: $bookId) { id status } }`;
+const RENT = gql`
+  mutation Rent($bookId: ID!) {
+    rentBook(bookId: $bookId) {
+      id
+      status
+    }
+  }
+`;
 
 describe('the rental business through the gateway, on PostgreSQL and Kafka', () => {
   beforeAll(async () => {
@@ -53,7 +79,20 @@ describe('the rental business through the gateway, on PostgreSQL and Kafka', () 
     );
     expect(outcomes.filter((o) => o === 'RENTED')).toHaveLength(2);
     expect(outcomes.filter((o) => o === 'BOOK_NOT_AVAILABLE')).toHaveLength(6);
-    expect((await api.run(gql`query A($id: ID!) { book(id: $id) { availableCopies } }`, { id: bookId })).book.availableCopies).toBe(0);
+    expect(
+      (
+        await api.run(
+          gql`
+            query A($id: ID!) {
+              book(id: $id) {
+                availableCopies
+              }
+            }
+          `,
+          { id: bookId },
+        )
+      ).book.availableCopies,
+    ).toBe(0);
   });
 
   it('a declined payment gives PAYMENT_DECLINED, no rental holds the copy, and the view shows it', async () => {
@@ -65,13 +104,55 @@ describe('the rental business through the gateway, on PostgreSQL and Kafka', () 
     } finally {
       knobs.declineRate = 0;
     }
-    expect((await api.run(gql`query A($id: ID!) { book(id: $id) { availableCopies } }`, { id: bookId })).book.availableCopies).toBe(1);
-    const me = await api.run(gql`query { me { rentals { id status payment { status } } } }`, {}, c.token);
+    expect(
+      (
+        await api.run(
+          gql`
+            query A($id: ID!) {
+              book(id: $id) {
+                availableCopies
+              }
+            }
+          `,
+          { id: bookId },
+        )
+      ).book.availableCopies,
+    ).toBe(1);
+    const me = await api.run(
+      gql`
+        query {
+          me {
+            rentals {
+              id
+              status
+              payment {
+                status
+              }
+            }
+          }
+        }
+      `,
+      {},
+      c.token,
+    );
     expect(me.me.rentals).toEqual([expect.objectContaining({ status: 'PAYMENT_DECLINED', payment: { status: 'DECLINED', __typename: 'Payment' } })]);
     await eventually(async () =>
-      expect((await api.run(gql`query { myRentals { status paymentStatus } }`, {}, c.token)).myRentals).toEqual([
-        expect.objectContaining({ status: 'PAYMENT_DECLINED', paymentStatus: 'DECLINED' }),
-      ]),
+      expect(
+        (
+          await api.run(
+            gql`
+              query {
+                myRentals {
+                  status
+                  paymentStatus
+                }
+              }
+            `,
+            {},
+            c.token,
+          )
+        ).myRentals,
+      ).toEqual([expect.objectContaining({ status: 'PAYMENT_DECLINED', paymentStatus: 'DECLINED' })]),
     );
     // The copy is free: the same customer can rent once payment works again.
     expect((await api.run(RENT, { bookId }, c.token)).rentBook.status).toBe('RENTED');
@@ -90,7 +171,23 @@ describe('the rental business through the gateway, on PostgreSQL and Kafka', () 
     expect(((await res.json()) as { data: { cancelRental: { status: string } } }).data.cancelRental.status).toBe('CANCELED');
     // The refund is caused by RentalCanceled and carries its correlation id; the view's last update is the refund.
     await eventually(async () =>
-      expect((await api.run(gql`query S($id: ID!) { rentalStatus(rentalId: $id) { status paymentStatus correlationId } }`, { id: rentBook.id }, c.token)).rentalStatus).toMatchObject({
+      expect(
+        (
+          await api.run(
+            gql`
+              query S($id: ID!) {
+                rentalStatus(rentalId: $id) {
+                  status
+                  paymentStatus
+                  correlationId
+                }
+              }
+            `,
+            { id: rentBook.id },
+            c.token,
+          )
+        ).rentalStatus,
+      ).toMatchObject({
         status: 'CANCELED',
         paymentStatus: 'REFUNDED',
         correlationId,
@@ -101,8 +198,31 @@ describe('the rental business through the gateway, on PostgreSQL and Kafka', () 
   it('renews a loan through the gateway (payment over HTTP): dueAt + the loan period, renewals 1, the view follows; a second renewal and a stranger are refused', async () => {
     const bookId = await bookWithCopies(1);
     const c = await customer('renewing');
-    const { rentBook } = await api.run(gql`mutation Rent($bookId: ID!) { rentBook(bookId: $bookId) { id dueAt } }`, { bookId }, c.token);
-    const RENEW = gql`mutation Renew($id: ID!) { renewRental(rentalId: $id) { id status dueAt renewals payment { status } } }`;
+    const { rentBook } = await api.run(
+      gql`
+        mutation Rent($bookId: ID!) {
+          rentBook(bookId: $bookId) {
+            id
+            dueAt
+          }
+        }
+      `,
+      { bookId },
+      c.token,
+    );
+    const RENEW = gql`
+      mutation Renew($id: ID!) {
+        renewRental(rentalId: $id) {
+          id
+          status
+          dueAt
+          renewals
+          payment {
+            status
+          }
+        }
+      }
+    `;
     const { renewRental } = await api.run(RENEW, { id: rentBook.id }, c.token);
     expect(renewRental).toMatchObject({ status: 'RENTED', renewals: 1, payment: { status: 'APPROVED' } });
     expect(Date.parse(renewRental.dueAt) - Date.parse(rentBook.dueAt)).toBe(14 * 86_400_000);
@@ -110,7 +230,24 @@ describe('the rental business through the gateway, on PostgreSQL and Kafka', () 
     const stranger = await customer('stranger');
     expect(await api.errorCode(RENEW, { id: rentBook.id }, stranger.token)).toBe('NOT_FOUND');
     await eventually(async () =>
-      expect((await api.run(gql`query S($id: ID!) { rentalStatus(rentalId: $id) { status dueAt renewals paymentStatus } }`, { id: rentBook.id }, c.token)).rentalStatus).toMatchObject({
+      expect(
+        (
+          await api.run(
+            gql`
+              query S($id: ID!) {
+                rentalStatus(rentalId: $id) {
+                  status
+                  dueAt
+                  renewals
+                  paymentStatus
+                }
+              }
+            `,
+            { id: rentBook.id },
+            c.token,
+          )
+        ).rentalStatus,
+      ).toMatchObject({
         status: 'RENTED',
         dueAt: renewRental.dueAt,
         renewals: 1,

@@ -12,49 +12,156 @@ export function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000, inter
 
 const LOGIN = gql`
   mutation Login($email: String!, $password: String!) {
-    login(email: $email, password: $password) { accessToken expiresAt user { id role name } }
+    login(email: $email, password: $password) {
+      accessToken
+      expiresAt
+      user {
+        id
+        role
+        name
+      }
+    }
   }
 `;
 const REGISTER_CUSTOMER = gql`
-  mutation Register($input: RegisterCustomerInput!) { registerCustomer(input: $input) { id name email role } }
+  mutation Register($input: RegisterCustomerInput!) {
+    registerCustomer(input: $input) {
+      id
+      name
+      email
+      role
+    }
+  }
 `;
 const REGISTER_BOOK = gql`
   mutation RegisterBook($input: RegisterBookInput!) {
-    registerBook(input: $input) { id title author publishedYear rentalFee licensedCopies }
+    registerBook(input: $input) {
+      id
+      title
+      author
+      publishedYear
+      rentalFee
+      licensedCopies
+    }
   }
 `;
 const BOOK = gql`
-  query Book($id: ID!) { book(id: $id) { id title rentalFee licensedCopies availableCopies } }
+  query Book($id: ID!) {
+    book(id: $id) {
+      id
+      title
+      rentalFee
+      licensedCopies
+      availableCopies
+    }
+  }
 `;
 const SEARCH = gql`
-  query Search($search: String) { books(search: $search, first: 5) { edges { node { id title } } } }
+  query Search($search: String) {
+    books(search: $search, first: 5) {
+      edges {
+        node {
+          id
+          title
+        }
+      }
+    }
+  }
 `;
 const RENT = gql`
   mutation Rent($bookId: ID!) {
-    rentBook(bookId: $bookId) { id status fee rentedAt dueAt book { id title availableCopies } user { id name } }
+    rentBook(bookId: $bookId) {
+      id
+      status
+      fee
+      rentedAt
+      dueAt
+      book {
+        id
+        title
+        availableCopies
+      }
+      user {
+        id
+        name
+      }
+    }
   }
 `;
 const CANCEL = gql`
-  mutation Cancel($rentalId: ID!) { cancelRental(rentalId: $rentalId) { id status canceledAt } }
+  mutation Cancel($rentalId: ID!) {
+    cancelRental(rentalId: $rentalId) {
+      id
+      status
+      canceledAt
+    }
+  }
 `;
 const RETURN = gql`
-  mutation Return($rentalId: ID!) { returnBook(rentalId: $rentalId) { id status returnedAt } }
+  mutation Return($rentalId: ID!) {
+    returnBook(rentalId: $rentalId) {
+      id
+      status
+      returnedAt
+    }
+  }
 `;
 const STATUS = gql`
   query Status($rentalId: ID!) {
     rentalStatus(rentalId: $rentalId) {
-      rentalId status paymentStatus bookId bookTitle customerId customerName fee rentedAt dueAt updatedAt correlationId
+      rentalId
+      status
+      paymentStatus
+      bookId
+      bookTitle
+      customerId
+      customerName
+      fee
+      rentedAt
+      dueAt
+      updatedAt
+      correlationId
     }
   }
 `;
 const MY_RENTALS = gql`
-  query Mine { myRentals { rentalId status paymentStatus bookTitle } }
+  query Mine {
+    myRentals {
+      rentalId
+      status
+      paymentStatus
+      bookTitle
+    }
+  }
 `;
 const BOOK_RENTALS = gql`
-  query BookRentals($bookId: ID!) { bookRentals(bookId: $bookId) { rentalId status paymentStatus customerName } }
+  query BookRentals($bookId: ID!) {
+    bookRentals(bookId: $bookId) {
+      rentalId
+      status
+      paymentStatus
+      customerName
+    }
+  }
 `;
 const ME_WITH_RENTALS = gql`
-  query Me { me { id name role rentals { id status fee payment { status amount refundedAt } } } }
+  query Me {
+    me {
+      id
+      name
+      role
+      rentals {
+        id
+        status
+        fee
+        payment {
+          status
+          amount
+          refundedAt
+        }
+      }
+    }
+  }
 `;
 
 /** Manager credentials the stack under test was seeded with. */
@@ -78,11 +185,7 @@ export async function runRentalScenario(gatewayUrl: string, opts: ScenarioOption
   expect(managerLogin.login.user.role).toBe('MANAGER');
   const manager = managerLogin.login.accessToken as string;
   const title = `The Federated Library ${run}`;
-  const { registerBook: book } = await api.run(
-    REGISTER_BOOK,
-    { input: { title, author: 'Ada Test', publishedYear: 1920, rentalFee: 1500, licensedCopies: 2 } },
-    manager,
-  );
+  const { registerBook: book } = await api.run(REGISTER_BOOK, { input: { title, author: 'Ada Test', publishedYear: 1920, rentalFee: 1500, licensedCopies: 2 } }, manager);
   expect(book).toMatchObject({ title, rentalFee: 1500, licensedCopies: 2 });
   // rental learns of the book from BookRegistered (eventually).
   await eventually(async () => expect((await api.run(BOOK, { id: book.id })).book.availableCopies).toBe(2));
@@ -164,9 +267,7 @@ export async function runRentalScenario(gatewayUrl: string, opts: ScenarioOption
   expect(await api.errorCode(RENT, { bookId: book.id })).toBe('UNAUTHENTICATED');
   expect(await api.errorCode(RENT, { bookId: book.id }, 'not-a-jwt')).toBe('UNAUTHENTICATED');
   const forbiddenTitle = `Customer Book ${run}`;
-  expect(
-    await api.errorCode(REGISTER_BOOK, { input: { title: forbiddenTitle, author: 'X', publishedYear: 2000, rentalFee: 1, licensedCopies: 1 } }, cho.token),
-  ).toBe('FORBIDDEN');
+  expect(await api.errorCode(REGISTER_BOOK, { input: { title: forbiddenTitle, author: 'X', publishedYear: 2000, rentalFee: 1, licensedCopies: 1 } }, cho.token)).toBe('FORBIDDEN');
   expect((await api.run(SEARCH, { search: forbiddenTitle })).books.edges).toEqual([]);
   // Someone else's rental is refused as an unknown one would be, so ids cannot be probed.
   expect(await api.errorCode(CANCEL, { rentalId: choRental.id }, ben.token)).toBe('NOT_FOUND');
@@ -174,14 +275,10 @@ export async function runRentalScenario(gatewayUrl: string, opts: ScenarioOption
   // Someone else's rental reads as one that does not exist: null, no error.
   expect((await api.run(STATUS, { rentalId: choRental.id }, ben.token)).rentalStatus).toBeNull();
   expect(await api.errorCode(RENT, { bookId: randomUUID() }, ben.token)).toBe('NOT_FOUND');
-  expect(await api.errorCode(REGISTER_CUSTOMER, { input: { name: 'Dup', email: ann.email.toUpperCase(), phone: '010-0000-0000', password: 'another-pw-1' } })).toBe(
-    'EMAIL_TAKEN',
-  );
+  expect(await api.errorCode(REGISTER_CUSTOMER, { input: { name: 'Dup', email: ann.email.toUpperCase(), phone: '010-0000-0000', password: 'another-pw-1' } })).toBe('EMAIL_TAKEN');
   expect((await api.run(LOGIN, { email: ann.email, password: 'Ann-secret-pw' })).login.user.name).toBe(ann.name);
   expect(await api.errorCode(REGISTER_CUSTOMER, { input: { name: '', email: 'not-an-email', phone: 'x', password: 'short' } })).toBe('BAD_USER_INPUT');
   expect(await api.errorCode(LOGIN, { email: ann.email, password: 'wrong-password' })).toBe('INVALID_CREDENTIALS');
   // Cho's rental is untouched by Ben's refused cancel.
-  await eventually(async () =>
-    expect((await api.run(STATUS, { rentalId: choRental.id }, cho.token)).rentalStatus).toMatchObject({ status: 'RENTED', paymentStatus: 'APPROVED' }),
-  );
+  await eventually(async () => expect((await api.run(STATUS, { rentalId: choRental.id }, cho.token)).rentalStatus).toMatchObject({ status: 'RENTED', paymentStatus: 'APPROVED' }));
 }

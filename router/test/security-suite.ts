@@ -78,7 +78,13 @@ interface Actor {
 }
 
 const freshEmail = (tag: string) => `${tag}.${randomUUID().slice(0, 8)}@example.com`;
-const customerInput = (email: string, extra: Record<string, unknown> = {}) => ({ name: `Reader ${randomUUID().slice(0, 8)}`, email, phone: '010-5555-0000', password: PASSWORD, ...extra });
+const customerInput = (email: string, extra: Record<string, unknown> = {}) => ({
+  name: `Reader ${randomUUID().slice(0, 8)}`,
+  email,
+  phone: '010-5555-0000',
+  password: PASSWORD,
+  ...extra,
+});
 
 // ---------------------------------------------------------------------------------------------
 // Token forgery.
@@ -104,7 +110,6 @@ interface Claims {
 async function otherEs256Key(): Promise<CryptoKey> {
   return (await generateKeyPair('ES256')).privateKey;
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // Injection strings in every input.
@@ -186,7 +191,9 @@ export function securitySuite(target: () => SecurityTarget): void {
     [
       'HS256 signed with the public key (JWK → PEM) as HMAC secret (alg confusion)',
       async () => {
-        const pem = createPublicKey({ key: target().signing.publicJwk as import('node:crypto').JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
+        const pem = createPublicKey({ key: target().signing.publicJwk as import('node:crypto').JsonWebKey, format: 'jwk' })
+          .export({ type: 'spki', format: 'pem' })
+          .toString();
         return new SignJWT({ ...claimsOf(alice) }).setProtectedHeader({ alg: 'HS256', kid: target().signing.kid, typ: 'JWT' }).sign(new TextEncoder().encode(pem));
       },
     ],
@@ -211,7 +218,12 @@ export function securitySuite(target: () => SecurityTarget): void {
     expect(m.errors).toBeUndefined();
     manager = { id: m.data.login.user.id, email: t.manager.email, token: m.data.login.accessToken };
     [alice, mallory] = [await customer('alice'), await customer('mallory')];
-    const b = await post(gw(), REGISTER_BOOK, { input: { title: `Security ${randomUUID().slice(0, 6)}`, author: 'Test', publishedYear: 1900, rentalFee: 1000, licensedCopies: 5 } }, { token: manager.token });
+    const b = await post(
+      gw(),
+      REGISTER_BOOK,
+      { input: { title: `Security ${randomUUID().slice(0, 6)}`, author: 'Test', publishedYear: 1900, rentalFee: 1000, licensedCopies: 5 } },
+      { token: manager.token },
+    );
     bookId = b.data.registerBook.id;
     await eventually(async () => expect((await post(gw(), 'query A($id: ID!) { book(id: $id) { availableCopies } }', { id: bookId })).data.book.availableCopies).toBe(5));
     const rent = await post(gw(), RENT, { b: bookId }, { token: alice.token });
@@ -282,14 +294,34 @@ export function securitySuite(target: () => SecurityTarget): void {
 
   describe("IDOR: Mallory (a customer) on Alice's rental, through the gateway and on the subgraphs' ports", () => {
     const idor: [attack: string, where: 'gateway' | 'user' | 'rental' | 'rental-view' | 'payment', run: (base: string) => Promise<Reply>, expected: (r: Reply) => void][] = [
-      ['cancelRental(another customer\'s rental)', 'gateway', (b) => post(b, CANCEL, { id: aliceRental }, { token: mallory.token }), (r) => expect(codeOf(r)).toBe('NOT_FOUND')],
-      ['cancelRental(another customer\'s rental)', 'rental', (b) => post(b, CANCEL, { id: aliceRental }, { token: mallory.token }), (r) => expect(codeOf(r)).toBe('NOT_FOUND')],
-      ['returnBook(another customer\'s rental)', 'gateway', (b) => post(b, RETURN, { id: aliceRental }, { token: mallory.token }), (r) => expect(codeOf(r)).toBe('NOT_FOUND')],
-      ['returnBook(another customer\'s rental)', 'rental', (b) => post(b, RETURN, { id: aliceRental }, { token: mallory.token }), (r) => expect(codeOf(r)).toBe('NOT_FOUND')],
-      ['rentalStatus(another customer\'s rental)', 'gateway', (b) => post(b, RENTAL_STATUS, { id: aliceRental }, { token: mallory.token }), (r) => expect([r.errors, r.data.rentalStatus]).toEqual([undefined, null])],
-      ['rentalStatus(another customer\'s rental)', 'rental-view', (b) => post(b, RENTAL_STATUS, { id: aliceRental }, { token: mallory.token }), (r) => expect([r.errors, r.data.rentalStatus]).toEqual([undefined, null])],
-      ['rental(id) of another customer', 'gateway', (b) => post(b, RENTAL, { id: aliceRental }, { token: mallory.token }), (r) => expect([r.errors, r.data.rental]).toEqual([undefined, null])],
-      ['rental(id) of another customer', 'rental', (b) => post(b, RENTAL, { id: aliceRental }, { token: mallory.token }), (r) => expect([r.errors, r.data.rental]).toEqual([undefined, null])],
+      ["cancelRental(another customer's rental)", 'gateway', (b) => post(b, CANCEL, { id: aliceRental }, { token: mallory.token }), (r) => expect(codeOf(r)).toBe('NOT_FOUND')],
+      ["cancelRental(another customer's rental)", 'rental', (b) => post(b, CANCEL, { id: aliceRental }, { token: mallory.token }), (r) => expect(codeOf(r)).toBe('NOT_FOUND')],
+      ["returnBook(another customer's rental)", 'gateway', (b) => post(b, RETURN, { id: aliceRental }, { token: mallory.token }), (r) => expect(codeOf(r)).toBe('NOT_FOUND')],
+      ["returnBook(another customer's rental)", 'rental', (b) => post(b, RETURN, { id: aliceRental }, { token: mallory.token }), (r) => expect(codeOf(r)).toBe('NOT_FOUND')],
+      [
+        "rentalStatus(another customer's rental)",
+        'gateway',
+        (b) => post(b, RENTAL_STATUS, { id: aliceRental }, { token: mallory.token }),
+        (r) => expect([r.errors, r.data.rentalStatus]).toEqual([undefined, null]),
+      ],
+      [
+        "rentalStatus(another customer's rental)",
+        'rental-view',
+        (b) => post(b, RENTAL_STATUS, { id: aliceRental }, { token: mallory.token }),
+        (r) => expect([r.errors, r.data.rentalStatus]).toEqual([undefined, null]),
+      ],
+      [
+        'rental(id) of another customer',
+        'gateway',
+        (b) => post(b, RENTAL, { id: aliceRental }, { token: mallory.token }),
+        (r) => expect([r.errors, r.data.rental]).toEqual([undefined, null]),
+      ],
+      [
+        'rental(id) of another customer',
+        'rental',
+        (b) => post(b, RENTAL, { id: aliceRental }, { token: mallory.token }),
+        (r) => expect([r.errors, r.data.rental]).toEqual([undefined, null]),
+      ],
       [
         '_entities User.rentals of another user',
         'rental',
@@ -300,7 +332,7 @@ export function securitySuite(target: () => SecurityTarget): void {
         },
       ],
       [
-        '_entities Rental.payment of another customer\'s rental',
+        "_entities Rental.payment of another customer's rental",
         'payment',
         (b) => post(b, ENTITIES_RENTAL_PAYMENT, { r: [{ __typename: 'Rental', id: aliceRental }] }, { token: mallory.token }),
         (r) => expect([r.errors, r.data._entities]).toEqual([undefined, [{ payment: null }]]),
@@ -323,8 +355,12 @@ export function securitySuite(target: () => SecurityTarget): void {
 
     it('controls: Alice herself sees her rental, its status and its payment (the ids above are the right ones)', async () => {
       expect((await post(gw(), RENTAL, { id: aliceRental }, { token: alice.token })).data.rental.status).toBe('RENTED');
-      expect((await post(sub('rental'), ENTITIES_USER_RENTALS, { r: [{ __typename: 'User', id: alice.id }] }, { token: alice.token })).data._entities[0].rentals).toEqual([{ id: aliceRental }]);
-      expect((await post(sub('payment'), ENTITIES_RENTAL_PAYMENT, { r: [{ __typename: 'Rental', id: aliceRental }] }, { token: alice.token })).data._entities[0].payment).toMatchObject({ status: 'APPROVED', amount: 1000 });
+      expect((await post(sub('rental'), ENTITIES_USER_RENTALS, { r: [{ __typename: 'User', id: alice.id }] }, { token: alice.token })).data._entities[0].rentals).toEqual([
+        { id: aliceRental },
+      ]);
+      expect(
+        (await post(sub('payment'), ENTITIES_RENTAL_PAYMENT, { r: [{ __typename: 'Rental', id: aliceRental }] }, { token: alice.token })).data._entities[0].payment,
+      ).toMatchObject({ status: 'APPROVED', amount: 1000 });
       expect((await post(sub('user'), ENTITIES_USER_EMAIL, { r: [{ __typename: 'User', id: alice.id }] }, { token: alice.token })).data._entities[0].email).toBe(alice.email);
     });
   });
@@ -459,7 +495,8 @@ export function securitySuite(target: () => SecurityTarget): void {
 
     it('a client cannot rotate its IP with X-Forwarded-For at a gateway that trusts no proxy (the gateway overwrites the header)', async () => {
       const account = await registerCustomer('xff');
-      for (let i = 0; i < THROTTLE.maxFailuresPerIp; i++) expect(codeOf(await post(gw(), LOGIN, { e: freshEmail(`xff${i}`), p: PASSWORD }, { ip: freshIp() }))).toBe('INVALID_CREDENTIALS');
+      for (let i = 0; i < THROTTLE.maxFailuresPerIp; i++)
+        expect(codeOf(await post(gw(), LOGIN, { e: freshEmail(`xff${i}`), p: PASSWORD }, { ip: freshIp() }))).toBe('INVALID_CREDENTIALS');
       const r = await post(gw(), LOGIN, { e: account.email, p: PASSWORD }, { ip: freshIp() });
       expect(codeOf(r)).toBe('RATE_LIMITED');
       // The limit lifts with the window (and leaves 127.0.0.1 unthrottled for anything that runs after).
@@ -518,7 +555,12 @@ function internalPaymentRouteCases(c: InternalRouteContext): void {
       ['a forged service token (alg none, scope payment:approve)', 401, async () => `${b64({ alg: 'none' })}.${b64(c.serviceClaims('payment:approve'))}.`, payFor(c.alice)],
       ['a service token signed by an untrusted key', 401, async () => c.sign(c.serviceClaims('payment:approve'), await c.otherKey()), payFor(c.alice)],
       ['a service client without payment:approve', 403, async () => c.sign(c.serviceClaims('catalog:read')), payFor(c.alice)],
-      ['a customer with a bad body (authorization comes first: 403, not 400)', 403, async () => c.mallory().token, () => ({ rentalId: "x' OR 1=1 --", customerId: c.mallory().id, amount: -1 })],
+      [
+        'a customer with a bad body (authorization comes first: 403, not 400)',
+        403,
+        async () => c.mallory().token,
+        () => ({ rentalId: "x' OR 1=1 --", customerId: c.mallory().id, amount: -1 }),
+      ],
     ];
     it.each(cases)('%s → %i, nothing recorded', async (_attack, status, token, body) => {
       const rentalId = randomUUID();

@@ -18,9 +18,38 @@ let stack: Awaited<ReturnType<typeof startTestStack>>;
 let api: GatewayClient;
 let manager: string;
 
-const RENT = gql`mutation Rent($bookId: ID!) { rentBook(bookId: $bookId) { id status } }`;
-const MY_RENTALS = gql`query { myRentals { rentalId status paymentStatus bookTitle fee } }`;
-const BOOKS = gql`query Books($first: Int) { books(first: $first) { edges { node { id title availableCopies } } } }`;
+const RENT = gql`
+  mutation Rent($bookId: ID!) {
+    rentBook(bookId: $bookId) {
+      id
+      status
+    }
+  }
+`;
+const MY_RENTALS = gql`
+  query {
+    myRentals {
+      rentalId
+      status
+      paymentStatus
+      bookTitle
+      fee
+    }
+  }
+`;
+const BOOKS = gql`
+  query Books($first: Int) {
+    books(first: $first) {
+      edges {
+        node {
+          id
+          title
+          availableCopies
+        }
+      }
+    }
+  }
+`;
 
 /** Waits until no counted unit has started for `quietMs` (the event chain has run out). */
 async function settle(quietMs = 1_200): Promise<void> {
@@ -60,8 +89,12 @@ async function consumersCaughtUp(bookIds: string[], customerId: string): Promise
     }
   };
   await eventually(async () => {
-    expect(await count('rental-view', `SELECT (SELECT count(*) FROM view_book WHERE id = ANY($1::uuid[])) + (SELECT count(*) FROM view_customer WHERE id = $2::uuid) AS n`)).toBe(bookIds.length + 1);
-    expect(await count('notification', `SELECT (SELECT count(*) FROM notify_book WHERE id = ANY($1::uuid[])) + (SELECT count(*) FROM notify_customer WHERE id = $2::uuid) AS n`)).toBe(bookIds.length + 1);
+    expect(await count('rental-view', `SELECT (SELECT count(*) FROM view_book WHERE id = ANY($1::uuid[])) + (SELECT count(*) FROM view_customer WHERE id = $2::uuid) AS n`)).toBe(
+      bookIds.length + 1,
+    );
+    expect(
+      await count('notification', `SELECT (SELECT count(*) FROM notify_book WHERE id = ANY($1::uuid[])) + (SELECT count(*) FROM notify_customer WHERE id = $2::uuid) AS n`),
+    ).toBe(bookIds.length + 1);
   }, 60_000);
 }
 

@@ -59,7 +59,12 @@ export async function startTestStack(
     logger,
     databaseUrls: testDatabaseUrls(),
     ports: { gateway: 0, ...byContext(() => 0), user: extra.userPort ?? 0 },
-    jwt: { issuer: extra.userPort ? `http://127.0.0.1:${extra.userPort}` : 'http://localhost:4001', audience: 'ebook-rental', ttlSeconds: 900, ...(extra.jwtPrivateKeyFile ? { privateKeyFile: extra.jwtPrivateKeyFile } : {}) },
+    jwt: {
+      issuer: extra.userPort ? `http://127.0.0.1:${extra.userPort}` : 'http://localhost:4001',
+      audience: 'ebook-rental',
+      ttlSeconds: 900,
+      ...(extra.jwtPrivateKeyFile ? { privateKeyFile: extra.jwtPrivateKeyFile } : {}),
+    },
     seedManager: TEST_MANAGER,
     paymentProcessor: processor,
     ...(paymentPolicy ? { paymentPolicy } : {}),

@@ -4,9 +4,30 @@ import { GatewayClient, gql } from '../support/graphql-client';
 import { signIn, signUp } from '../support/customers';
 import { FAULT_MANAGER } from './process-stack';
 
-const RENT = gql`mutation Rent($bookId: ID!) { rentBook(bookId: $bookId) { id status } }`;
-const CANCEL = gql`mutation Cancel($rentalId: ID!) { cancelRental(rentalId: $rentalId) { id status } }`;
-const RETURN = gql`mutation Ret($rentalId: ID!) { returnBook(rentalId: $rentalId) { id status } }`;
+const RENT = gql`
+  mutation Rent($bookId: ID!) {
+    rentBook(bookId: $bookId) {
+      id
+      status
+    }
+  }
+`;
+const CANCEL = gql`
+  mutation Cancel($rentalId: ID!) {
+    cancelRental(rentalId: $rentalId) {
+      id
+      status
+    }
+  }
+`;
+const RETURN = gql`
+  mutation Ret($rentalId: ID!) {
+    returnBook(rentalId: $rentalId) {
+      id
+      status
+    }
+  }
+`;
 
 /** A signed-in customer. */
 export interface Customer {
@@ -33,12 +54,32 @@ export class Actors {
   /** Registers a book and waits until rental's replica knows it (BookRegistered consumed). */
   async book(copies: number, rentalFee = 1000): Promise<string> {
     const { registerBook } = await this.api.run(
-      gql`mutation B($input: RegisterBookInput!) { registerBook(input: $input) { id } }`,
+      gql`
+        mutation B($input: RegisterBookInput!) {
+          registerBook(input: $input) {
+            id
+          }
+        }
+      `,
       { input: { title: `Fault ${randomUUID().slice(0, 6)}`, author: 'Chaos Monkey', publishedYear: 1911, rentalFee, licensedCopies: copies } },
       await this.manager(),
     );
     await vi.waitFor(
-      async () => expect((await this.api.run(gql`query A($id: ID!) { book(id: $id) { availableCopies } }`, { id: registerBook.id })).book.availableCopies).toBe(copies),
+      async () =>
+        expect(
+          (
+            await this.api.run(
+              gql`
+                query A($id: ID!) {
+                  book(id: $id) {
+                    availableCopies
+                  }
+                }
+              `,
+              { id: registerBook.id },
+            )
+          ).book.availableCopies,
+        ).toBe(copies),
       { timeout: 30_000, interval: 200 },
     );
     return registerBook.id as string;
@@ -66,6 +107,19 @@ export class Actors {
 
   /** The rental's status in the read model (null until projected). */
   async viewStatus(c: Customer, rentalId: string): Promise<{ status: string; paymentStatus: string | null } | null> {
-    return (await this.api.run(gql`query S($id: ID!) { rentalStatus(rentalId: $id) { status paymentStatus } }`, { id: rentalId }, c.token)).rentalStatus;
+    return (
+      await this.api.run(
+        gql`
+          query S($id: ID!) {
+            rentalStatus(rentalId: $id) {
+              status
+              paymentStatus
+            }
+          }
+        `,
+        { id: rentalId },
+        c.token,
+      )
+    ).rentalStatus;
   }
 }

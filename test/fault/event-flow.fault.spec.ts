@@ -102,7 +102,14 @@ describe('event flow under faults (separate processes, real Kafka and PostgreSQL
     const canceled = produced.filter((e) => e.type === 'RentalCanceled').map((e) => e.eventId);
     const delivered = await deliveredTo('PAYMENT_DATABASE_URL', REFUNDS, canceled);
     const counts = await ledger(rentals);
-    report({ scenario: 'payment refund consumer down', produced: canceled.length, delivered, duplicatedEffects: counts.duplicatedEffects, lost: canceled.length - delivered, recoveryMs: Date.now() - t0 });
+    report({
+      scenario: 'payment refund consumer down',
+      produced: canceled.length,
+      delivered,
+      duplicatedEffects: counts.duplicatedEffects,
+      lost: canceled.length - delivered,
+      recoveryMs: Date.now() - t0,
+    });
     expect(delivered).toBe(3);
     expect(counts.duplicatedEffects).toBe(0);
   });
@@ -118,7 +125,9 @@ describe('event flow under faults (separate processes, real Kafka and PostgreSQL
     await Promise.all([stack.start('payment', crash('payment')), stack.start('rental-view', crash('rental-view'))]);
     for (let i = 0; i < 3; i += 1) await actors.cancel(customers[i]!, rentals[i]!);
     await vi.waitFor(async () => expect(stack.isRunning('payment') || stack.isRunning('rental-view')).toBe(false), { timeout: 30_000, interval: 100 });
-    const handledBeforeCrash = await sql<{ n: string }>('PAYMENT_DATABASE_URL', `SELECT count(*) AS n FROM payment WHERE status = 'REFUNDED' AND "rentalId" = ANY($1::uuid[])`, [rentals]);
+    const handledBeforeCrash = await sql<{ n: string }>('PAYMENT_DATABASE_URL', `SELECT count(*) AS n FROM payment WHERE status = 'REFUNDED' AND "rentalId" = ANY($1::uuid[])`, [
+      rentals,
+    ]);
     expect(Number(handledBeforeCrash[0]!.n)).toBeGreaterThanOrEqual(1);
     await Promise.all([stack.stop('payment'), stack.stop('rental-view')]);
     await Promise.all([stack.start('payment'), stack.start('rental-view')]);

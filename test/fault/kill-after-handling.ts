@@ -53,4 +53,8 @@ const starters: Record<string, () => Promise<Service>> = {
 const start = starters[serviceName];
 if (!start) throw new Error(`FAULT_SERVICE must be one of ${Object.keys(starters).join(', ')}`);
 const service = await start();
-stopOnSignals(() => [service], platform.logger, () => platform.bus.close());
+stopOnSignals(
+  () => [service],
+  platform.logger,
+  () => platform.bus.close(),
+);

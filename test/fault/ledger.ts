@@ -34,7 +34,10 @@ export interface ProducedEvent {
 export async function producedFor(rentalIds: string[]): Promise<ProducedEvent[]> {
   const q = `SELECT "eventId" AS "eventId", type, "aggregateId" AS "aggregateId", "publishedAt" IS NOT NULL AS published
              FROM outbox_event WHERE "aggregateId" = ANY($1::text[]) ORDER BY seq`;
-  const [rental, payment] = await Promise.all([pool('RENTAL_DATABASE_URL').query<ProducedEvent>(q, [rentalIds]), pool('PAYMENT_DATABASE_URL').query<ProducedEvent>(q, [rentalIds])]);
+  const [rental, payment] = await Promise.all([
+    pool('RENTAL_DATABASE_URL').query<ProducedEvent>(q, [rentalIds]),
+    pool('PAYMENT_DATABASE_URL').query<ProducedEvent>(q, [rentalIds]),
+  ]);
   return [...rental.rows, ...payment.rows];
 }
 
@@ -84,7 +87,11 @@ export const kafkaBroker = {
  */
 export async function viewLedger(rentalIds: string[]): Promise<Omit<FaultReportRow, 'scenario' | 'recoveryMs'>> {
   const produced = await producedFor(rentalIds);
-  const delivered = await deliveredTo('RENTAL_VIEW_DATABASE_URL', 'rental-view.projection', produced.map((e) => e.eventId));
+  const delivered = await deliveredTo(
+    'RENTAL_VIEW_DATABASE_URL',
+    'rental-view.projection',
+    produced.map((e) => e.eventId),
+  );
   const doubled = await sql<{ n: string }>(
     'PAYMENT_DATABASE_URL',
     `SELECT count(*) AS n FROM outbox_event WHERE type = 'PaymentRefunded' AND "aggregateId" = ANY($1::text[]) GROUP BY "aggregateId" HAVING count(*) > 1`,

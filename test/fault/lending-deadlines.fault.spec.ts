@@ -49,7 +49,13 @@ async function outboxCount(type: string, aggregateIds: string[]): Promise<number
   return aggregateIds.map((id) => by.get(id) ?? 0);
 }
 
-const PLACE = gql`mutation P($bookId: ID!) { placeHold(bookId: $bookId) { id } }`;
+const PLACE = gql`
+  mutation P($bookId: ID!) {
+    placeHold(bookId: $bookId) {
+      id
+    }
+  }
+`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('lending deadlines while the rental service is down', () => {

@@ -63,7 +63,7 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
     await p;
     return 'OK';
   } catch (err) {
-    return (errorExtensionsOf(err)?.code) ?? (err as Error).message;
+    return errorExtensionsOf(err)?.code ?? (err as Error).message;
   }
 }
 

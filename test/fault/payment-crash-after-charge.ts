@@ -38,4 +38,8 @@ const service = await startPaymentService({
     };
   },
 });
-stopOnSignals(() => [service], platform.logger, () => platform.bus.close());
+stopOnSignals(
+  () => [service],
+  platform.logger,
+  () => platform.bus.close(),
+);

@@ -139,8 +139,12 @@ describe('rent saga and payment circuit breaker under faults', () => {
   it('no charge without a rental and no rental without a charge, across everything above', async () => {
     await vi.waitFor(
       async () => {
-        const approved = await sql<{ rentalId: string }>('PAYMENT_DATABASE_URL', `SELECT "rentalId" FROM payment WHERE status = 'APPROVED' AND "customerId" = ANY($1::uuid[])`, [actors.customerIds]);
-        const rentals = await sql<{ id: string }>('RENTAL_DATABASE_URL', `SELECT id FROM rental WHERE status IN ('RENTED', 'RETURNED') AND "customerId" = ANY($1::uuid[])`, [actors.customerIds]);
+        const approved = await sql<{ rentalId: string }>('PAYMENT_DATABASE_URL', `SELECT "rentalId" FROM payment WHERE status = 'APPROVED' AND "customerId" = ANY($1::uuid[])`, [
+          actors.customerIds,
+        ]);
+        const rentals = await sql<{ id: string }>('RENTAL_DATABASE_URL', `SELECT id FROM rental WHERE status IN ('RENTED', 'RETURNED') AND "customerId" = ANY($1::uuid[])`, [
+          actors.customerIds,
+        ]);
         expect(approved.map((p) => p.rentalId).sort()).toEqual(rentals.map((r) => r.id).sort());
         expect(rentals.length).toBeGreaterThanOrEqual(2);
       },

@@ -84,7 +84,12 @@ export class ProcessStack {
       JWT_AUDIENCE: 'ebook-rental',
       JWKS_URL: `${issuer}/.well-known/jwks.json`,
       // Every context's database, and every subgraph's URL (the gateway routes to them; rental calls PAYMENT_URL).
-      ...Object.fromEntries(CONTEXTS.flatMap((c) => [[databaseUrlEnv(c), process.env[databaseUrlEnv(c)]], [serviceUrlEnv(c), this.url(c)]])),
+      ...Object.fromEntries(
+        CONTEXTS.flatMap((c) => [
+          [databaseUrlEnv(c), process.env[databaseUrlEnv(c)]],
+          [serviceUrlEnv(c), this.url(c)],
+        ]),
+      ),
       JWT_PRIVATE_JWK: this.privateJwk,
       OIDC_COOKIE_KEYS: this.cookieKey,
       OIDC_SERVICE_CLIENTS: JSON.stringify([{ clientId: 'rental-service', clientSecret: this.rentalClientSecret, scopes: ['payment:approve'] }]),
@@ -119,7 +124,11 @@ export class ProcessStack {
     // Compiled: node alone, packages resolved to dist/ (default condition).
     const compiled = this.opts.compiled ?? true;
     const productionEntry = /\/src\/main\.ts$/.test(entry);
-    const args = !compiled ? ['--conditions=source', '--import', 'tsx', entry] : productionEntry ? [entry.replace(/\/src\/main\.ts$/, '/dist/main.js')] : ['--import', 'tsx', entry];
+    const args = !compiled
+      ? ['--conditions=source', '--import', 'tsx', entry]
+      : productionEntry
+        ? [entry.replace(/\/src\/main\.ts$/, '/dist/main.js')]
+        : ['--import', 'tsx', entry];
     const child = spawn(process.execPath, args, {
       cwd: root,
       env: this.env(service, replica, env),

@@ -24,6 +24,9 @@ export async function registerRentableBook(
   const licensedCopies = book.licensedCopies ?? 3;
   const input = { title: book.title ?? `Book ${randomUUID().slice(0, 6)}`, author: 'Test', publishedYear: 1900, rentalFee: book.rentalFee ?? 1000, licensedCopies };
   const { registerBook } = await api.run(operation('RegisterBook'), { input }, managerToken);
-  await vi.waitFor(async () => expect((await api.run(operation('Book'), { id: registerBook.id })).book.availableCopies).toBe(licensedCopies), { timeout: timeoutMs, interval: 200 });
+  await vi.waitFor(async () => expect((await api.run(operation('Book'), { id: registerBook.id })).book.availableCopies).toBe(licensedCopies), {
+    timeout: timeoutMs,
+    interval: 200,
+  });
   return registerBook.id as string;
 }

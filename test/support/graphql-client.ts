@@ -29,9 +29,7 @@ export class GatewayClient {
     const context = token ? { headers: { authorization: `Bearer ${token}` } } : {};
     const isMutation = doc.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION && d.operation === OperationTypeNode.MUTATION);
     try {
-      const result = isMutation
-        ? await this.client.mutate({ mutation: doc, variables, context })
-        : await this.client.query({ query: doc, variables, context });
+      const result = isMutation ? await this.client.mutate({ mutation: doc, variables, context }) : await this.client.query({ query: doc, variables, context });
       return result.data as T;
     } catch (err) {
       if (err instanceof ApolloError) {
@@ -64,7 +62,7 @@ export class GatewayClient {
 export function errorExtensionsOf(err: unknown): { code?: string; retryAfter?: number } | undefined {
   if (!(err instanceof ApolloError)) return undefined;
   const net = err.networkError as { result?: { errors?: { extensions?: { code?: string; retryAfter?: number } }[] } } | null;
-  return (err.graphQLErrors[0]?.extensions) ?? net?.result?.errors?.[0]?.extensions;
+  return err.graphQLErrors[0]?.extensions ?? net?.result?.errors?.[0]?.extensions;
 }
 
 export { gql };

@@ -59,7 +59,9 @@ function crdSchemaFile(group: string, version: string, kind: string): string {
 }
 
 function ajvErrors(validate: ValidateFunction): string[] {
-  return (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? e.keyword}${e.keyword === 'additionalProperties' ? ` (${String(e.params.additionalProperty)})` : ''}`);
+  return (validate.errors ?? []).map(
+    (e) => `${e.instancePath || '/'} ${e.message ?? e.keyword}${e.keyword === 'additionalProperties' ? ` (${String(e.params.additionalProperty)})` : ''}`,
+  );
 }
 
 /** A model class of `@kubernetes/client-node`: its fields (JSON name, TypeScript type). */

@@ -4,7 +4,8 @@ import { dashboardQueries, exposedSamples, labelUsesOf, metricNamesOf, MONITORIN
 
 describe('metric names a monitoring query reads', () => {
   it('are the vector selectors of the expression: not functions, label names, label values or grouping labels', () => {
-    const expr = 'sum by (service) (rate(graphql_operation_errors_total{code="INTERNAL_SERVER_ERROR"}[5m])) / on (service) sum by (service) (rate(graphql_operation_duration_seconds_count[5m])) > 0.05';
+    const expr =
+      'sum by (service) (rate(graphql_operation_errors_total{code="INTERNAL_SERVER_ERROR"}[5m])) / on (service) sum by (service) (rate(graphql_operation_duration_seconds_count[5m])) > 0.05';
     expect(metricNamesOf(expr).sort()).toEqual(['graphql_operation_duration_seconds_count', 'graphql_operation_errors_total']);
     expect(metricNamesOf('histogram_quantile(0.95, sum by (le) (rate(events_handling_lag_seconds_bucket[$__rate_interval])))')).toEqual(['events_handling_lag_seconds_bucket']);
     expect(metricNamesOf('max(payment_circuit_breaker_state) >= 2')).toEqual(['payment_circuit_breaker_state']);
@@ -20,7 +21,12 @@ describe('metric names a monitoring query reads', () => {
       { where: 'rule A', expr: 'up == 0' },
       { where: 'rule r:x', expr: 'sum(x)' },
     ]);
-    const panels = dashboardQueries('d.json', { panels: [{ title: 'row', panels: [{ title: 'p', targets: [{ expr: 'a' }, { expr: '' }] }] }, { title: 'q', targets: [{ expr: 'b' }] }] });
+    const panels = dashboardQueries('d.json', {
+      panels: [
+        { title: 'row', panels: [{ title: 'p', targets: [{ expr: 'a' }, { expr: '' }] }] },
+        { title: 'q', targets: [{ expr: 'b' }] },
+      ],
+    });
     expect(panels).toEqual([
       { where: 'd.json: p', expr: 'a' },
       { where: 'd.json: q', expr: 'b' },
@@ -31,14 +37,24 @@ describe('metric names a monitoring query reads', () => {
     const queries = monitoringQueries();
     for (const q of queries) expect(() => metricNamesOf(q.expr), q.where).not.toThrow();
     expect(queries.filter((q) => q.where.startsWith('rule ')).map((q) => q.where)).toEqual(
-      expect.arrayContaining(['rule PaymentCircuitBreakerOpen', 'rule ConsumerLagHigh', 'rule OutboxEventsNotPublished', 'rule GraphQLServerErrorRateHigh', 'rule RentalDeadlinesOverdue']),
+      expect.arrayContaining([
+        'rule PaymentCircuitBreakerOpen',
+        'rule ConsumerLagHigh',
+        'rule OutboxEventsNotPublished',
+        'rule GraphQLServerErrorRateHigh',
+        'rule RentalDeadlinesOverdue',
+      ]),
     );
   });
 });
 
 describe('labels a monitoring query relies on', () => {
   it('are the label matchers of a selector and the by-labels of an aggregation over the metrics it aggregates', () => {
-    expect(labelUsesOf('sum by (service) (rate(graphql_operation_errors_total{code="INTERNAL_SERVER_ERROR"}[5m])) / sum by (service) (rate(graphql_operation_duration_seconds_count[5m]))')).toEqual([
+    expect(
+      labelUsesOf(
+        'sum by (service) (rate(graphql_operation_errors_total{code="INTERNAL_SERVER_ERROR"}[5m])) / sum by (service) (rate(graphql_operation_duration_seconds_count[5m]))',
+      ),
+    ).toEqual([
       { labels: ['code'], metrics: ['graphql_operation_errors_total'] },
       { labels: ['service'], metrics: ['graphql_operation_errors_total'] },
       { labels: ['service'], metrics: ['graphql_operation_duration_seconds_count'] },
@@ -84,7 +100,10 @@ describe('the Grafana dashboards of k8s/monitoring', () => {
     for (const { file, json } of dashboards) {
       const panels = (json.panels as any[]).flatMap((p) => [p, ...(p.panels ?? [])]);
       expect(new Set(panels.map((p) => p.id)).size, file).toBe(panels.length);
-      expect(json.templating.list.map((v: { name: string; type: string }) => `${v.type}:${v.name}`), file).toContain('datasource:datasource');
+      expect(
+        json.templating.list.map((v: { name: string; type: string }) => `${v.type}:${v.name}`),
+        file,
+      ).toContain('datasource:datasource');
       for (const p of panels.filter((q) => q.type !== 'row')) {
         expect(p.datasource, `${file}: ${p.title}`).toEqual({ type: 'prometheus', uid: '${datasource}' });
         expect(p.targets.length, `${file}: ${p.title}`).toBeGreaterThan(0);

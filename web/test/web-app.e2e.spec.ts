@@ -119,7 +119,7 @@ describe('web app in Chromium against pnpm dev', () => {
     expect(home.headers.get('content-security-policy')).toContain(`connect-src 'self' ${ISSUER}`);
     expect(await (await fetch(`${APP}/config.json`)).json()).toEqual({ issuer: ISSUER, clientId: 'ebook-web' });
     const other = await fetch(`${APP}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
-    expect(((await other.json())).errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_IN_SAFELIST');
+    expect((await other.json()).errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_IN_SAFELIST');
   });
 
   it('signs in through the authorization server with authorization code + PKCE (S256)', async () => {
@@ -275,7 +275,9 @@ describe('web app in Chromium against pnpm dev', () => {
     const spend = async (): Promise<number> => {
       for (let i = 0; i < RATE_LIMIT_PER_USER * 2; i += 50) {
         const answers = await Promise.all(
-          Array.from({ length: 50 }, () => fetch(`${APP}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{}' })),
+          Array.from({ length: 50 }, () =>
+            fetch(`${APP}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{}' }),
+          ),
         );
         const limited = answers.find((a) => a.status === 429);
         if (limited) return Number(limited.headers.get('retry-after'));

@@ -21,6 +21,16 @@ describe('partitionLag', () => {
   });
 
   it('is never negative (a commit read after a newer end offset) and covers partitions the group has no commit entry for', () => {
-    expect(partitionLag('g', 't', [{ partition: 0, high: '5', low: '0' }, { partition: 1, high: '3', low: '1' }], [{ partition: 0, offset: '6' }]).map((s) => s.value)).toEqual([0, 2]);
+    expect(
+      partitionLag(
+        'g',
+        't',
+        [
+          { partition: 0, high: '5', low: '0' },
+          { partition: 1, high: '3', low: '1' },
+        ],
+        [{ partition: 0, offset: '6' }],
+      ).map((s) => s.value),
+    ).toEqual([0, 2]);
   });
 });

@@ -53,11 +53,7 @@ export class EmbeddedEventBus implements EventBus {
     return next;
   }
 
-  async subscribe(args: {
-    groupId: string;
-    topics: string[];
-    onMessage: (message: IncomingMessage) => Promise<void>;
-  }): Promise<Subscription> {
+  async subscribe(args: { groupId: string; topics: string[]; onMessage: (message: IncomingMessage) => Promise<void> }): Promise<Subscription> {
     const group: Group = {
       topics: new Set(args.topics),
       onMessage: args.onMessage,

@@ -38,10 +38,6 @@ export interface Subscription {
 export interface EventBus {
   readonly kind: 'kafka' | 'embedded';
   publish(messages: OutgoingMessage[]): Promise<void>;
-  subscribe(args: {
-    groupId: string;
-    topics: string[];
-    onMessage: (message: IncomingMessage) => Promise<void>;
-  }): Promise<Subscription>;
+  subscribe(args: { groupId: string; topics: string[]; onMessage: (message: IncomingMessage) => Promise<void> }): Promise<Subscription>;
   close(): Promise<void>;
 }

@@ -138,11 +138,7 @@ export class KafkaEventBus implements EventBus {
     });
   }
 
-  async subscribe(args: {
-    groupId: string;
-    topics: string[];
-    onMessage: (message: IncomingMessage) => Promise<void>;
-  }): Promise<Subscription> {
+  async subscribe(args: { groupId: string; topics: string[]; onMessage: (message: IncomingMessage) => Promise<void> }): Promise<Subscription> {
     await this.ensureTopics(args.topics);
     const consumer = this.kafka.consumer({
       groupId: (this.opts.groupIdPrefix ?? '') + args.groupId,

@@ -226,10 +226,7 @@ export function snapshotOf(contract: ContractLike): LockedContract {
  *   contracts.lock.json — run pnpm events:lock"];
  * - `invalid`: a version that may never be locked (skips or goes back).
  */
-export function compareWithLock(
-  lock: ContractsLock,
-  contract: ContractLike,
-): { key: string; status: 'locked' | 'new' | 'invalid'; changed: boolean; problems: string[] } {
+export function compareWithLock(lock: ContractsLock, contract: ContractLike): { key: string; status: 'locked' | 'new' | 'invalid'; changed: boolean; problems: string[] } {
   const key = lockKey(contract);
   const locked = lock.contracts[key];
   if (locked) {

@@ -64,9 +64,7 @@ describe('checkContractsAgainstLock', () => {
     expect(checkContractsAgainstLock(locked.lock, withBookRented(v2))).toEqual([]);
 
     const { 'BookRented@v1': _v1, ...withoutV1 } = locked.lock.contracts;
-    expect(checkContractsAgainstLock({ contracts: withoutV1 }, withBookRented(v2))).toEqual([
-      'BookRented@v2: the previous version BookRented@v1 must stay in contracts.lock.json',
-    ]);
+    expect(checkContractsAgainstLock({ contracts: withoutV1 }, withBookRented(v2))).toEqual(['BookRented@v2: the previous version BookRented@v1 must stay in contracts.lock.json']);
   });
 
   it('rejects a version that skips one, or one older than the locked version', () => {
@@ -129,7 +127,11 @@ describe('breakingChanges', () => {
   });
 
   it('reports a type change', () => {
-    expect(changes(v1, v1.extend({ fee: z.string() }))).toEqual(['data.fee: type changed from integer to string', expect.stringMatching(/^data\.fee: maximum .* removed/), expect.stringMatching(/^data\.fee: minimum .* removed/)]);
+    expect(changes(v1, v1.extend({ fee: z.string() }))).toEqual([
+      'data.fee: type changed from integer to string',
+      expect.stringMatching(/^data\.fee: maximum .* removed/),
+      expect.stringMatching(/^data\.fee: minimum .* removed/),
+    ]);
     expect(changes(v1, v1.extend({ fee: z.number().nonnegative() }))[0]).toBe('data.fee: type changed from integer to number');
   });
 
@@ -147,9 +149,7 @@ describe('breakingChanges', () => {
   });
 
   it('reports a changed format or bound, and changes in nested objects and arrays', () => {
-    expect(changes(z.object({ at: z.iso.datetime() }), z.object({ at: z.iso.date() }))).toEqual(
-      expect.arrayContaining(['data.at: format changed from "date-time" to "date"']),
-    );
+    expect(changes(z.object({ at: z.iso.datetime() }), z.object({ at: z.iso.date() }))).toEqual(expect.arrayContaining(['data.at: format changed from "date-time" to "date"']));
     expect(changes(z.object({ n: z.number().max(10) }), z.object({ n: z.number().max(5) }))).toEqual(['data.n: maximum changed from 10 to 5']);
     expect(changes(z.object({ a: z.object({ b: z.string() }) }), z.object({ a: z.object({ b: z.number() }) }))).toEqual(['data.a.b: type changed from string to number']);
     expect(changes(z.object({ a: z.array(z.string()) }), z.object({ a: z.array(z.number()) }))).toEqual(['data.a[]: type changed from string to number']);
@@ -158,7 +158,15 @@ describe('breakingChanges', () => {
   it('ignores annotations and key order', () => {
     expect(changes(v1, v1.describe('A payment failed'))).toEqual([]);
     const reverseKeys = (v: unknown): unknown =>
-      Array.isArray(v) ? v.map(reverseKeys) : typeof v === 'object' && v !== null ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reverseKeys(x)])) : v;
+      Array.isArray(v)
+        ? v.map(reverseKeys)
+        : typeof v === 'object' && v !== null
+          ? Object.fromEntries(
+              Object.entries(v)
+                .reverse()
+                .map(([k, x]) => [k, reverseKeys(x)]),
+            )
+          : v;
     const reordered = reverseKeys(schema(v1)) as JsonSchema;
     expect(Object.keys(reordered)).not.toEqual(Object.keys(schema(v1)));
     expect(breakingChanges(schema(v1), reordered)).toEqual([]);

@@ -26,12 +26,7 @@ export interface EventContract<TType extends string, TSchema extends z.ZodType> 
 }
 
 /** Declares an event contract (see `contracts/index.ts` for all of them). */
-export function defineEvent<TType extends string, TSchema extends z.ZodType>(def: {
-  type: TType;
-  version: number;
-  topic: Topic;
-  data: TSchema;
-}): EventContract<TType, TSchema> {
+export function defineEvent<TType extends string, TSchema extends z.ZodType>(def: { type: TType; version: number; topic: Topic; data: TSchema }): EventContract<TType, TSchema> {
   return {
     ...def,
     create(aggregateId, data, cause, occurredAt) {

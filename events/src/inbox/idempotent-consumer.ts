@@ -54,9 +54,7 @@ class PoisonEvent extends Error {}
  * message is then not retried nor dead-lettered but left unhandled (redelivered later).
  * Topics subscribed are those of the handled contracts.
  */
-export async function startIdempotentConsumer<Tx extends SqlExecutor>(
-  opts: IdempotentConsumerOptions<Tx>,
-): Promise<Subscription> {
+export async function startIdempotentConsumer<Tx extends SqlExecutor>(opts: IdempotentConsumerOptions<Tx>): Promise<Subscription> {
   const types = Object.keys(opts.handlers) as EventType[];
   const topics = [...new Set(types.map((t) => CONTRACTS[t].topic))];
   const maxAttempts = opts.maxAttempts ?? 5;

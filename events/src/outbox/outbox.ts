@@ -29,9 +29,6 @@ export async function appendToOutbox(tx: SqlExecutor, events: Envelope[]): Promi
     const b = i * 5;
     return `($${b + 1}::uuid, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}::jsonb)`;
   });
-  await tx.$executeRawUnsafe(
-    `INSERT INTO outbox_event ("eventId", topic, type, "aggregateId", envelope) VALUES ${rows.join(', ')}`,
-    ...values,
-  );
+  await tx.$executeRawUnsafe(`INSERT INTO outbox_event ("eventId", topic, type, "aggregateId", envelope) VALUES ${rows.join(', ')}`, ...values);
   transactionsWithEvents.add(tx);
 }

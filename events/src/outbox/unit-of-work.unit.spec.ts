@@ -5,11 +5,7 @@ import { joinTransaction, unitOfWork } from './unit-of-work';
 
 const rentalId = '44444444-4444-4444-8444-444444444444';
 const event = () =>
-  RentalCanceled.create(
-    rentalId,
-    { rentalId, bookId: rentalId, customerId: rentalId, paymentId: null, canceledAt: '2025-03-01T10:00:00.000Z' },
-    { correlationId: 'c1' },
-  );
+  RentalCanceled.create(rentalId, { rentalId, bookId: rentalId, customerId: rentalId, paymentId: null, canceledAt: '2025-03-01T10:00:00.000Z' }, { correlationId: 'c1' });
 
 /** A database double that records, in order, what happens: statements, commit, rollback, wake. */
 function fakeDb(log: string[]): TransactionalDb<SqlExecutor> {

@@ -9,4 +9,8 @@ const service = await startBookManagementService({
   port: intEnv('PORT', 4002),
   seed: process.env.SEED_CATALOG === 'true',
 });
-stopOnSignals(() => [service], platform.logger, () => platform.bus.close());
+stopOnSignals(
+  () => [service],
+  platform.logger,
+  () => platform.bus.close(),
+);

@@ -15,9 +15,11 @@ export interface BookManagementContext extends BaseContext {
 
 /** Batches `Book` lookups (reference resolver, `book`): one query per request. */
 export function bookLoader(db: BookManagementDb) {
-  return batchByKey<string, Book>((ids) => db.book.findMany({ where: { id: { in: [...ids] } } }), (b) => b.id);
+  return batchByKey<string, Book>(
+    (ids) => db.book.findMany({ where: { id: { in: [...ids] } } }),
+    (b) => b.id,
+  );
 }
-
 
 export const resolvers: Resolvers<BookManagementContext> = {
   Query: {
@@ -32,9 +34,7 @@ export const resolvers: Resolvers<BookManagementContext> = {
       const rows = await ctx.db.book.findMany({
         where: {
           ...(after !== null ? { seq: { gt: after } } : {}),
-          ...(search
-            ? { OR: [{ title: { contains: search, mode: 'insensitive' } }, { author: { contains: search, mode: 'insensitive' } }] }
-            : {}),
+          ...(search ? { OR: [{ title: { contains: search, mode: 'insensitive' } }, { author: { contains: search, mode: 'insensitive' } }] } : {}),
         },
         orderBy: { seq: 'asc' },
         take: first + 1,

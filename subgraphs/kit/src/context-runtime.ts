@@ -1,4 +1,15 @@
-import { OutboxRelay, startIdempotentConsumer, watchOutboxBacklog, zeroEventCounters, type EventHandlers, type EventRetention, type GaugeProbe, type ScrapedGauge, type Subscription, type TransactionalDb } from '@ebook/events';
+import {
+  OutboxRelay,
+  startIdempotentConsumer,
+  watchOutboxBacklog,
+  zeroEventCounters,
+  type EventHandlers,
+  type EventRetention,
+  type GaugeProbe,
+  type ScrapedGauge,
+  type Subscription,
+  type TransactionalDb,
+} from '@ebook/events';
 import type express from 'express';
 import type { BaseContext } from './context';
 import type { Logger } from 'pino';
@@ -163,7 +174,12 @@ export async function startContext<TContext extends BaseContext>(opts: ContextRu
       verifier: opts.platform.verifier,
       logger,
       context: (base) => opts.context(base, relay),
-      readiness: { database: async () => { await opts.db.$queryRawUnsafe('SELECT 1'); }, ...opts.readiness },
+      readiness: {
+        database: async () => {
+          await opts.db.$queryRawUnsafe('SELECT 1');
+        },
+        ...opts.readiness,
+      },
       ...(opts.routes ? { routes: (app: express.Express) => opts.routes!(app, relay, logger) } : {}),
     });
   } catch (err) {

@@ -23,7 +23,10 @@ export function intEnv(name: string, fallback: number, env: NodeJS.ProcessEnv = 
 
 /** Splits a comma-separated variable (`value`, else `fallback`) into trimmed, non-empty items. */
 export function commaList(value: string | undefined, fallback = ''): string[] {
-  return (value ?? fallback).split(',').map((item) => item.trim()).filter(Boolean);
+  return (value ?? fallback)
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 }
 
 const SECOND_MS = 1000;

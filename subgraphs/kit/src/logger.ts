@@ -11,17 +11,7 @@ export function createLogger(service: string, level = process.env.LOG_LEVEL ?? '
     level,
     base: { service },
     redact: {
-      paths: [
-        'req.headers.authorization',
-        'req.headers.cookie',
-        'headers.authorization',
-        '*.password',
-        'password',
-        '*.accessToken',
-        'accessToken',
-        '*.token',
-        'token',
-      ],
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', '*.password', 'password', '*.accessToken', 'accessToken', '*.token', 'token'],
       censor: '[redacted]',
     },
   });

@@ -62,9 +62,14 @@ describe('operationMetricsPlugin', () => {
   });
 
   it('times each operation by service and bounded name, and counts each error by the code the client got', async () => {
-    const durations = async (operation: string) => (await register.getSingleMetric('graphql_operation_duration_seconds')!.get()).values.find((v) => (v as { metricName?: string }).metricName === 'graphql_operation_duration_seconds_count' && v.labels.service === 'unit-svc' && v.labels.operation === operation)?.value ?? 0;
+    const durations = async (operation: string) =>
+      (await register.getSingleMetric('graphql_operation_duration_seconds')!.get()).values.find(
+        (v) => (v as { metricName?: string }).metricName === 'graphql_operation_duration_seconds_count' && v.labels.service === 'unit-svc' && v.labels.operation === operation,
+      )?.value ?? 0;
     const errors = async (operation: string, code: string) =>
-      (await register.getSingleMetric('graphql_operation_errors_total')!.get()).values.find((v) => v.labels.service === 'unit-svc' && v.labels.operation === operation && v.labels.code === code)?.value ?? 0;
+      (await register.getSingleMetric('graphql_operation_errors_total')!.get()).values.find(
+        (v) => v.labels.service === 'unit-svc' && v.labels.operation === operation && v.labels.code === code,
+      )?.value ?? 0;
 
     await server.executeOperation({ query: 'query RentBook { ok }' });
     await server.executeOperation({ query: 'query RentBook__rental__0 { refused }' });

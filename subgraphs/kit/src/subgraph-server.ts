@@ -75,9 +75,7 @@ export type SubgraphResolvers<TContext extends BaseContext> = {
   [typeName: string]:
     | {
         [fieldName: string]:
-          | ((parent: never, args: never, context: TContext, info: never) => unknown)
-          | ((reference: never, context: TContext, info: never) => unknown)
-          | undefined;
+          ((parent: never, args: never, context: TContext, info: never) => unknown) | ((reference: never, context: TContext, info: never) => unknown) | undefined;
       }
     | undefined;
 };

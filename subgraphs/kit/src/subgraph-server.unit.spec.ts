@@ -111,9 +111,7 @@ describe('maskError inside Apollo Server', () => {
   }
 
   it('returns a DomainError to the client with its code', async () => {
-    expect(await errorsOf('{ domainFailure }')).toEqual([
-      { message: 'This rental belongs to another customer', path: ['domainFailure'], extensions: { code: 'FORBIDDEN' } },
-    ]);
+    expect(await errorsOf('{ domainFailure }')).toEqual([{ message: 'This rental belongs to another customer', path: ['domainFailure'], extensions: { code: 'FORBIDDEN' } }]);
   });
 
   it('hides an unexpected resolver error from the client', async () => {

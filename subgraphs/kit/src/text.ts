@@ -10,5 +10,4 @@ export function hasControlChars(s: string): boolean {
  * zod refinement arguments for a plain-text input field: no control characters (input hygiene,
  * refused as `BAD_USER_INPUT`). Use as `z.string().refine(...noControlChars('title'))`.
  */
-export const noControlChars = (field: string) =>
-  [(s: string) => !hasControlChars(s), { message: `${field} must not contain control characters`, abort: true }] as const;
+export const noControlChars = (field: string) => [(s: string) => !hasControlChars(s), { message: `${field} must not contain control characters`, abort: true }] as const;

@@ -55,10 +55,19 @@ export async function startNotificationService(opts: NotificationServiceOptions)
     consumers: [
       {
         groupId: NOTIFICATION_GROUP,
-        handlers: notificationHandlers({ channels: channels.map((c) => c.name), maxEventAgeMs: opts.maxEventAgeMs ?? intEnv('NOTIFICATION_MAX_EVENT_AGE_MS', DEFAULT_MAX_EVENT_AGE_MS) }),
+        handlers: notificationHandlers({
+          channels: channels.map((c) => c.name),
+          maxEventAgeMs: opts.maxEventAgeMs ?? intEnv('NOTIFICATION_MAX_EVENT_AGE_MS', DEFAULT_MAX_EVENT_AGE_MS),
+        }),
       },
     ],
-    jobs: [{ name: 'deliver-notifications', everyMs: opts.pollMs ?? intEnv('NOTIFICATION_POLL_MS', DEFAULT_DELIVERY_POLL_MS), run: (_relay, logger) => deliverAllDue({ db, channels, policy, logger }) }],
+    jobs: [
+      {
+        name: 'deliver-notifications',
+        everyMs: opts.pollMs ?? intEnv('NOTIFICATION_POLL_MS', DEFAULT_DELIVERY_POLL_MS),
+        run: (_relay, logger) => deliverAllDue({ db, channels, policy, logger }),
+      },
+    ],
     context: (base) => ({ ...base, db }),
   }).catch(async (err: unknown) => {
     await Promise.allSettled(channels.map((c) => c.close()));

@@ -8,4 +8,8 @@ const service = await startNotificationService({
   databaseUrl: requireEnv('NOTIFICATION_DATABASE_URL'),
   port: intEnv('PORT', 4006),
 });
-stopOnSignals(() => [service], platform.logger, () => platform.bus.close());
+stopOnSignals(
+  () => [service],
+  platform.logger,
+  () => platform.bus.close(),
+);

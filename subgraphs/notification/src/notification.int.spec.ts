@@ -42,7 +42,11 @@ async function customerAndBook(locale: 'ko' | 'en' | undefined, title: string, w
   const [customerId, bookId] = [randomUUID(), randomUUID()];
   const email = `reader-${customerId}@example.com`;
   await publish(
-    UserRegistered.create(customerId, { userId: customerId, name: locale === 'en' ? 'Ann Reader' : '김독자', role: 'CUSTOMER', ...(withEmail ? { email } : {}), ...(locale ? { locale } : {}) }, cause),
+    UserRegistered.create(
+      customerId,
+      { userId: customerId, name: locale === 'en' ? 'Ann Reader' : '김독자', role: 'CUSTOMER', ...(withEmail ? { email } : {}), ...(locale ? { locale } : {}) },
+      cause,
+    ),
     BookRegistered.create(bookId, { bookId, title, author: 'A', publishedYear: 1900, rentalFee: 1500, licensedCopies: 1 }, cause),
   );
   return { customerId, bookId, email };
@@ -139,7 +143,11 @@ describe('notification context on PostgreSQL, Kafka and a real SMTP server', () 
     await smtp.stop();
     try {
       const rentalId = randomUUID();
-      const rented = BookRented.create(rentalId, { rentalId, bookId, customerId, fee: 900, paymentId: randomUUID(), rentedAt: new Date().toISOString(), dueAt: new Date(Date.now() + 86_400_000).toISOString() }, cause);
+      const rented = BookRented.create(
+        rentalId,
+        { rentalId, bookId, customerId, fee: 900, paymentId: randomUUID(), rentedAt: new Date().toISOString(), dueAt: new Date(Date.now() + 86_400_000).toISOString() },
+        cause,
+      );
       await publish(rented);
       // Refused at least twice while the server is down.
       await eventually(async () => {
@@ -165,7 +173,11 @@ describe('notification context on PostgreSQL, Kafka and a real SMTP server', () 
     const { customerId, bookId, email } = await customerAndBook('ko', '날개');
     const rentalId = randomUUID();
     await publish(
-      BookRented.create(rentalId, { rentalId, bookId, customerId, fee: 1200, paymentId: randomUUID(), rentedAt: new Date().toISOString(), dueAt: new Date(Date.now() + 86_400_000).toISOString() }, cause),
+      BookRented.create(
+        rentalId,
+        { rentalId, bookId, customerId, fee: 1200, paymentId: randomUUID(), rentedAt: new Date().toISOString(), dueAt: new Date(Date.now() + 86_400_000).toISOString() },
+        cause,
+      ),
       PaymentRefunded.create(rentalId, { paymentId: randomUUID(), rentalId, customerId, amount: 1200, refundedAt: new Date().toISOString() }, cause),
     );
     await eventually(() => expect(smtp.to(email)).toHaveLength(2));
@@ -175,25 +187,44 @@ describe('notification context on PostgreSQL, Kafka and a real SMTP server', () 
 
     // A book the context never hears of: retried 8 times, then dead with the reason; nothing mailed.
     const unknownRental = randomUUID();
-    const orphan = BookRented.create(unknownRental, { rentalId: unknownRental, bookId: randomUUID(), customerId, fee: 1, paymentId: randomUUID(), rentedAt: new Date().toISOString(), dueAt: new Date().toISOString() }, cause);
+    const orphan = BookRented.create(
+      unknownRental,
+      { rentalId: unknownRental, bookId: randomUUID(), customerId, fee: 1, paymentId: randomUUID(), rentedAt: new Date().toISOString(), dueAt: new Date().toISOString() },
+      cause,
+    );
     await publish(orphan);
     await eventually(async () =>
-      expect(await db.delivery.findUniqueOrThrow({ where: { eventId_channel: { eventId: orphan.eventId, channel: 'email' } } })).toMatchObject({ status: 'DEAD', attempts: 8, lastError: expect.stringMatching(/not known yet/) }),
+      expect(await db.delivery.findUniqueOrThrow({ where: { eventId_channel: { eventId: orphan.eventId, channel: 'email' } } })).toMatchObject({
+        status: 'DEAD',
+        attempts: 8,
+        lastError: expect.stringMatching(/not known yet/),
+      }),
     );
     expect(smtp.to(email)).toHaveLength(2);
 
     // A customer registered before UserRegistered carried an e-mail address: nothing to send to.
     const old = await customerAndBook('ko', '봄봄', false);
     const oldRental = randomUUID();
-    const rentedByOld = BookRented.create(oldRental, { rentalId: oldRental, bookId: old.bookId, customerId: old.customerId, fee: 1, paymentId: randomUUID(), rentedAt: new Date().toISOString(), dueAt: new Date().toISOString() }, cause);
+    const rentedByOld = BookRented.create(
+      oldRental,
+      { rentalId: oldRental, bookId: old.bookId, customerId: old.customerId, fee: 1, paymentId: randomUUID(), rentedAt: new Date().toISOString(), dueAt: new Date().toISOString() },
+      cause,
+    );
     await publish(rentedByOld);
-    await eventually(async () => expect((await db.delivery.findUniqueOrThrow({ where: { eventId_channel: { eventId: rentedByOld.eventId, channel: 'email' } } })).status).toBe('SKIPPED'));
+    await eventually(async () =>
+      expect((await db.delivery.findUniqueOrThrow({ where: { eventId_channel: { eventId: rentedByOld.eventId, channel: 'email' } } })).status).toBe('SKIPPED'),
+    );
   });
 
   it('an event older than the age limit (history replayed) gives no message', async () => {
     const { customerId, bookId } = await customerAndBook('ko', '감자');
     const rentalId = randomUUID();
-    const old = BookRented.create(rentalId, { rentalId, bookId, customerId, fee: 1, paymentId: randomUUID(), rentedAt: '2020-01-01T00:00:00.000Z', dueAt: '2020-01-15T00:00:00.000Z' }, cause, new Date('2020-01-01T00:00:00.000Z'));
+    const old = BookRented.create(
+      rentalId,
+      { rentalId, bookId, customerId, fee: 1, paymentId: randomUUID(), rentedAt: '2020-01-01T00:00:00.000Z', dueAt: '2020-01-15T00:00:00.000Z' },
+      cause,
+      new Date('2020-01-01T00:00:00.000Z'),
+    );
     await publish(old);
     await handled(old);
     expect(await db.notification.count({ where: { eventId: old.eventId } })).toBe(0);

@@ -36,7 +36,6 @@ export async function startPaymentService(opts: PaymentServiceOptions): Promise<
     resolvers,
     consumers: [{ groupId: PAYMENT_REFUNDS_GROUP, handlers: refundHandlers(processor) }],
     context: (base) => ({ ...base, paymentByRental: paymentLoader(db) }),
-    routes: (app, relay) =>
-      internalPaymentRoutes(app, { db, uow: unitOfWork(db, relay), processor, verifier: opts.platform.verifier, logger }),
+    routes: (app, relay) => internalPaymentRoutes(app, { db, uow: unitOfWork(db, relay), processor, verifier: opts.platform.verifier, logger }),
   });
 }

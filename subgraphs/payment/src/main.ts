@@ -10,4 +10,8 @@ const service = await startPaymentService({
   // The simulated processor keeps its books in the payment database: a charge outlives a crash.
   processor: (db) => simulatedProcessorFromEnv(process.env, new DbChargeLedger(db)),
 });
-stopOnSignals(() => [service], platform.logger, () => platform.bus.close());
+stopOnSignals(
+  () => [service],
+  platform.logger,
+  () => platform.bus.close(),
+);

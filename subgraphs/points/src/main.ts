@@ -11,4 +11,8 @@ const service = await startPointsService({
   port: intEnv('PORT', 4007),
   rule,
 });
-stopOnSignals(() => [service], platform.logger, () => platform.bus.close());
+stopOnSignals(
+  () => [service],
+  platform.logger,
+  () => platform.bus.close(),
+);

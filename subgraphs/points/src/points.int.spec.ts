@@ -67,7 +67,11 @@ describe('points context on PostgreSQL and Kafka', () => {
     await handled(canceled);
     expect(await db.pointsEntry.count({ where: { customerId } })).toBe(0);
 
-    const expired = RentalExpired.create(expiredRental.rentalId, { ...expiredRental, paymentId: randomUUID(), dueAt: '2026-12-10T00:00:00.000Z', expiredAt: '2026-12-10T00:00:00.500Z' }, cause);
+    const expired = RentalExpired.create(
+      expiredRental.rentalId,
+      { ...expiredRental, paymentId: randomUUID(), dueAt: '2026-12-10T00:00:00.000Z', expiredAt: '2026-12-10T00:00:00.500Z' },
+      cause,
+    );
     const returned = BookReturned.create(returnedRental.rentalId, { ...returnedRental, returnedAt: '2026-12-11T00:00:00.000Z' }, cause);
     await publish(expired, returned);
     await handled(expired);

@@ -11,8 +11,29 @@ let stack: Awaited<ReturnType<typeof startTestStack>>;
 let api: GatewayClient;
 let manager: string;
 
-const POINTS = gql`query P($first: Int) { me { id points } pointsHistory(first: $first) { id rentalId points reason awardedAt } }`;
-const RENT = gql`mutation Rent($bookId: ID!) { rentBook(bookId: $bookId) { id status } }`;
+const POINTS = gql`
+  query P($first: Int) {
+    me {
+      id
+      points
+    }
+    pointsHistory(first: $first) {
+      id
+      rentalId
+      points
+      reason
+      awardedAt
+    }
+  }
+`;
+const RENT = gql`
+  mutation Rent($bookId: ID!) {
+    rentBook(bookId: $bookId) {
+      id
+      status
+    }
+  }
+`;
 
 describe('points through the gateway: rent → return earns points, a cancel earns none', () => {
   beforeAll(async () => {
@@ -30,9 +51,31 @@ describe('points through the gateway: rent → return earns points, a cancel ear
     const bookId = await registerRentableBook(api, manager);
 
     const canceled = (await api.run(RENT, { bookId }, ann.token)).rentBook;
-    await api.run(gql`mutation C($id: ID!) { cancelRental(rentalId: $id) { status } }`, { id: canceled.id }, ann.token);
+    await api.run(
+      gql`
+        mutation C($id: ID!) {
+          cancelRental(rentalId: $id) {
+            status
+          }
+        }
+      `,
+      { id: canceled.id },
+      ann.token,
+    );
     const { rentBook } = await api.run(RENT, { bookId }, ann.token);
-    const { returnBook } = await api.run(gql`mutation Ret($id: ID!) { returnBook(rentalId: $id) { id status returnedAt } }`, { id: rentBook.id }, ann.token);
+    const { returnBook } = await api.run(
+      gql`
+        mutation Ret($id: ID!) {
+          returnBook(rentalId: $id) {
+            id
+            status
+            returnedAt
+          }
+        }
+      `,
+      { id: rentBook.id },
+      ann.token,
+    );
     expect(returnBook.status).toBe('RETURNED');
 
     const mine = await eventually(async () => {
@@ -47,12 +90,33 @@ describe('points through the gateway: rent → return earns points, a cancel ear
     expect(await api.run(POINTS, {}, ann.token)).toEqual(mine);
 
     // A manager sees the customer's balance through the rental's user; another customer has none of it.
-    const seen = await api.run(gql`query R($id: ID!) { rental(id: $id) { user { id points } } }`, { id: rentBook.id }, manager);
+    const seen = await api.run(
+      gql`
+        query R($id: ID!) {
+          rental(id: $id) {
+            user {
+              id
+              points
+            }
+          }
+        }
+      `,
+      { id: rentBook.id },
+      manager,
+    );
     expect(seen.rental.user).toMatchObject({ id: ann.id, points: 100 });
     const others = await api.run(POINTS, {}, other.token);
     expect(others.me).toMatchObject({ id: other.id, points: 0 });
     expect(others.pointsHistory).toEqual([]);
     await expect(api.run(POINTS, { first: 0 }, ann.token)).rejects.toThrow(/BAD_USER_INPUT/);
-    await expect(api.run(gql`query { pointsHistory { id } }`)).rejects.toThrow(/UNAUTHENTICATED/);
+    await expect(
+      api.run(gql`
+        query {
+          pointsHistory {
+            id
+          }
+        }
+      `),
+    ).rejects.toThrow(/UNAUTHENTICATED/);
   });
 });

@@ -1,15 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  BookReturned,
-  KafkaEventBus,
-  OutboxRelay,
-  appendToOutbox,
-  pruneEventTables,
-  startIdempotentConsumer,
-  type IncomingMessage,
-  type Subscription,
-} from '@ebook/events';
+import { BookReturned, KafkaEventBus, OutboxRelay, appendToOutbox, pruneEventTables, startIdempotentConsumer, type IncomingMessage, type Subscription } from '@ebook/events';
 import { createLogger, requireEnv } from '@ebook/subgraph-kit';
 import { StatementCounter } from '../../../test/support/sql-statements';
 import { createViewDb } from './db';
@@ -138,7 +129,7 @@ describe('outbox relay on PostgreSQL and Kafka', () => {
     expectOrderPerAggregate(got);
   });
 
-  it("a relay that finds another replica holding the lock tries again soon, not at its next poll", async () => {
+  it('a relay that finds another replica holding the lock tries again soon, not at its next poll', async () => {
     const topic = `relay-contended-${randomUUID().slice(0, 8)}.events`;
     const got = await collect(topic);
     const relay = relayOf(replica); // polls every 10 minutes: only the retry can publish within the test
@@ -176,7 +167,10 @@ describe('pruning the event tables (controllable clock)', () => {
     const clock = () => new Date(Date.now() + 2 * DAY_MS);
     counter.reset();
     await pruneEventTables(db, { retention, batchSize: 7, now: clock });
-    const deletes = counter.all().flatMap((u) => u.statements).filter((s) => /^\s*DELETE/.test(s.text));
+    const deletes = counter
+      .all()
+      .flatMap((u) => u.statements)
+      .filter((s) => /^\s*DELETE/.test(s.text));
     // Batches of 7: 25 published rows → 7, 7, 7, 4 (and whatever else is that old in this database); 4 inbox rows → one batch.
     expect(deletes.every((s) => s.rows <= 7)).toBe(true);
     expect(await db.outboxEvent.count({ where: { topic } })).toBe(5);
@@ -218,7 +212,11 @@ describe('pruning the event tables (controllable clock)', () => {
         handlers: { BookReturned: async (e) => void (e.data.rentalId === rentalId && handled.push(e.eventId)) },
       }),
     );
-    const returned = BookReturned.create(rentalId, { rentalId, bookId: randomUUID(), customerId: randomUUID(), returnedAt: new Date().toISOString() }, { correlationId: 'c-prune' });
+    const returned = BookReturned.create(
+      rentalId,
+      { rentalId, bookId: randomUUID(), customerId: randomUUID(), returnedAt: new Date().toISOString() },
+      { correlationId: 'c-prune' },
+    );
     await db.$transaction((tx) => appendToOutbox(tx, [returned]));
     await relayOf(db).flush();
     await eventually(async () => expect(handled).toEqual([returned.eventId]));

@@ -8,4 +8,8 @@ const service = await startRentalViewService({
   databaseUrl: requireEnv('RENTAL_VIEW_DATABASE_URL'),
   port: intEnv('PORT', 4005),
 });
-stopOnSignals(() => [service], platform.logger, () => platform.bus.close());
+stopOnSignals(
+  () => [service],
+  platform.logger,
+  () => platform.bus.close(),
+);

@@ -14,4 +14,8 @@ const service = await startRentalService({
   paymentPolicy: paymentPolicyFromEnv(),
   pendingStaleMs: intEnv('PENDING_PAYMENT_STALE_MS', 60_000),
 });
-stopOnSignals(() => [service], platform.logger, () => platform.bus.close());
+stopOnSignals(
+  () => [service],
+  platform.logger,
+  () => platform.bus.close(),
+);

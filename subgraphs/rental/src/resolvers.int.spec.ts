@@ -1,15 +1,7 @@
 import { createPrivateKey, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EmbeddedEventBus, unitOfWork } from '@ebook/events';
-import {
-  createLogger,
-  loadSchemaFile,
-  pgAdapter,
-  requireEnv,
-  startContext,
-  TokenVerifier,
-  type ContextService,
-} from '@ebook/subgraph-kit';
+import { createLogger, loadSchemaFile, pgAdapter, requireEnv, startContext, TokenVerifier, type ContextService } from '@ebook/subgraph-kit';
 import { PrismaClient } from './generated/prisma/client';
 import { loaders, resolvers, type RentalContext } from './resolvers';
 import type { PaymentProxy } from './sagaparticipants/payment-proxy';

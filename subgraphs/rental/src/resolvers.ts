@@ -29,30 +29,50 @@ const HOLD_LIST_ORDER: Record<Hold['status'], number> = { READY: 0, WAITING: 1, 
 /** Request-scoped batch loaders: one query per entity list. */
 export function loaders(db: RentalDb) {
   return {
-    rentalById: batchByKey<string, Rental>((ids) => db.rental.findMany({ where: { id: { in: [...ids] } } }), (r) => r.id),
+    rentalById: batchByKey<string, Rental>(
+      (ids) => db.rental.findMany({ where: { id: { in: [...ids] } } }),
+      (r) => r.id,
+    ),
     rentalsByCustomer: batchGroupByKey<string, Rental>(
       (ids) => db.rental.findMany({ where: { customerId: { in: [...ids] } }, orderBy: { rentedAt: 'desc' } }),
       (r) => r.customerId,
     ),
-    replicaByBook: batchByKey<string, BookReplica>((ids) => db.bookReplica.findMany({ where: { bookId: { in: [...ids] } } }), (b) => b.bookId),
-    holdById: batchByKey<string, Hold>((ids) => db.hold.findMany({ where: { id: { in: [...ids] } } }), (h) => h.id),
-    holdsByCustomer: batchGroupByKey<string, Hold>((ids) => db.hold.findMany({ where: { customerId: { in: [...ids] } }, orderBy: { seq: 'desc' } }), (h) => h.customerId),
+    replicaByBook: batchByKey<string, BookReplica>(
+      (ids) => db.bookReplica.findMany({ where: { bookId: { in: [...ids] } } }),
+      (b) => b.bookId,
+    ),
+    holdById: batchByKey<string, Hold>(
+      (ids) => db.hold.findMany({ where: { id: { in: [...ids] } } }),
+      (h) => h.id,
+    ),
+    holdsByCustomer: batchGroupByKey<string, Hold>(
+      (ids) => db.hold.findMany({ where: { customerId: { in: [...ids] } }, orderBy: { seq: 'desc' } }),
+      (h) => h.customerId,
+    ),
     /** The queue of each book (WAITING and SUSPENDED holds) in queue order. */
     queueByBook: batchGroupByKey<string, Pick<Hold, 'id' | 'bookId' | 'status'>>(
-      (ids) => db.hold.findMany({ where: { bookId: { in: [...ids] }, status: { in: [...QUEUED_HOLD_STATUSES] } }, orderBy: { seq: 'asc' }, select: { id: true, bookId: true, status: true } }),
+      (ids) =>
+        db.hold.findMany({
+          where: { bookId: { in: [...ids] }, status: { in: [...QUEUED_HOLD_STATUSES] } },
+          orderBy: { seq: 'asc' },
+          select: { id: true, bookId: true, status: true },
+        }),
       (h) => h.bookId,
     ),
     /** When each copy in use of each book is expected back: due dates of RENTED loans, deadlines of READY offers. */
-    busyUntilByBook: batchGroupByKey<string, { bookId: string; until: Date }>(async (ids) => {
-      const [loans, offers] = await Promise.all([
-        db.rental.findMany({ where: { bookId: { in: [...ids] }, status: 'RENTED' }, select: { bookId: true, dueAt: true } }),
-        db.hold.findMany({ where: { bookId: { in: [...ids] }, status: 'READY' }, select: { bookId: true, readyUntil: true } }),
-      ]);
-      return [
-        ...loans.flatMap((l) => (l.dueAt ? [{ bookId: l.bookId, until: l.dueAt }] : [])),
-        ...offers.flatMap((o) => (o.readyUntil ? [{ bookId: o.bookId, until: o.readyUntil }] : [])),
-      ];
-    }, (b) => b.bookId),
+    busyUntilByBook: batchGroupByKey<string, { bookId: string; until: Date }>(
+      async (ids) => {
+        const [loans, offers] = await Promise.all([
+          db.rental.findMany({ where: { bookId: { in: [...ids] }, status: 'RENTED' }, select: { bookId: true, dueAt: true } }),
+          db.hold.findMany({ where: { bookId: { in: [...ids] }, status: 'READY' }, select: { bookId: true, readyUntil: true } }),
+        ]);
+        return [
+          ...loans.flatMap((l) => (l.dueAt ? [{ bookId: l.bookId, until: l.dueAt }] : [])),
+          ...offers.flatMap((o) => (o.readyUntil ? [{ bookId: o.bookId, until: o.readyUntil }] : [])),
+        ];
+      },
+      (b) => b.bookId,
+    ),
   };
 }
 
@@ -96,7 +116,10 @@ async function waitDays(ctx: RentalContext, replica: BookReplica, position: numb
   const free = freeCopies(replica);
   const busy = free > 0 ? [] : await ctx.busyUntilByBook.load(replica.bookId);
   const now = (ctx.deps.clock ?? systemClock)();
-  return estimatedWaitDays({ position, licensedCopies: replica.licensedCopies, freeCopies: free, busyUntil: busy.map((b) => b.until), loanPeriodMs: ctx.deps.policy.loanPeriodMs }, now);
+  return estimatedWaitDays(
+    { position, licensedCopies: replica.licensedCopies, freeCopies: free, busyUntil: busy.map((b) => b.until), loanPeriodMs: ctx.deps.policy.loanPeriodMs },
+    now,
+  );
 }
 
 export const resolvers: Resolvers<RentalContext> = {
@@ -172,7 +195,12 @@ export const resolvers: Resolvers<RentalContext> = {
       if (!replica) return { totalCopies: 0, availableCopies: 0, holdsWaiting: 0, estimatedWaitDays: null };
       const queue = await ctx.queueByBook.load(replica.bookId);
       const waiting = queue.filter((q) => q.status === 'WAITING').length;
-      return { totalCopies: replica.licensedCopies, availableCopies: freeCopies(replica), holdsWaiting: queue.length, estimatedWaitDays: await waitDays(ctx, replica, waiting + 1) };
+      return {
+        totalCopies: replica.licensedCopies,
+        availableCopies: freeCopies(replica),
+        holdsWaiting: queue.length,
+        estimatedWaitDays: await waitDays(ctx, replica, waiting + 1),
+      };
     },
   },
   User: {

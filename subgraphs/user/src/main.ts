@@ -12,9 +12,8 @@ const issuerOpts = {
   previousPublicKeys: process.env.JWT_PREVIOUS_PUBLIC_JWKS ? (JSON.parse(process.env.JWT_PREVIOUS_PUBLIC_JWKS) as JWK[]) : [],
 };
 const issuer = await JwtIssuer.fromPrivateJwk(issuerOpts, JSON.parse(requireEnv('JWT_PRIVATE_JWK')) as JWK);
-const seed = process.env.SEED_MANAGER_EMAIL && process.env.SEED_MANAGER_PASSWORD
-  ? { email: process.env.SEED_MANAGER_EMAIL, password: process.env.SEED_MANAGER_PASSWORD }
-  : undefined;
+const seed =
+  process.env.SEED_MANAGER_EMAIL && process.env.SEED_MANAGER_PASSWORD ? { email: process.env.SEED_MANAGER_EMAIL, password: process.env.SEED_MANAGER_PASSWORD } : undefined;
 const service = await startUserService({
   platform,
   databaseUrl: requireEnv('USER_DATABASE_URL'),
@@ -23,4 +22,8 @@ const service = await startUserService({
   oauth: authorizationServerFromEnv(),
   ...(seed ? { seedManager: seed } : {}),
 });
-stopOnSignals(() => [service], platform.logger, () => platform.bus.close());
+stopOnSignals(
+  () => [service],
+  platform.logger,
+  () => platform.bus.close(),
+);

@@ -22,9 +22,11 @@ export interface UserContext extends BaseContext {
 
 /** Batches `User` lookups (reference resolver, `me`): one query per request. */
 export function userLoader(db: UserDb) {
-  return batchByKey<string, User>((ids) => db.user.findMany({ where: { id: { in: [...ids] } } }), (u) => u.id);
+  return batchByKey<string, User>(
+    (ids) => db.user.findMany({ where: { id: { in: [...ids] } } }),
+    (u) => u.id,
+  );
 }
-
 
 /**
  * Contact fields are for the user themself and managers only (and for the caller who just

@@ -126,7 +126,11 @@ function AvailabilityPanel({ book }: { book: BookNode }) {
           <li>{t('availability.copies', { available: a.availableCopies, total: a.totalCopies })}</li>
           <li>{t('availability.holdsWaiting', { count: a.holdsWaiting })}</li>
           <li>
-            {a.estimatedWaitDays === null ? t('availability.waitUnknown') : a.estimatedWaitDays === 0 ? t('availability.waitNone') : t('availability.waitDays', { count: a.estimatedWaitDays })}
+            {a.estimatedWaitDays === null
+              ? t('availability.waitUnknown')
+              : a.estimatedWaitDays === 0
+                ? t('availability.waitNone')
+                : t('availability.waitDays', { count: a.estimatedWaitDays })}
           </li>
         </ul>
       )}

@@ -24,7 +24,8 @@ export function Notifications() {
           <li key={n.id} className="card notification">
             <h2>{n.subject}</h2>
             <p className="meta">
-              <time dateTime={n.createdAt}>{fmt.date(n.createdAt)}</time> · {n.deliveredAt ? t('notifications.delivered', { date: fmt.date(n.deliveredAt) }) : t('notifications.pending')}
+              <time dateTime={n.createdAt}>{fmt.date(n.createdAt)}</time> ·{' '}
+              {n.deliveredAt ? t('notifications.delivered', { date: fmt.date(n.deliveredAt) }) : t('notifications.pending')}
             </p>
             <p className="body">{n.body}</p>
           </li>

@@ -66,7 +66,12 @@ function RentalRow({ rental }: { rental: RentalStatus }) {
           <button type="button" className="secondary" disabled={busy} onClick={() => void act(async () => (await cancel({ variables }), t('rentals.canceled')))}>
             {t('rentals.cancel')}
           </button>
-          <button type="button" className="secondary" disabled={busy} onClick={() => void act(async () => t('rentals.renewed', { date: fmt.date((await renew({ variables })).data!.renewRental.dueAt) }))}>
+          <button
+            type="button"
+            className="secondary"
+            disabled={busy}
+            onClick={() => void act(async () => t('rentals.renewed', { date: fmt.date((await renew({ variables })).data!.renewRental.dueAt) }))}
+          >
             {t('rentals.renew')}
           </button>
           <button type="button" disabled={busy} onClick={() => void act(async () => (await giveBack({ variables }), t('rentals.returned')))}>

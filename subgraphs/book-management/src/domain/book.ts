@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { hasControlChars, noControlChars } from '@ebook/subgraph-kit/text';
 
-
 /** Upper bound of a rental fee, integer KRW (a product decision: catches unit mistakes such as cents). */
 export const MAX_RENTAL_FEE_KRW = 1_000_000;
 
@@ -11,8 +10,18 @@ export const MAX_RENTAL_FEE_KRW = 1_000_000;
  * escape it), but no control characters (input hygiene: refused as `BAD_USER_INPUT`).
  */
 export const NewBookSchema = z.object({
-  title: z.string().trim().min(1, 'title is required').max(300).refine(...noControlChars('title')),
-  author: z.string().trim().min(1, 'author is required').max(200).refine(...noControlChars('author')),
+  title: z
+    .string()
+    .trim()
+    .min(1, 'title is required')
+    .max(300)
+    .refine(...noControlChars('title')),
+  author: z
+    .string()
+    .trim()
+    .min(1, 'author is required')
+    .max(200)
+    .refine(...noControlChars('author')),
   publishedYear: z
     .number()
     .int()

@@ -15,9 +15,7 @@ function ruleOf(directives: readonly DirectiveNode[] | undefined): FieldRule {
     if (d.name.value === 'requiresScope') {
       const arg = d.arguments?.find((a) => a.name.value === 'anyOf');
       if (arg?.value.kind === Kind.LIST) {
-        rule.scopes = arg.value.values.map((inner) =>
-          inner.kind === Kind.LIST ? inner.values.flatMap((v) => (v.kind === Kind.STRING ? [v.value] : [])) : [],
-        );
+        rule.scopes = arg.value.values.map((inner) => (inner.kind === Kind.LIST ? inner.values.flatMap((v) => (v.kind === Kind.STRING ? [v.value] : [])) : []));
       }
     }
   }

@@ -28,7 +28,7 @@ describe('ownedOrManaged: its customer or a manager', () => {
     expect(ownedOrManaged(manager, alicesRental, byCustomer)).toBe(alicesRental);
   });
 
-  it("another customer and a service client get null — the same answer as for a row that does not exist", () => {
+  it('another customer and a service client get null — the same answer as for a row that does not exist', () => {
     expect(ownedOrManaged(customer(MALLORY), alicesRental, byCustomer)).toBeNull();
     expect(ownedOrManaged(customer(MALLORY), null, byCustomer)).toBeNull();
     expect(ownedOrManaged(customer(MALLORY), undefined, byCustomer)).toBeNull();

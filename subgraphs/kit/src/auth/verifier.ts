@@ -116,10 +116,7 @@ export class TokenVerifier {
 
   constructor(private readonly opts: TokenVerifierOptions) {
     this.algorithms = opts.algorithms ? assertAsymmetric(opts.algorithms) : ACCEPTED_ALGORITHMS;
-    this.keys =
-      opts.jwks instanceof URL
-        ? createRemoteJWKSet(opts.jwks, { cooldownDuration: 10_000, cacheMaxAge: 10 * 60_000 })
-        : createLocalJWKSet(opts.jwks);
+    this.keys = opts.jwks instanceof URL ? createRemoteJWKSet(opts.jwks, { cooldownDuration: 10_000, cacheMaxAge: 10 * 60_000 }) : createLocalJWKSet(opts.jwks);
   }
 
   /**

@@ -7,7 +7,12 @@ import type { NotificationDecision } from '../domain/notification';
  * inbox transaction of the event. Idempotent on top of the inbox: the message is unique per
  * event and a delivery per (event, channel), so a second call writes nothing.
  */
-export async function recordNotification(tx: NotificationTx, event: Pick<Envelope, 'eventId' | 'occurredAt'>, decision: NotificationDecision, channels: readonly string[]): Promise<void> {
+export async function recordNotification(
+  tx: NotificationTx,
+  event: Pick<Envelope, 'eventId' | 'occurredAt'>,
+  decision: NotificationDecision,
+  channels: readonly string[],
+): Promise<void> {
   const { count } = await tx.notification.createMany({
     data: [{ eventId: event.eventId, customerId: decision.customerId, kind: decision.kind, facts: { ...decision.facts }, createdAt: new Date(event.occurredAt) }],
     skipDuplicates: true,

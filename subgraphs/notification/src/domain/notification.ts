@@ -10,17 +10,7 @@ import type { EventOf, EventType } from '@ebook/events';
 
 /** What a message says (the GraphQL enum `NotificationKind`). */
 export type NotificationKind =
-  | 'RENTED'
-  | 'RENEWED'
-  | 'CANCELED'
-  | 'REFUNDED'
-  | 'RETURNED'
-  | 'DUE_SOON'
-  | 'EXPIRED'
-  | 'PAYMENT_FAILED'
-  | 'HOLD_PLACED'
-  | 'HOLD_READY'
-  | 'HOLD_EXPIRED';
+  'RENTED' | 'RENEWED' | 'CANCELED' | 'REFUNDED' | 'RETURNED' | 'DUE_SOON' | 'EXPIRED' | 'PAYMENT_FAILED' | 'HOLD_PLACED' | 'HOLD_READY' | 'HOLD_EXPIRED';
 
 /**
  * The event's facts a message needs. Dates are ISO-8601 strings, amounts integer KRW; `bookId`

@@ -9,17 +9,31 @@ const DAY = 86_400_000;
 describe('notificationOf', () => {
   it('maps each status change to its message and facts', () => {
     const at = '2030-01-09T00:00:00.000Z';
-    expect(notificationOf({ type: 'BookRented', occurredAt: at, data: { ...ids, fee: 900, paymentId: 'p', rentedAt: at, dueAt: '2030-01-23T00:00:00.000Z' } }, now, DAY * 3)).toEqual({
+    expect(
+      notificationOf({ type: 'BookRented', occurredAt: at, data: { ...ids, fee: 900, paymentId: 'p', rentedAt: at, dueAt: '2030-01-23T00:00:00.000Z' } }, now, DAY * 3),
+    ).toEqual({
       kind: 'RENTED',
       customerId: 'c1',
       facts: { bookId: 'b1', rentalId: 'r1', dueAt: '2030-01-23T00:00:00.000Z', amount: 900 },
     });
-    expect(notificationOf({ type: 'PaymentRefunded', occurredAt: at, data: { paymentId: 'p', rentalId: 'r1', customerId: 'c1', amount: 900, refundedAt: at, renewalId: 'n' } }, now, DAY)).toEqual({
+    expect(
+      notificationOf(
+        { type: 'PaymentRefunded', occurredAt: at, data: { paymentId: 'p', rentalId: 'r1', customerId: 'c1', amount: 900, refundedAt: at, renewalId: 'n' } },
+        now,
+        DAY,
+      ),
+    ).toEqual({
       kind: 'REFUNDED',
       customerId: 'c1',
       facts: { rentalId: 'r1', amount: 900, renewal: true },
     });
-    expect(notificationOf({ type: 'HoldReady', occurredAt: at, data: { holdId: 'h', bookId: 'b1', customerId: 'c1', autoRent: false, readyAt: at, readyUntil: '2030-01-11T00:00:00.000Z' } }, now, DAY)?.facts).toEqual({
+    expect(
+      notificationOf(
+        { type: 'HoldReady', occurredAt: at, data: { holdId: 'h', bookId: 'b1', customerId: 'c1', autoRent: false, readyAt: at, readyUntil: '2030-01-11T00:00:00.000Z' } },
+        now,
+        DAY,
+      )?.facts,
+    ).toEqual({
       bookId: 'b1',
       holdId: 'h',
       readyUntil: '2030-01-11T00:00:00.000Z',

@@ -71,19 +71,27 @@ type Template = (s: Slots) => { subject: string; lines: string[] };
 
 const KO: Record<NotificationKind, Template> = {
   RENTED: (s) => ({ subject: `「${s.title}」 대여가 시작되었습니다`, lines: [`「${s.title}」을(를) 대여하셨습니다.`, `반납 기한: ${s.due}`, `결제 금액: ${s.amount}`] }),
-  RENEWED: (s) => ({ subject: `「${s.title}」 대여가 연장되었습니다`, lines: [`「${s.title}」의 대여 기간이 연장되었습니다.`, `새 반납 기한: ${s.due}`, `결제 금액: ${s.amount}`] }),
+  RENEWED: (s) => ({
+    subject: `「${s.title}」 대여가 연장되었습니다`,
+    lines: [`「${s.title}」의 대여 기간이 연장되었습니다.`, `새 반납 기한: ${s.due}`, `결제 금액: ${s.amount}`],
+  }),
   CANCELED: (s) => ({ subject: `「${s.title}」 대여가 취소되었습니다`, lines: [`「${s.title}」 대여가 취소되었습니다.`, '결제하신 요금은 환불됩니다.'] }),
   REFUNDED: (s) => ({
     subject: `${s.amount} 환불이 완료되었습니다`,
     lines: [`「${s.title}」의 ${s.facts.renewal ? '연장 요금' : '대여 요금'} ${s.amount}이(가) 환불되었습니다.`],
   }),
   RETURNED: (s) => ({ subject: `「${s.title}」이(가) 반납되었습니다`, lines: [`「${s.title}」이(가) 반납되었습니다. 이용해 주셔서 감사합니다.`] }),
-  DUE_SOON: (s) => ({ subject: `「${s.title}」 반납 기한이 다가옵니다`, lines: [`「${s.title}」의 반납 기한은 ${s.due}입니다.`, '기한이 지나면 대여가 자동으로 만료됩니다. 더 읽으시려면 대여를 연장해 주세요.'] }),
+  DUE_SOON: (s) => ({
+    subject: `「${s.title}」 반납 기한이 다가옵니다`,
+    lines: [`「${s.title}」의 반납 기한은 ${s.due}입니다.`, '기한이 지나면 대여가 자동으로 만료됩니다. 더 읽으시려면 대여를 연장해 주세요.'],
+  }),
   EXPIRED: (s) => ({ subject: `「${s.title}」 대여가 만료되었습니다`, lines: [`반납 기한(${s.due})이 지나 「${s.title}」 대여가 만료되었습니다.`] }),
   PAYMENT_FAILED: (s) => ({
     subject: `「${s.title}」 결제에 실패했습니다`,
     lines: [
-      s.facts.reason === 'PAYMENT_DECLINED' ? `카드사에서 「${s.title}」 대여 요금(${s.amount}) 결제를 거절했습니다.` : `결제 서비스에 연결할 수 없어 「${s.title}」을(를) 대여하지 못했습니다. 잠시 후 다시 시도해 주세요.`,
+      s.facts.reason === 'PAYMENT_DECLINED'
+        ? `카드사에서 「${s.title}」 대여 요금(${s.amount}) 결제를 거절했습니다.`
+        : `결제 서비스에 연결할 수 없어 「${s.title}」을(를) 대여하지 못했습니다. 잠시 후 다시 시도해 주세요.`,
       '청구된 금액은 없습니다.',
     ],
   }),
@@ -111,7 +119,9 @@ const EN: Record<NotificationKind, Template> = {
   PAYMENT_FAILED: (s) => ({
     subject: `Payment for "${s.title}" failed`,
     lines: [
-      s.facts.reason === 'PAYMENT_DECLINED' ? `Your card issuer declined the payment of ${s.amount} for "${s.title}".` : `We could not reach the payment service, so "${s.title}" was not rented. Please try again in a moment.`,
+      s.facts.reason === 'PAYMENT_DECLINED'
+        ? `Your card issuer declined the payment of ${s.amount} for "${s.title}".`
+        : `We could not reach the payment service, so "${s.title}" was not rented. Please try again in a moment.`,
       'Nothing was charged.',
     ],
   }),

@@ -41,7 +41,11 @@ describe('message templates', () => {
   it('due dates, amounts and the refund of a renewal', () => {
     expect(renderMessage('RENTED', facts, { customerName: 'Ann', locale: 'en', bookTitle: 'Emma' }).body).toContain('Due: December 20, 2030 at 6:30 AM UTC\nCharged: ₩1,500');
     expect(renderMessage('DUE_SOON', facts, { customerName: '김', locale: 'ko', bookTitle: '날개' }).body).toContain('반납 기한은 2030년 12월 20일 오후 3:30 GMT+9입니다.');
-    expect(renderMessage('REFUNDED', { ...facts, renewal: true }, { customerName: '김', locale: 'ko', bookTitle: '날개' }).body).toContain('「날개」의 연장 요금 ₩1,500이(가) 환불되었습니다.');
-    expect(renderMessage('PAYMENT_FAILED', { ...facts, reason: 'PAYMENT_UNAVAILABLE' }, { customerName: 'Ann', locale: 'en', bookTitle: 'Emma' }).body).toContain('could not reach the payment service');
+    expect(renderMessage('REFUNDED', { ...facts, renewal: true }, { customerName: '김', locale: 'ko', bookTitle: '날개' }).body).toContain(
+      '「날개」의 연장 요금 ₩1,500이(가) 환불되었습니다.',
+    );
+    expect(renderMessage('PAYMENT_FAILED', { ...facts, reason: 'PAYMENT_UNAVAILABLE' }, { customerName: 'Ann', locale: 'en', bookTitle: 'Emma' }).body).toContain(
+      'could not reach the payment service',
+    );
   });
 });

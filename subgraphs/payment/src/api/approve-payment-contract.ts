@@ -62,7 +62,10 @@ export const PaymentStatusSchema = z.enum(['APPROVED', 'DECLINED', 'REFUNDED']);
 export const ApprovePaymentResponseSchema = z.object({
   paymentId: z.uuid(),
   status: PaymentStatusSchema,
-  declineReason: z.string().nullish().transform((r) => r ?? null),
+  declineReason: z
+    .string()
+    .nullish()
+    .transform((r) => r ?? null),
 });
 
 /** A reply that parsed. */

@@ -60,14 +60,12 @@ describe('approve contract: response', () => {
 });
 
 describe('approve contract: error body', () => {
-  it.each([
-    [{ code: 'BAD_USER_INPUT', message: 'amount: too small' }],
-    [{ code: 'UNAUTHENTICATED' }],
-    [{ code: 'FORBIDDEN' }],
-    [{ code: 'INTERNAL_SERVER_ERROR' }],
-  ])('reads %j (flat, as payment has always answered)', (body) => {
-    expect(ApprovePaymentErrorSchema.parse(body)).toEqual(body);
-  });
+  it.each([[{ code: 'BAD_USER_INPUT', message: 'amount: too small' }], [{ code: 'UNAUTHENTICATED' }], [{ code: 'FORBIDDEN' }], [{ code: 'INTERNAL_SERVER_ERROR' }]])(
+    'reads %j (flat, as payment has always answered)',
+    (body) => {
+      expect(ApprovePaymentErrorSchema.parse(body)).toEqual(body);
+    },
+  );
 
   it.each([[{ error: { code: 'FORBIDDEN' } }], [{ code: 'TEAPOT' }], [{ message: 'no code' }]])('refuses %j', (body) => {
     expect(ApprovePaymentErrorSchema.safeParse(body).success).toBe(false);

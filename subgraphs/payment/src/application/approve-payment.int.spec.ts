@@ -18,8 +18,7 @@ const uow = unitOfWork(db, { wake: () => {} });
 /** approvePayment's dependencies with `processor`. */
 const payWith = (processor: SimulatedPaymentProcessor) => ({ db, uow, processor });
 
-const outboxTypes = async (rentalId: string) =>
-  (await db.outboxEvent.findMany({ where: { aggregateId: rentalId }, orderBy: { seq: 'asc' } })).map((e) => e.type);
+const outboxTypes = async (rentalId: string) => (await db.outboxEvent.findMany({ where: { aggregateId: rentalId }, orderBy: { seq: 'asc' } })).map((e) => e.type);
 
 afterAll(() => db.$disconnect());
 
@@ -68,7 +67,7 @@ describe('approvePayment on PostgreSQL', () => {
     const late = await approvePayment(payWith(approving), { rentalId, customerId, amount: 1000 }, cause);
     expect(late.status).toBe('DECLINED');
     expect(late.declineReason).toMatch(/voided/);
-    expect(await outboxTypes(rentalId)).toEqual(["PaymentDeclined"]);
+    expect(await outboxTypes(rentalId)).toEqual(['PaymentDeclined']);
   });
 
   it('compensation: a payment approved after its rental failed is refunded', async () => {
@@ -158,11 +157,7 @@ describe('the processor charges once per rental id (its books in processor_charg
 
 describe('renewal charges on PostgreSQL (keyed by rentalId and renewalId)', () => {
   const renewalFailed = (rentalId: string, renewalId: string, customerId: string, fee: number) =>
-    RentalRenewalFailed.create(
-      rentalId,
-      { rentalId, renewalId, customerId, bookId: randomUUID(), fee, reason: 'NOT_APPLIED', failedAt: new Date().toISOString() },
-      cause,
-    );
+    RentalRenewalFailed.create(rentalId, { rentalId, renewalId, customerId, bookId: randomUUID(), fee, reason: 'NOT_APPLIED', failedAt: new Date().toISOString() }, cause);
 
   it('a renewal is charged apart from the rent, once per renewal id; its events carry the renewalId', async () => {
     const rent = { rentalId: randomUUID(), customerId: randomUUID(), amount: 1500 };

@@ -72,14 +72,17 @@ export async function compensateFailedRental(deps: RefundDeps, rental: FailedRen
     const existing = await tx.payment.findUnique({ where: chargeKey(rental) });
     if (existing) return refundIfApproved(tx, deps.processor, existing, cause);
     const now = new Date();
-    const decision = voidRental({
-      paymentId: randomUUID(),
-      rentalId: rental.rentalId,
-      renewalId: rental.renewalId,
-      customerId: rental.customerId,
-      amount: rental.fee,
-      correlationId: cause.correlationId,
-    }, now);
+    const decision = voidRental(
+      {
+        paymentId: randomUUID(),
+        rentalId: rental.rentalId,
+        renewalId: rental.renewalId,
+        customerId: rental.customerId,
+        amount: rental.fee,
+        correlationId: cause.correlationId,
+      },
+      now,
+    );
     await deps.processor.refund(chargeOf(decision.payment));
     return { result: await insertPayment(tx, decision.payment), events: envelopesOf(decision, cause, now) };
   });

@@ -73,9 +73,9 @@ export function decideAward(event: EventOf<PointsEvent>, alreadyAwarded: boolean
 function completionOf(event: EventOf<PointsEvent>): { reason: PointsReason; at: string } | null {
   switch (event.type) {
     case 'BookReturned':
-      return { reason: 'RETURNED', at: (event).data.returnedAt };
+      return { reason: 'RETURNED', at: event.data.returnedAt };
     case 'RentalExpired':
-      return { reason: 'EXPIRED', at: (event).data.expiredAt };
+      return { reason: 'EXPIRED', at: event.data.expiredAt };
     case 'RentalCanceled':
       return null;
   }

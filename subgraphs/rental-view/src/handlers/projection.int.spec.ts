@@ -118,11 +118,20 @@ describe('rental-view projection on Kafka and PostgreSQL', () => {
       ),
     );
     // A refunded renewal charge (say, of an abandoned second renewal) is not the rent's payment.
-    const marker = PaymentRefunded.create(rentalId, { paymentId: randomUUID(), rentalId, customerId, amount: 900, refundedAt: new Date().toISOString(), renewalId: randomUUID() }, cause);
+    const marker = PaymentRefunded.create(
+      rentalId,
+      { paymentId: randomUUID(), rentalId, customerId, amount: 900, refundedAt: new Date().toISOString(), renewalId: randomUUID() },
+      cause,
+    );
     await publish(marker);
     await eventually(async () => expect(await db.inboxEvent.count({ where: { consumer: group, eventId: marker.eventId } })).toBe(1));
     await eventually(async () =>
-      expect(await db.rentalStatus.findUniqueOrThrow({ where: { rentalId } })).toMatchObject({ status: 'RENTED', paymentStatus: 'APPROVED', renewals: 1, dueAt: new Date(renewedDue) }),
+      expect(await db.rentalStatus.findUniqueOrThrow({ where: { rentalId } })).toMatchObject({
+        status: 'RENTED',
+        paymentStatus: 'APPROVED',
+        renewals: 1,
+        dueAt: new Date(renewedDue),
+      }),
     );
   });
 
@@ -245,7 +254,13 @@ describe('the idempotent consumer and the outbox relay', () => {
         RentalExpired: (e, tx) =>
           joinTransaction(tx).run(async () => ({
             result: undefined,
-            events: [RentalDueSoon.create(e.data.rentalId, { rentalId: e.data.rentalId, bookId: e.data.bookId, customerId: e.data.customerId, dueAt: e.data.dueAt, notifiedAt: now }, cause)],
+            events: [
+              RentalDueSoon.create(
+                e.data.rentalId,
+                { rentalId: e.data.rentalId, bookId: e.data.bookId, customerId: e.data.customerId, dueAt: e.data.dueAt, notifiedAt: now },
+                cause,
+              ),
+            ],
           })),
       },
     });
@@ -274,7 +289,11 @@ describe('the idempotent consumer and the outbox relay', () => {
     const embedded = new EmbeddedEventBus();
     const g = `stop-test-${randomUUID().slice(0, 8)}`;
     const rentalId = randomUUID();
-    const expired = RentalExpired.create(rentalId, { rentalId, bookId: randomUUID(), customerId: randomUUID(), paymentId: null, dueAt: new Date().toISOString(), expiredAt: new Date().toISOString() }, cause);
+    const expired = RentalExpired.create(
+      rentalId,
+      { rentalId, bookId: randomUUID(), customerId: randomUUID(), paymentId: null, dueAt: new Date().toISOString(), expiredAt: new Date().toISOString() },
+      cause,
+    );
     let failing = true;
     let attempts = 0;
     let inFlight = 0;

@@ -22,18 +22,14 @@ interface RowPatch {
  * the row on first sight; statuses only move forward; names come from the view's own tables.
  */
 async function applyToRental(tx: ViewTx, event: Envelope, rentalId: string, patch: RowPatch): Promise<void> {
-  await tx.$executeRawUnsafe(
-    `INSERT INTO rental_status ("rentalId", status, "updatedAt") VALUES ($1::uuid, 'PENDING_PAYMENT', now()) ON CONFLICT DO NOTHING`,
-    rentalId,
-  );
+  await tx.$executeRawUnsafe(`INSERT INTO rental_status ("rentalId", status, "updatedAt") VALUES ($1::uuid, 'PENDING_PAYMENT', now()) ON CONFLICT DO NOTHING`, rentalId);
   const [row] = await tx.$queryRawUnsafe<{ status: string; paymentStatus: string | null; bookTitle: string | null; customerName: string | null }[]>(
     `SELECT status, "paymentStatus", "bookTitle", "customerName" FROM rental_status WHERE "rentalId" = $1::uuid FOR UPDATE`,
     rentalId,
   );
   const { status, paymentStatus, ...facts } = patch;
   const bookTitle = row?.bookTitle ?? (patch.bookId ? (await tx.viewBook.findUnique({ where: { id: patch.bookId } }))?.title : undefined);
-  const customerName =
-    row?.customerName ?? (patch.customerId ? (await tx.viewCustomer.findUnique({ where: { id: patch.customerId } }))?.name : undefined);
+  const customerName = row?.customerName ?? (patch.customerId ? (await tx.viewCustomer.findUnique({ where: { id: patch.customerId } }))?.name : undefined);
   await tx.rentalStatus.update({
     where: { rentalId },
     data: {
@@ -86,7 +82,12 @@ export const projectionHandlers: EventHandlers<ViewTx> = {
   },
   RentalPaymentFailed: async (e, tx) => {
     const d = e.data;
-    await applyToRental(tx, e, d.rentalId, { status: d.reason === 'PAYMENT_DECLINED' ? 'PAYMENT_DECLINED' : 'PAYMENT_FAILED', bookId: d.bookId, customerId: d.customerId, fee: d.fee });
+    await applyToRental(tx, e, d.rentalId, {
+      status: d.reason === 'PAYMENT_DECLINED' ? 'PAYMENT_DECLINED' : 'PAYMENT_FAILED',
+      bookId: d.bookId,
+      customerId: d.customerId,
+      fee: d.fee,
+    });
   },
   // A renewal moves the due date; `renewals` only grows (a renewal is applied once per number).
   RentalRenewed: async (e, tx) => {

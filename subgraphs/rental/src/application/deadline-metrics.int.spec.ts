@@ -36,7 +36,17 @@ describe('rental deadlines overdue, read at scrape time on PostgreSQL', () => {
       const loan = async (status: 'RENTED' | 'EXPIRED', dueAt: Date) => {
         const customerId = randomUUID();
         const r = await db.rental.create({
-          data: { bookId, customerId, status, fee: 900, ...(status === 'RENTED' ? { activeKey: activeKeyOf(customerId, bookId) } : {}), paymentId: randomUUID(), rentedAt: ago(86_400), dueAt, correlationId: 'c' },
+          data: {
+            bookId,
+            customerId,
+            status,
+            fee: 900,
+            ...(status === 'RENTED' ? { activeKey: activeKeyOf(customerId, bookId) } : {}),
+            paymentId: randomUUID(),
+            rentedAt: ago(86_400),
+            dueAt,
+            correlationId: 'c',
+          },
         });
         rentalIds.push(r.id);
       };

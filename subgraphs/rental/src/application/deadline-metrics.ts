@@ -10,9 +10,11 @@ import { utc } from './lending-schedule';
  * `hold_offer` (READY holds past `readyUntil`: the hold schedule expires the offer). Both
  * schedules run every 500 ms, so a count that stays above zero means a schedule is not keeping up.
  */
-export const overdueDeadlinesGauge = new ScrapedGauge('rental_deadlines_overdue', 'Rental deadlines passed but not acted on yet (loan_due: RENTED past dueAt; hold_offer: READY past readyUntil)', [
-  'deadline',
-]);
+export const overdueDeadlinesGauge = new ScrapedGauge(
+  'rental_deadlines_overdue',
+  'Rental deadlines passed but not acted on yet (loan_due: RENTED past dueAt; hold_offer: READY past readyUntil)',
+  ['deadline'],
+);
 
 /** Seconds since the earliest of those deadlines passed (0 when none is overdue), by `deadline`. */
 export const oldestOverdueGauge = new ScrapedGauge(

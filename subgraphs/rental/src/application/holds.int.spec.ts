@@ -150,7 +150,10 @@ describe('holds on PostgreSQL (controllable clock)', () => {
   it('a declined payment for the reserved copy leaves the offer standing (READY, same deadline, copy still reserved)', async () => {
     const clock = manualClock();
     let answer: 'approved' | 'declined' = 'approved';
-    const deps = depsWith(clock.now, payments(() => answer));
+    const deps = depsWith(
+      clock.now,
+      payments(() => answer),
+    );
     const bookId = await newBook(1);
     const [reader, first] = [customer(), customer()];
     const loan = await rentBook(deps, reader, bookId, cause);
@@ -169,7 +172,10 @@ describe('holds on PostgreSQL (controllable clock)', () => {
   it('autoRent: the schedule rents and pays the offered copy by itself; a failed payment leaves an ordinary offer, tried once', async () => {
     const clock = manualClock();
     let answer: 'approved' | 'declined' = 'approved';
-    const deps = depsWith(clock.now, payments(() => answer));
+    const deps = depsWith(
+      clock.now,
+      payments(() => answer),
+    );
     for (const outcome of ['approved', 'declined'] as const) {
       answer = outcome;
       const bookId = await newBook(1);

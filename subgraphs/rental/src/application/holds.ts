@@ -2,7 +2,19 @@ import { randomUUID } from 'node:crypto';
 import type { Causation, Envelope, UnitOfWork } from '@ebook/events';
 import { isUniqueViolation, isUuid, type Logger } from '@ebook/subgraph-kit';
 import type { Hold as HoldRow } from '../generated/prisma/client';
-import { cancelHold, expireOffer, isOfferExpired, placeHold, releasesCopy, resumeHold, suspendHold, holdKeyOf, ACTIVE_HOLD_STATUSES, type HoldDecision, type Hold } from '../domain/hold';
+import {
+  cancelHold,
+  expireOffer,
+  isOfferExpired,
+  placeHold,
+  releasesCopy,
+  resumeHold,
+  suspendHold,
+  holdKeyOf,
+  ACTIVE_HOLD_STATUSES,
+  type HoldDecision,
+  type Hold,
+} from '../domain/hold';
 import { activeKeyOf, type LendingPolicy } from '../domain/rental';
 import { RentalErrors } from '../domain/errors';
 import type { RentalTx } from '../db';
@@ -185,12 +197,7 @@ export interface HoldScheduleRun {
  * `rent` (the rent saga with its payment; a failure leaves an ordinary READY offer and is
  * logged). Logs what it did.
  */
-export async function runHoldSchedule(
-  deps: HoldScheduleDeps,
-  rent: (hold: HoldRow) => Promise<unknown>,
-  logger?: Logger,
-  now: Date = new Date(),
-): Promise<HoldScheduleRun> {
+export async function runHoldSchedule(deps: HoldScheduleDeps, rent: (hold: HoldRow) => Promise<unknown>, logger?: Logger, now: Date = new Date()): Promise<HoldScheduleRun> {
   const expired = await expireOffers(deps, now);
   let autoRented = 0;
   for (const hold of await claimAutoRents(deps, now)) {

@@ -41,7 +41,6 @@ async function newBook(licensedCopies = 1): Promise<string> {
 const activeRentals = async (bookId: string) => (await db.bookReplica.findUniqueOrThrow({ where: { bookId } })).activeRentals;
 const outboxTypes = async (rentalId: string) => (await db.outboxEvent.findMany({ where: { aggregateId: rentalId }, orderBy: { seq: 'asc' } })).map((e) => e.type);
 
-
 describe('cancel window on PostgreSQL (controllable clock)', () => {
   it('a cancel within CANCEL_WINDOW of rentedAt refunds (CANCELED, RentalCanceled); the same a second later than the window is refused', async () => {
     const clock = manualClock(new Date('2030-01-01T09:00:00.000Z'));

@@ -114,9 +114,7 @@ describe('lending schedule on PostgreSQL', () => {
     const relay = { wake: () => {} } as unknown as OutboxRelay;
     const jobs = startPeriodicJobs([{ name: 'lending schedule', everyMs: 500, run: () => runLendingSchedule(scheduler(dbA, 0), logger) }], relay, logger);
     try {
-      await expect
-        .poll(async () => (await dbA.rental.findUniqueOrThrow({ where: { id: r.id } })).status, { timeout: 5_000, interval: 50 })
-        .toBe('EXPIRED');
+      await expect.poll(async () => (await dbA.rental.findUniqueOrThrow({ where: { id: r.id } })).status, { timeout: 5_000, interval: 50 }).toBe('EXPIRED');
     } finally {
       await jobs.stop();
     }

@@ -61,7 +61,6 @@ const stored = (id: string) => db.rental.findUniqueOrThrow({ where: { id } });
 const outboxTypes = async (id: string) => (await db.outboxEvent.findMany({ where: { aggregateId: id }, orderBy: { seq: 'asc' } })).map((e) => e.type);
 const renewalCharges = (rentalId: string) => payDb.payment.findMany({ where: { rentalId, NOT: { renewalId: RENT_CHARGE } } });
 
-
 afterAll(async () => {
   await db.$disconnect();
   await payDb.$disconnect();
@@ -160,7 +159,8 @@ describe('renewRental on PostgreSQL (payment approval on its own database)', () 
     expect(await outboxTypes(rental.id)).toEqual(['BookRented', 'BookReturned', 'RentalRenewalFailed']);
 
     // Payment consumes RentalRenewalFailed: the renewal's charge is given back, the rent's stays.
-    const outboxed = (await db.outboxEvent.findFirstOrThrow({ where: { aggregateId: rental.id, type: 'RentalRenewalFailed' } })).envelope as unknown as EventOf<'RentalRenewalFailed'>;
+    const outboxed = (await db.outboxEvent.findFirstOrThrow({ where: { aggregateId: rental.id, type: 'RentalRenewalFailed' } }))
+      .envelope as unknown as EventOf<'RentalRenewalFailed'>;
     const event = { ...outboxed, data: CONTRACTS.RentalRenewalFailed.data.parse(outboxed.data) };
     await payDb.$transaction((tx) => onRentalRenewalFailed(approving)(event, tx));
     expect((await renewalCharges(rental.id)).map((p) => p.status)).toEqual(['REFUNDED']);

@@ -5,13 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unitOfWork } from '@ebook/events';
 import { createLogger, DomainError, requireEnv, type ServiceTokenSource } from '@ebook/subgraph-kit';
 import { createRentalDb } from '../db';
-import {
-  HttpPaymentProxy,
-  type ApprovePaymentRequest,
-  type PaymentProxy,
-  type PaymentOutcome,
-  type PaymentPolicyOptions,
-} from '../sagaparticipants/payment-proxy';
+import { HttpPaymentProxy, type ApprovePaymentRequest, type PaymentProxy, type PaymentOutcome, type PaymentPolicyOptions } from '../sagaparticipants/payment-proxy';
 import { DEFAULT_LENDING_POLICY } from '../domain/rental';
 import { rentBook, type RentBookDeps } from './rent-book';
 import { endRental } from './end-rental';
@@ -75,7 +69,6 @@ const outboxTypes = async (rentalId: string) => (await outboxOf(rentalId)).map((
 /** Outbox rows about `bookId`, whatever the rental. */
 const outboxAboutBook = (bookId: string) => db.outboxEvent.count({ where: { envelope: { path: ['data', 'bookId'], equals: bookId } } });
 
-
 afterAll(() => db.$disconnect());
 
 describe('rentBook saga on PostgreSQL (scripted payment participant)', () => {
@@ -92,9 +85,7 @@ describe('rentBook saga on PostgreSQL (scripted payment participant)', () => {
     expect(rental).toEqual(stored);
     expect(stored).toMatchObject({ status: 'RENTED', bookId, customerId: me.id, fee: 2300, correlationId: cause.correlationId });
     expect(stored.dueAt!.getTime() - stored.rentedAt.getTime()).toBe(LOAN_DAYS * DAY_MS);
-    expect(payments.calls).toEqual([
-      { rentalId: rental.id, customerId: me.id, amount: 2300, correlationId: cause.correlationId },
-    ]);
+    expect(payments.calls).toEqual([{ rentalId: rental.id, customerId: me.id, amount: 2300, correlationId: cause.correlationId }]);
     expect(stored.paymentId).toBe(paymentId);
     expect(await activeRentals(bookId)).toBe(1);
 

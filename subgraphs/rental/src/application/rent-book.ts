@@ -28,7 +28,6 @@ export interface RentingCustomer {
   id: string;
 }
 
-
 /**
  * The rent saga, as named steps with their compensations (the rules are the rental aggregate's,
  * `domain/rental.ts`; each step is one unit of work):
@@ -125,14 +124,7 @@ async function settleOrLeaveToSweeper<T>(step: () => Promise<T>, logger: Logger 
  * (held to commit) for the limit rule.
  * @throws RentalError NOT_FOUND (book not in the replica), LOAN_LIMIT_REACHED, BOOK_NOT_AVAILABLE, ALREADY_RENTED.
  */
-async function reserveCopy(
-  uow: UnitOfWork<RentalTx>,
-  customerId: string,
-  bookId: string,
-  maxActiveRentals: number,
-  cause: Causation,
-  clock: Clock,
-): Promise<RentalRow> {
+async function reserveCopy(uow: UnitOfWork<RentalTx>, customerId: string, bookId: string, maxActiveRentals: number, cause: Causation, clock: Clock): Promise<RentalRow> {
   try {
     return await uow.run(async (tx) => {
       const book = await lockBook(tx, bookId);

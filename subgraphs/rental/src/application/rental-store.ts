@@ -54,9 +54,9 @@ const sameValue = (a: unknown, b: unknown) => (a instanceof Date && b instanceof
  */
 function changedColumns(before: Rental, after: Rental) {
   const old = columnsOf(before);
-  return Object.fromEntries(
-    Object.entries(columnsOf(after)).filter(([column, value]) => column === 'status' || !sameValue(value, old[column as keyof typeof old])),
-  ) as Partial<ReturnType<typeof columnsOf>>;
+  return Object.fromEntries(Object.entries(columnsOf(after)).filter(([column, value]) => column === 'status' || !sameValue(value, old[column as keyof typeof old]))) as Partial<
+    ReturnType<typeof columnsOf>
+  >;
 }
 
 /** A decision as written: the stored row, and every event to record with it (the rental's, then the holds' it caused). */

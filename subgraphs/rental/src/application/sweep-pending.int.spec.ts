@@ -55,7 +55,16 @@ describe('pending-payment sweeper on PostgreSQL', () => {
     const renewalId = randomUUID();
     const dueAt = new Date(Date.now() + 86_400_000);
     const rental = await db.rental.create({
-      data: { bookId, customerId, status: 'RENTED', fee: 700, activeKey: activeKeyOf(customerId, bookId), dueAt, pendingRenewalId: renewalId, correlationId: `corr-${randomUUID()}` },
+      data: {
+        bookId,
+        customerId,
+        status: 'RENTED',
+        fee: 700,
+        activeKey: activeKeyOf(customerId, bookId),
+        dueAt,
+        pendingRenewalId: renewalId,
+        correlationId: `corr-${randomUUID()}`,
+      },
     });
     await db.$executeRawUnsafe(`UPDATE rental SET "updatedAt" = now() - interval '2 minutes' WHERE id = $1::uuid`, rental.id);
     expect(await sweepStaleRenewals(sweeper, 60_000, logger)).toBeGreaterThanOrEqual(1);

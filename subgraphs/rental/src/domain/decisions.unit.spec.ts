@@ -120,9 +120,7 @@ describe('payment not approved', () => {
   it('declined: the rental ends PAYMENT_DECLINED, releases its copy, RentalPaymentFailed with reason PAYMENT_DECLINED', () => {
     const { rental, events } = failPayment(pending(), 'PAYMENT_DECLINED', t1);
     expect(rental).toMatchObject({ status: 'PAYMENT_DECLINED', activeKey: null, paymentId: null, dueAt: null });
-    expect(events).toEqual([
-      { type: 'RentalPaymentFailed', data: { rentalId, bookId, customerId: alice, fee: 1500, reason: 'PAYMENT_DECLINED', failedAt: t1.toISOString() } },
-    ]);
+    expect(events).toEqual([{ type: 'RentalPaymentFailed', data: { rentalId, bookId, customerId: alice, fee: 1500, reason: 'PAYMENT_DECLINED', failedAt: t1.toISOString() } }]);
   });
 
   it('payment unreachable: the rental ends PAYMENT_FAILED, RentalPaymentFailed with reason PAYMENT_UNAVAILABLE', () => {
@@ -140,9 +138,7 @@ describe('stale pending rental (sweeper)', () => {
   it('a pending rental left by a dead saga ends PAYMENT_FAILED with RentalPaymentFailed (PAYMENT_UNAVAILABLE)', () => {
     const { rental, events } = expirePending(pending(), t2);
     expect(rental).toMatchObject({ status: 'PAYMENT_FAILED', activeKey: null });
-    expect(events).toEqual([
-      { type: 'RentalPaymentFailed', data: { rentalId, bookId, customerId: alice, fee: 1500, reason: 'PAYMENT_UNAVAILABLE', failedAt: t2.toISOString() } },
-    ]);
+    expect(events).toEqual([{ type: 'RentalPaymentFailed', data: { rentalId, bookId, customerId: alice, fee: 1500, reason: 'PAYMENT_UNAVAILABLE', failedAt: t2.toISOString() } }]);
   });
 
   it.each(except('PENDING_PAYMENT'))('a %s rental is not expired: INVALID_RENTAL_STATE', (status) => {
@@ -238,9 +234,7 @@ describe('expiry', () => {
     const later = new Date(due.getTime() + 500);
     const { rental, events } = expire(rented(), later);
     expect(rental).toMatchObject({ status: 'EXPIRED', expiredAt: later, activeKey: null, canceledAt: null, returnedAt: null });
-    expect(events).toEqual([
-      { type: 'RentalExpired', data: { rentalId, bookId, customerId: alice, paymentId, dueAt: due.toISOString(), expiredAt: later.toISOString() } },
-    ]);
+    expect(events).toEqual([{ type: 'RentalExpired', data: { rentalId, bookId, customerId: alice, paymentId, dueAt: due.toISOString(), expiredAt: later.toISOString() } }]);
     expect(events.map((e) => e.type)).not.toContain('RentalCanceled');
   });
 

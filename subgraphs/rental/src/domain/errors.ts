@@ -44,8 +44,7 @@ export const RentalErrors = {
    */
   notYourRental: () => RentalErrors.rentalNotFound(),
   /** `INVALID_RENTAL_STATE` (`extensions.status`): the command is not allowed in the rental's status. */
-  invalidState: (action: string, status: RentalStatus) =>
-    new RentalError('INVALID_RENTAL_STATE', `Cannot ${action} a rental that is ${status}`, { status }),
+  invalidState: (action: string, status: RentalStatus) => new RentalError('INVALID_RENTAL_STATE', `Cannot ${action} a rental that is ${status}`, { status }),
   /** `INVALID_RENTAL_STATE`: the rental changed between reading and writing it (a concurrent command won). */
   changedMeanwhile: () => new RentalError('INVALID_RENTAL_STATE', 'The rental changed meanwhile; reload it'),
   /** `INVALID_RENTAL_STATE`: a scheduled decision (expiry, due-soon notice) asked before its time. */
@@ -61,8 +60,7 @@ export const RentalErrors = {
       cancelableUntil: cancelableUntil.toISOString(),
     }),
   /** `LOAN_LIMIT_REACHED` (`extensions.limit`): the customer already holds `MAX_ACTIVE_RENTALS` active loans. */
-  loanLimitReached: (limit: number) =>
-    new RentalError('LOAN_LIMIT_REACHED', `You already have ${limit} active rentals, the most allowed; return one first`, { limit }),
+  loanLimitReached: (limit: number) => new RentalError('LOAN_LIMIT_REACHED', `You already have ${limit} active rentals, the most allowed; return one first`, { limit }),
   /**
    * `RENEWAL_NOT_ALLOWED` (`extensions.reason`, and `limit` / `status` where they apply): the loan
    * cannot be renewed now; `message` says why (limit reached, not RENTED, overdue, someone
@@ -82,11 +80,9 @@ export const RentalErrors = {
   /** `ALREADY_RENTED` on `placeHold`: the customer is renting the book already. */
   alreadyRentingHeldBook: () => new RentalError('ALREADY_RENTED', 'You are renting this book already; no hold is needed'),
   /** `HOLD_LIMIT_REACHED` (`extensions.limit`): the customer already has `MAX_HOLDS` active holds. */
-  holdLimitReached: (limit: number) =>
-    new RentalError('HOLD_LIMIT_REACHED', `You already have ${limit} holds, the most allowed; cancel one first`, { limit }),
+  holdLimitReached: (limit: number) => new RentalError('HOLD_LIMIT_REACHED', `You already have ${limit} holds, the most allowed; cancel one first`, { limit }),
   /** `INVALID_HOLD_STATE` (`extensions.status`): the command is not allowed in the hold's status. */
-  invalidHoldState: (action: string, status: HoldStatus) =>
-    new RentalError('INVALID_HOLD_STATE', `Cannot ${action} a hold that is ${status}`, { status }),
+  invalidHoldState: (action: string, status: HoldStatus) => new RentalError('INVALID_HOLD_STATE', `Cannot ${action} a hold that is ${status}`, { status }),
   /** `INVALID_HOLD_STATE`: the reserved copy of this READY hold is being rented and paid for right now. */
   holdBeingRented: () => new RentalError('INVALID_HOLD_STATE', 'The copy reserved for this hold is being rented right now', { status: 'READY' }),
   /** `INVALID_HOLD_STATE`: the hold changed between reading and writing it (a concurrent command won). */
@@ -102,9 +98,7 @@ export const RentalErrors = {
   paymentUnavailable: (retryAfter?: number) =>
     new RentalError('PAYMENT_UNAVAILABLE', 'Payments are unavailable right now; please try again later', retryAfter !== undefined ? { retryAfter } : {}),
   /** `PAYMENT_UNAVAILABLE` (`retryAfter` 1 s): the rent saga's bulkhead is full. */
-  tooManyPayments: () =>
-    new RentalError('PAYMENT_UNAVAILABLE', 'Too many rentals are being paid right now; please try again in a moment', { retryAfter: 1 }),
+  tooManyPayments: () => new RentalError('PAYMENT_UNAVAILABLE', 'Too many rentals are being paid right now; please try again in a moment', { retryAfter: 1 }),
   /** `PAYMENT_UNAVAILABLE` (`retryAfter` 1 s): approved, but the rental could not be confirmed; the charge is refunded. */
-  paymentNotCompleted: () =>
-    new RentalError('PAYMENT_UNAVAILABLE', 'Payment could not be completed; any charge is refunded. Please try again', { retryAfter: 1 }),
+  paymentNotCompleted: () => new RentalError('PAYMENT_UNAVAILABLE', 'Payment could not be completed; any charge is refunded. Please try again', { retryAfter: 1 }),
 } as const;

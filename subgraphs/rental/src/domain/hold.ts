@@ -128,7 +128,13 @@ export function placeHold(cmd: PlaceHold, now: Date): HoldDecision {
     events: [
       {
         type: 'HoldPlaced',
-        data: { ...identity({ id: cmd.holdId, bookId: cmd.bookId, customerId: cmd.customerId }), autoRent: cmd.autoRent, position, queueLength: position, placedAt: now.toISOString() },
+        data: {
+          ...identity({ id: cmd.holdId, bookId: cmd.bookId, customerId: cmd.customerId }),
+          autoRent: cmd.autoRent,
+          position,
+          queueLength: position,
+          placedAt: now.toISOString(),
+        },
       },
     ],
   };

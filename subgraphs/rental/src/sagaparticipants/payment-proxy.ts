@@ -243,12 +243,7 @@ export class HttpPaymentProxy implements PaymentProxy {
       if (body.status === 'APPROVED') return { kind: 'approved', paymentId: body.paymentId };
       return { kind: 'declined', paymentId: body.paymentId, reason: body.declineReason ?? body.status };
     } catch (err) {
-      const reason =
-        err instanceof BrokenCircuitError
-          ? 'circuit open'
-          : err instanceof TaskCancelledError
-            ? `timed out after ${this.opts.timeoutMs} ms`
-            : (err as Error).message;
+      const reason = err instanceof BrokenCircuitError ? 'circuit open' : err instanceof TaskCancelledError ? `timed out after ${this.opts.timeoutMs} ms` : (err as Error).message;
       this.logger.warn({ rentalId: req.rentalId, reason, correlationId: req.correlationId }, 'payment unavailable');
       const openFor = this.openForSeconds();
       return { kind: 'unavailable', reason, ...(openFor !== null ? { retryAfterSeconds: openFor } : {}) };

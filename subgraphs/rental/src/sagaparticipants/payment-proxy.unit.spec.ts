@@ -61,7 +61,7 @@ describe('rent saga admission', () => {
   });
 });
 
-describe('the approve call reads replies with payment\'s contract', () => {
+describe("the approve call reads replies with payment's contract", () => {
   const req = { rentalId: '5b1c2f0e-8d7a-4c3b-9a1e-2f4d6b8c0a11', customerId: '0f9e8d7c-6b5a-4938-8271-605f4e3d2c1b', amount: 2300, correlationId: 'c-1' };
   const paymentId = '11111111-2222-4333-8444-555555555555';
 
@@ -81,7 +81,7 @@ describe('the approve call reads replies with payment\'s contract', () => {
     }
   }
 
-  it('posts the contract\'s body to its path with the correlation header, and reads an approval', async () => {
+  it("posts the contract's body to its path with the correlation header, and reads an approval", async () => {
     const { outcome, sent } = await approveWith([{ paymentId, status: 'APPROVED', declineReason: null }]);
     expect(outcome).toEqual({ kind: 'approved', paymentId });
     expect(sent).toHaveLength(1);
@@ -91,7 +91,7 @@ describe('the approve call reads replies with payment\'s contract', () => {
     expect(JSON.parse(sent[0]!.init.body as string)).toEqual({ rentalId: req.rentalId, customerId: req.customerId, amount: 2300 });
   });
 
-  it('a decline carries payment\'s reason', async () => {
+  it("a decline carries payment's reason", async () => {
     const { outcome } = await approveWith([{ paymentId, status: 'DECLINED', declineReason: 'card declined' }]);
     expect(outcome).toEqual({ kind: 'declined', paymentId, reason: 'card declined' });
   });
@@ -107,7 +107,10 @@ describe('the approve call reads replies with payment\'s contract', () => {
   });
 
   it('a retry after a reply that did not parse can still succeed', async () => {
-    const { outcome, sent } = await approveWith([{ paymentId: 'nope', status: 'APPROVED' }, { paymentId, status: 'APPROVED', declineReason: null }]);
+    const { outcome, sent } = await approveWith([
+      { paymentId: 'nope', status: 'APPROVED' },
+      { paymentId, status: 'APPROVED', declineReason: null },
+    ]);
     expect(outcome).toEqual({ kind: 'approved', paymentId });
     expect(sent).toHaveLength(2);
   });
@@ -121,7 +124,12 @@ describe('payment_circuit_breaker_state follows the breaker', () => {
     let answer: () => Promise<Response> = async () => new Response('down', { status: 503 });
     vi.stubGlobal('fetch', () => answer());
     try {
-      const g = new HttpPaymentProxy('http://payment.test', { ...DEFAULT_PAYMENT_POLICY, retries: 0, breakerThreshold: 2, halfOpenAfterMs: 50 }, createLogger('test', 'silent'), noTokens);
+      const g = new HttpPaymentProxy(
+        'http://payment.test',
+        { ...DEFAULT_PAYMENT_POLICY, retries: 0, breakerThreshold: 2, halfOpenAfterMs: 50 },
+        createLogger('test', 'silent'),
+        noTokens,
+      );
       expect(await gaugeValue()).toBe(0);
       await g.approve(req);
       expect(await gaugeValue()).toBe(0);

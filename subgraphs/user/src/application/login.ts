@@ -59,13 +59,7 @@ export async function authenticate(db: UserDb, email: string, password: string, 
  * authorization server's key and carrying the same claims as its tokens.
  * @throws as {@link authenticate}.
  */
-export async function login(
-  db: UserDb,
-  issuer: JwtIssuer,
-  email: string,
-  password: string,
-  guard?: LoginGuard,
-): Promise<{ accessToken: string; expiresAt: string; user: User }> {
+export async function login(db: UserDb, issuer: JwtIssuer, email: string, password: string, guard?: LoginGuard): Promise<{ accessToken: string; expiresAt: string; user: User }> {
   const user = await authenticate(db, email, password, guard);
   const { token, expiresAt } = await issuer.sign({ id: user.id, role: user.role, name: user.name });
   return { accessToken: token, expiresAt: expiresAt.toISOString(), user };

@@ -5,8 +5,7 @@ import { authenticate } from './login';
 import { UserError } from '../domain/errors';
 
 /** A database whose account lookup fails the way an outage does, after `ms` milliseconds. */
-const downDb = (ms = 0) =>
-  ({ user: { findUnique: () => new Promise((_, reject) => setTimeout(() => reject(new Error('connection refused')), ms)) } }) as unknown as UserDb;
+const downDb = (ms = 0) => ({ user: { findUnique: () => new Promise((_, reject) => setTimeout(() => reject(new Error('connection refused')), ms)) } }) as unknown as UserDb;
 /** A database that knows no account (every login is INVALID_CREDENTIALS). */
 const emptyDb = { user: { findUnique: async () => null } } as unknown as UserDb;
 

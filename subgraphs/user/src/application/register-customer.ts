@@ -11,12 +11,7 @@ import type { UserTx } from '../db';
  * the messages' `locale`) in the outbox, in one unit of work (the relay is woken after the commit).
  * @throws UserError `BAD_USER_INPUT` (fields listed in `extensions.fields`), `EMAIL_TAKEN`.
  */
-export async function registerUser(
-  uow: UnitOfWork<UserTx>,
-  input: unknown,
-  cause: Causation,
-  role: 'CUSTOMER' | 'MANAGER' = 'CUSTOMER',
-): Promise<User> {
+export async function registerUser(uow: UnitOfWork<UserTx>, input: unknown, cause: Causation, role: 'CUSTOMER' | 'MANAGER' = 'CUSTOMER'): Promise<User> {
   const parsed = RegistrationSchema.safeParse(input);
   if (!parsed.success) {
     throw UserErrors.badInput(

@@ -200,8 +200,7 @@ export class LoginThrottle {
   /** @throws when `windowSeconds` is not positive. */
   constructor(readonly opts: LoginThrottleOptions = DEFAULT_LOGIN_THROTTLE) {
     if (!(opts.windowSeconds > 0)) throw new Error('LOGIN_THROTTLE_WINDOW_SECONDS must be positive');
-    const limiter = (keyPrefix: string, points: number) =>
-      points > 0 ? new FailureCounter(new RateLimiterMemory({ keyPrefix, points, duration: opts.windowSeconds })) : null;
+    const limiter = (keyPrefix: string, points: number) => (points > 0 ? new FailureCounter(new RateLimiterMemory({ keyPrefix, points, duration: opts.windowSeconds })) : null);
     this.account = limiter('login-account', opts.maxFailuresPerAccount);
     this.ip = limiter('login-ip', opts.maxFailuresPerIp);
   }
@@ -238,10 +237,7 @@ export class LoginThrottle {
     const settle = async (onIp: 'keep' | 'giveBack', onAccount: 'keep' | 'giveBack' | 'clear') => {
       if (settled) return;
       settled = true;
-      const results = await Promise.allSettled([
-        ipHold ? ipCounter!.settle(ipHold, onIp) : undefined,
-        accountHold ? this.account!.settle(accountHold, onAccount) : undefined,
-      ]);
+      const results = await Promise.allSettled([ipHold ? ipCounter!.settle(ipHold, onIp) : undefined, accountHold ? this.account!.settle(accountHold, onAccount) : undefined]);
       for (const r of results) if (r.status === 'rejected') throw r.reason;
     };
     return {

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { noControlChars } from '@ebook/subgraph-kit/text';
 
-
 /**
  * Rules for a new account's fields. Email is trimmed and lower-cased (accounts are unique
  * per email, case-insensitively). Password length 8–128 follows NIST SP 800-63B §5.1.1.
@@ -10,7 +9,12 @@ import { noControlChars } from '@ebook/subgraph-kit/text';
  * picks the language of the customer's messages; any other value is refused the same way.
  */
 export const RegistrationSchema = z.object({
-  name: z.string().trim().min(1, 'name is required').max(100).refine(...noControlChars('name')),
+  name: z
+    .string()
+    .trim()
+    .min(1, 'name is required')
+    .max(100)
+    .refine(...noControlChars('name')),
   email: z
     .string()
     .trim()
@@ -24,7 +28,11 @@ export const RegistrationSchema = z.object({
     .refine(...noControlChars('phone'))
     .regex(/^\+?[0-9][0-9 -]{5,18}[0-9]$/, { message: 'phone must be 7–20 digits, spaces or dashes', abort: true })
     .refine((p) => (p.match(/\d/g) ?? []).length >= 7, 'phone must have at least 7 digits'),
-  password: z.string().min(8, 'password must have at least 8 characters').max(128).refine(...noControlChars('password')),
+  password: z
+    .string()
+    .min(8, 'password must have at least 8 characters')
+    .max(128)
+    .refine(...noControlChars('password')),
   /** Language of the customer's messages: `ko` (default when absent or null) or `en`. */
   locale: z
     .enum(['ko', 'en'], 'locale must be ko or en')

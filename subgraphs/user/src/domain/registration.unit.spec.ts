@@ -65,7 +65,14 @@ describe('normalizeEmail', () => {
 });
 
 describe('RegistrationSchema: control characters (input hygiene)', () => {
-  const controls = [['NUL', '\u0000'], ['ESC', '\u001b'], ['DEL', '\u007f'], ['a C1 control', '\u0085'], ['a newline', '\n'], ['a tab', '\t']] as const;
+  const controls = [
+    ['NUL', '\u0000'],
+    ['ESC', '\u001b'],
+    ['DEL', '\u007f'],
+    ['a C1 control', '\u0085'],
+    ['a newline', '\n'],
+    ['a tab', '\t'],
+  ] as const;
 
   it.each(controls)('refuses %s inside the name, with the reason', (_what, c) => {
     const result = RegistrationSchema.safeParse({ ...valid, name: `Kim${c}Minji` });

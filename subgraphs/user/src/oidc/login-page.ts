@@ -58,7 +58,10 @@ export function mountAuthorizationServer(app: express.Express, provider: Provide
   app.get('/interaction/:uid', async (req, res) => {
     const details = await interactionOf(req, res, { loginPrompt: true });
     if (!details) return expired(res);
-    res.set(PAGE_HEADERS).type('html').send(loginForm(details.uid, String(details.params.client_id)));
+    res
+      .set(PAGE_HEADERS)
+      .type('html')
+      .send(loginForm(details.uid, String(details.params.client_id)));
   });
 
   app.post('/interaction/:uid/login', express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
@@ -76,9 +79,18 @@ export function mountAuthorizationServer(app: express.Express, provider: Provide
       const code = err instanceof UserError ? err.code : undefined;
       if (code === 'RATE_LIMITED') {
         const retryAfter = (err as UserError).extensions.retryAfter as number;
-        return void res.status(429).set({ ...PAGE_HEADERS, 'retry-after': String(retryAfter) }).type('html').send(loginForm(details.uid, clientId, `Too many failed sign-ins. Try again in ${retryAfter} s.`));
+        return void res
+          .status(429)
+          .set({ ...PAGE_HEADERS, 'retry-after': String(retryAfter) })
+          .type('html')
+          .send(loginForm(details.uid, clientId, `Too many failed sign-ins. Try again in ${retryAfter} s.`));
       }
-      if (code === 'INVALID_CREDENTIALS') return void res.status(401).set(PAGE_HEADERS).type('html').send(loginForm(details.uid, clientId, 'Email or password is wrong.'));
+      if (code === 'INVALID_CREDENTIALS')
+        return void res
+          .status(401)
+          .set(PAGE_HEADERS)
+          .type('html')
+          .send(loginForm(details.uid, clientId, 'Email or password is wrong.'));
       deps.logger.error({ err }, 'login page failed');
       return void res.status(500).set(PAGE_HEADERS).type('html').send(page('Sign-in failed', '<p>Something went wrong. Try again later.</p>'));
     }
