@@ -10,20 +10,26 @@ import { ErrorCode } from './errors';
  */
 export const FIRST_PARTY_OPERATIONS: ReadonlySet<string> = new Set([
   'Book',
+  'BookAvailability',
   'BookRentals',
   'Books',
+  'CancelHold',
   'CancelRental',
   'Login',
   'Me',
+  'MyHolds',
   'MyNotifications',
   'MyRentals',
+  'PlaceHold',
   'RegisterBook',
   'RegisterCustomer',
   'RenewRental',
   'RentBook',
   'Rental',
   'RentalStatus',
+  'ResumeHold',
   'ReturnBook',
+  'SuspendHold',
 ]);
 
 /** `extensions.code` values the gateway's and Apollo's own request-level refusals carry, besides {@link ErrorCode}. */
