@@ -1,5 +1,5 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { intEnv } from '@ebook/subgraph-kit';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { intEnv, RateLimitStore } from '@ebook/subgraph-kit';
 
 /** Limits of {@link LoginThrottle}. A limit of 0 turns that key off. */
 export interface LoginThrottleOptions {
@@ -71,7 +71,7 @@ interface KeyState {
 class FailureCounter {
   private readonly keys = new Map<string, KeyState>();
 
-  constructor(private readonly limiter: RateLimiterMemory) {}
+  constructor(private readonly limiter: RateLimiterAbstract) {}
 
   /**
    * Takes one point for `key`. When the limit is reached while attempts still hold points here,
@@ -188,19 +188,33 @@ class FailureCounter {
  * Per-account lockout can be triggered by anyone who knows an email (inherent to per-account
  * throttling); it lasts one window and never reveals the password.
  *
- * The counters are in memory (`RateLimiterMemory`): each user-subgraph replica counts alone, so
- * with N replicas an attacker gets up to N × the limits. Replicas need a shared store — swap in
- * `RateLimiterRedis` / `RateLimiterPostgres` (same library, same API); the in-flight bookkeeping
- * stays per replica, which only makes a replica wait for its own attempts.
+ * Replicas: the windowed counts live in the given {@link RateLimitStore} — with `REDIS_URL`, in
+ * Redis (keys `login-account:` and `login-ip:`), so every user-subgraph replica counts against
+ * the same limits and at most the limit of failures per key and window are checked across all
+ * of them (each consume is atomic in Redis); without, in memory, each replica alone (N replicas
+ * → up to N × the limits). The in-flight bookkeeping stays per replica: a replica waits only for
+ * its own attempts in flight, and counts another replica's in-flight points as if they were
+ * failures. So when attempts on one key in flight across replicas reach the limit, a replica
+ * with none of its own in flight refuses (`retryAfter`) rather than waits — the cap holds, but a
+ * correct login can then be refused for one window (only with more simultaneous attempts on
+ * one key, across replicas, than its limit). When Redis is unreachable, counting falls back to
+ * memory per replica ({@link RateLimitStore}): logins are still served and throttled, never
+ * failed.
  */
 export class LoginThrottle {
   private readonly account: FailureCounter | null;
   private readonly ip: FailureCounter | null;
 
-  /** @throws when `windowSeconds` is not positive. */
-  constructor(readonly opts: LoginThrottleOptions = DEFAULT_LOGIN_THROTTLE) {
+  /**
+   * `store`: where the windowed counts live (default: memory, this process alone).
+   * @throws when `windowSeconds` is not positive.
+   */
+  constructor(
+    readonly opts: LoginThrottleOptions = DEFAULT_LOGIN_THROTTLE,
+    store: RateLimitStore = new RateLimitStore(),
+  ) {
     if (!(opts.windowSeconds > 0)) throw new Error('LOGIN_THROTTLE_WINDOW_SECONDS must be positive');
-    const limiter = (keyPrefix: string, points: number) => (points > 0 ? new FailureCounter(new RateLimiterMemory({ keyPrefix, points, duration: opts.windowSeconds })) : null);
+    const limiter = (keyPrefix: string, points: number) => (points > 0 ? new FailureCounter(store.limiter({ keyPrefix, points, duration: opts.windowSeconds })) : null);
     this.account = limiter('login-account', opts.maxFailuresPerAccount);
     this.ip = limiter('login-ip', opts.maxFailuresPerIp);
   }
