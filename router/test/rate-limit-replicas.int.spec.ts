@@ -1,8 +1,9 @@
 import http from 'node:http';
+import net from 'node:net';
 import express from 'express';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listen, RateLimitStore, type TokenVerifier } from '@ebook/subgraph-kit';
-import { sharedRateLimitRedis, UNREACHABLE_REDIS_URL } from '@ebook/subgraph-kit/testing';
+import { sharedRateLimitRedis, TEST_REDIS_URL, UNREACHABLE_REDIS_URL } from '@ebook/subgraph-kit/testing';
 import { GatewayRateLimiter } from '../src/hardening';
 import { codeOf, postJson } from './gateway-http';
 
@@ -16,6 +17,30 @@ async function replica(limiter: GatewayRateLimiter, servers: http.Server[]): Pro
   const server = http.createServer(app);
   servers.push(server);
   return `http://127.0.0.1:${await listen(server, 0)}`;
+}
+
+/** A TCP relay to the test Redis that the test can cut (`cut()`: every connection dropped, no new ones), i.e. Redis going away under a running replica. */
+async function cuttableRedis(): Promise<{ url: string; cut(): Promise<void> }> {
+  const target = new URL(TEST_REDIS_URL);
+  const sockets = new Set<net.Socket>();
+  const relay = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port || 6379), target.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => s.destroy());
+      s.on('close', () => sockets.delete(s));
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  const port = await listen(relay, 0);
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    cut: async () => {
+      const closed = new Promise((resolve) => relay.close(resolve));
+      sockets.forEach((s) => s.destroy());
+      await closed;
+    },
+  };
 }
 
 describe('gateway rate limits across replicas (real Redis)', () => {
@@ -43,6 +68,28 @@ describe('gateway rate limits across replicas (real Redis)', () => {
     expect(retryAfter).toBeLessThanOrEqual(60);
     expect(refused.json?.errors?.[0]?.extensions?.retryAfter).toBe(retryAfter);
     expect((await postJson(a, query)).status).toBe(429);
+  });
+
+  it('Redis lost at run time: the replica keeps serving and limiting from memory', async () => {
+    const relay = await cuttableRedis();
+    const store = new RateLimitStore({ redisUrl: relay.url, namespace: redis.namespace });
+    try {
+      await store.ready();
+      const limits = { perIp: 2, perUser: 0, windowSeconds: 60 };
+      const cut = new GatewayRateLimiter(limits, store);
+      const other = new GatewayRateLimiter(limits, await redis.replica());
+      expect(await cut.consumeIp('192.0.2.8')).toBeNull(); // counted in Redis: the other replica sees it
+      expect(await other.consumeIp('192.0.2.8')).toBeNull();
+      expect(await other.consumeIp('192.0.2.8')).toBeGreaterThanOrEqual(1);
+      await relay.cut();
+      // Redis gone for this replica: its own memory counts from zero, within the same limit.
+      expect(await cut.consumeIp('192.0.2.8')).toBeNull();
+      expect(await cut.consumeIp('192.0.2.8')).toBeNull();
+      expect(await cut.consumeIp('192.0.2.8')).toBeGreaterThanOrEqual(1);
+    } finally {
+      await store.close();
+      await relay.cut().catch(() => undefined);
+    }
   });
 
   it('Redis unreachable: requests are still served and limited, each replica counting in memory', async () => {
