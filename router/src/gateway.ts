@@ -129,7 +129,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Service> {
   });
   await server.start();
   const ownStore = opts.rateLimitStore ? null : new RateLimitStore({ ...(redisUrl ? { redisUrl } : {}), logger: opts.logger });
-  const rateLimiter = new GatewayRateLimiter({ perIp: limits.rateLimitPerIp, perUser: limits.rateLimitPerUser, windowSeconds: limits.rateLimitWindowSeconds }, opts.rateLimitStore ?? ownStore!);
+  const rateLimiter = new GatewayRateLimiter(
+    { perIp: limits.rateLimitPerIp, perUser: limits.rateLimitPerUser, windowSeconds: limits.rateLimitWindowSeconds },
+    opts.rateLimitStore ?? ownStore!,
+  );
 
   app.get('/health/live', (_req, res) => void res.json({ status: 'ok', service: 'gateway' }));
   app.get('/health/ready', (_req, res) => void res.json({ status: 'ok', service: 'gateway' }));

@@ -32,9 +32,9 @@ async function cuttableRedis(): Promise<{ url: string; cut(): Promise<void> }> {
     }
     client.pipe(upstream).pipe(client);
   });
-  const port = await listen(relay, 0);
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `redis://127.0.0.1:${(relay.address() as net.AddressInfo).port}`,
     cut: async () => {
       const closed = new Promise((resolve) => relay.close(resolve));
       sockets.forEach((s) => s.destroy());

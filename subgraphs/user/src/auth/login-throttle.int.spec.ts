@@ -21,7 +21,9 @@ describe('LoginThrottle across replicas (real Redis)', () => {
     const a = new LoginThrottle(limits, await redis.replica());
     const b = new LoginThrottle(limits, await redis.replica());
     const checks: Checks = { now: 0, peak: 0 };
-    const outcomes = (await Promise.all([burst(a, 5, 'ann@example.com', '198.51.100.1', 'failed', checks), burst(b, 5, 'ann@example.com', '198.51.100.2', 'failed', checks)])).flat();
+    const outcomes = (
+      await Promise.all([burst(a, 5, 'ann@example.com', '198.51.100.1', 'failed', checks), burst(b, 5, 'ann@example.com', '198.51.100.2', 'failed', checks)])
+    ).flat();
     expect(count(outcomes, 'failed')).toBe(3);
     expect(count(outcomes, 'refused')).toBe(7);
     expect(checks.peak).toBeLessThanOrEqual(3);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LOGIN_THROTTLE, LoginThrottle, loginThrottleFromEnv } from './login-throttle';
-import { attempt, count, fail, gate, refusalOf, refusals, settleDown, type Checks, type Outcome } from './login-throttle.spec-support';
+import { attempt, count, fail, gate, refusalOf, refusals, settleDown } from './login-throttle.spec-support';
 
 describe('LoginThrottle', () => {
   it('refuses the attempt after maxFailuresPerAccount failures, with the seconds left in the window', async () => {
