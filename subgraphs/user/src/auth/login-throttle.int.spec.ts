@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { RateLimitStore } from '@ebook/subgraph-kit';
 import { sharedRateLimitRedis, UNREACHABLE_REDIS_URL } from '@ebook/subgraph-kit/testing';
 import { LoginThrottle } from './login-throttle';
-import { attempt, count, fail, refusalOf, type Checks, type Verdict } from './login-throttle.spec-support';
+import { attempt, count, fail, gate, refusalOf, type Checks, type Verdict } from './login-throttle.spec-support';
 
 /** A password check that takes a moment (as hashing does), so attempts overlap. */
 const hashing = () => sleep(20);
@@ -46,6 +46,23 @@ describe('LoginThrottle across replicas (real Redis)', () => {
     await fail(a, 'x@example.com', campus, 1);
     await fail(b, 'y@example.com', campus, 1);
     expect(await refusalOf(a, 'z@example.com', campus)).toBeGreaterThanOrEqual(1);
+  });
+
+  it("a correct login on one replica while the other checks the limit's worth of passwords on its IP waits for them and is served", async () => {
+    const limits = { maxFailuresPerAccount: 5, maxFailuresPerIp: 2, windowSeconds: 60 };
+    const a = new LoginThrottle(limits, await redis.replica());
+    const b = new LoginThrottle(limits, await redis.replica());
+    const office = '203.0.113.20';
+    const checks: Checks = { now: 0, peak: 0 };
+    const slow = gate();
+    const onA = Promise.all([attempt(a, 'eve@example.com', office, 'succeeded', slow.checked, checks), attempt(a, 'fay@example.com', office, 'succeeded', slow.checked, checks)]);
+    await expect.poll(() => checks.now).toBe(2); // both of A's points in flight: the IP's limit is full
+    const onB = attempt(b, 'gus@example.com', office, 'succeeded', Promise.resolve(), checks);
+    await sleep(100);
+    slow.open();
+    expect(await onA).toEqual(['succeeded', 'succeeded']);
+    expect(await onB).toBe('succeeded');
+    expect(checks.peak).toBeLessThanOrEqual(2);
   });
 
   it('Redis unreachable: logins are still checked and throttled, the replica counting in memory', async () => {
