@@ -12,6 +12,8 @@ import {
   listen,
   maskError,
   operationMetricsPlugin,
+  RateLimitStore,
+  redisUrlFromEnv,
   type AuthUser,
   type Logger,
   type Service,
@@ -68,6 +70,8 @@ export interface GatewayOptions {
   playground?: boolean;
   /** Query, body and rate limits and the persisted-query mode; unset fields come from {@link hardeningFromEnv} (the `GATEWAY_*` variables). */
   hardening?: Partial<GatewayHardening>;
+  /** Where the rate-limit counters live; default a store on `REDIS_URL` (else memory), owned and closed by the gateway. A given store is not closed. */
+  rateLimitStore?: RateLimitStore;
   /** Serve the built web client at `/` ({@link mountWebApp}; `pnpm dev`); unset: no app, and `/` redirects to the playground when it is on. */
   webApp?: WebAppOptions;
 }
@@ -80,8 +84,8 @@ export interface GatewayOptions {
  *
  * Hardening (limits in {@link GatewayHardening}, from `GATEWAY_*` variables):
  * - per-IP and per-user (`sub` of a valid token) rate limits before the body is read: 429
- *   `RATE_LIMITED`, `extensions.retryAfter`, `Retry-After` (in-memory counters: one set per
- *   replica — see {@link GatewayRateLimiter});
+ *   `RATE_LIMITED`, `extensions.retryAfter`, `Retry-After` (counters shared by the replicas
+ *   through `REDIS_URL`, else in memory per replica — see {@link GatewayRateLimiter});
  * - body limit: 413 `PAYLOAD_TOO_LARGE`; malformed JSON: 400 `BAD_REQUEST` (clean JSON, no stack);
  * - batched requests refused (400 `BAD_REQUEST`, Apollo's `allowBatchedHttpRequests: false`);
  * - depth, cost, alias, directive limits: 400 `GRAPHQL_VALIDATION_FAILED`; token limit: 400
@@ -90,7 +94,7 @@ export interface GatewayOptions {
  * - errors masked (`maskError`): no stack traces, SQL or internal URLs reach a client;
  * - persisted queries ({@link persistedQueries}): APQ by default; with `safelist` only the
  *   manifest's operations run (else 400 `PERSISTED_QUERY_NOT_IN_SAFELIST`); or off.
- * @throws Error when a `GATEWAY_*` variable is invalid, or in `safelist` mode when the manifest
+ * @throws Error when a `GATEWAY_*` variable or `REDIS_URL` is invalid, or in `safelist` mode when the manifest
  * cannot be read or is invalid (before anything listens).
  */
 export async function startGateway(opts: GatewayOptions): Promise<Service> {
@@ -107,7 +111,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Service> {
   const playground = opts.playground ?? playgroundFromEnv();
   const limits: GatewayHardening = { ...hardeningFromEnv(), ...opts.hardening };
   app.set('trust proxy', limits.trustProxy);
-  const rateLimiter = new GatewayRateLimiter({ perIp: limits.rateLimitPerIp, perUser: limits.rateLimitPerUser, windowSeconds: limits.rateLimitWindowSeconds });
+  const redisUrl = opts.rateLimitStore ? undefined : redisUrlFromEnv(); // validated before anything starts
   const armor = queryLimits(limits, playground);
   const pq = persistedQueries(limits);
   const server = new ApolloServer<GatewayContext>({
@@ -124,6 +128,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Service> {
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), operationMetricsPlugin<GatewayContext>('gateway'), ...armor.plugins],
   });
   await server.start();
+  const ownStore = opts.rateLimitStore ? null : new RateLimitStore({ ...(redisUrl ? { redisUrl } : {}), logger: opts.logger });
+  const rateLimiter = new GatewayRateLimiter(
+    { perIp: limits.rateLimitPerIp, perUser: limits.rateLimitPerUser, windowSeconds: limits.rateLimitWindowSeconds },
+    opts.rateLimitStore ?? ownStore!,
+  );
 
   app.get('/health/live', (_req, res) => void res.json({ status: 'ok', service: 'gateway' }));
   app.get('/health/ready', (_req, res) => void res.json({ status: 'ok', service: 'gateway' }));
@@ -152,7 +161,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Service> {
   if (opts.webApp) mountWebApp(app, opts.webApp);
   app.use(jsonErrorHandler(opts.logger));
 
-  const url = `http://127.0.0.1:${await listen(httpServer, opts.port)}`;
+  const port = await listen(httpServer, opts.port).catch(async (err: unknown) => {
+    await ownStore?.close();
+    throw err;
+  });
+  const url = `http://127.0.0.1:${port}`;
   opts.logger.info({ url: `${url}/graphql`, persistedQueries: limits.persistedQueries, ...(pq.safelisted ? { safelisted: pq.safelisted } : {}) }, 'gateway listening');
   return {
     name: 'gateway',
@@ -160,6 +173,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Service> {
     stop: async () => {
       await server.stop();
       httpServer.closeAllConnections?.();
+      await ownStore?.close();
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { RequestHandler, Response } from 'express';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
-import { ErrorCode, takePoint, type AuthUser, type TokenVerifier } from '@ebook/subgraph-kit';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { ErrorCode, RateLimitStore, takePoint, type AuthUser, type TokenVerifier } from '@ebook/subgraph-kit';
 import { sendJsonError } from './http-errors';
 
 /** Options of {@link GatewayRateLimiter}. */
@@ -31,17 +31,20 @@ export function verifiedAuthOf(res: Response): AuthUser | undefined {
  * too). An invalid token is not counted per user: the GraphQL context refuses it (401) anyway,
  * and its IP is counted.
  *
- * The counters are in memory (`RateLimiterMemory`): each gateway replica counts alone, so
- * with N replicas a client gets up to N × the limit. Replicas need a shared store — swap in
- * `RateLimiterRedis` (same library, same `consume` API) backed by Redis/Valkey.
+ * Counters live in the given {@link RateLimitStore}: with `REDIS_URL`, in Redis, shared by every
+ * gateway replica (one limit per IP / user across all of them; keys `gw-ip:` and `gw-user:`);
+ * without, in memory, each replica counting alone (N replicas → up to N × the limit). When
+ * Redis is unreachable the counting falls back to memory per replica (see
+ * {@link RateLimitStore}): requests are still served and limited, never failed.
  */
 export class GatewayRateLimiter {
-  private readonly ip: RateLimiterMemory | null;
-  private readonly user: RateLimiterMemory | null;
+  private readonly ip: RateLimiterAbstract | null;
+  private readonly user: RateLimiterAbstract | null;
 
-  constructor(opts: RateLimitOptions) {
-    this.ip = opts.perIp > 0 ? new RateLimiterMemory({ keyPrefix: 'gw-ip', points: opts.perIp, duration: opts.windowSeconds }) : null;
-    this.user = opts.perUser > 0 ? new RateLimiterMemory({ keyPrefix: 'gw-user', points: opts.perUser, duration: opts.windowSeconds }) : null;
+  /** `store`: where the counters live (default: memory, this process alone). */
+  constructor(opts: RateLimitOptions, store: RateLimitStore = new RateLimitStore()) {
+    this.ip = opts.perIp > 0 ? store.limiter({ keyPrefix: 'gw-ip', points: opts.perIp, duration: opts.windowSeconds }) : null;
+    this.user = opts.perUser > 0 ? store.limiter({ keyPrefix: 'gw-user', points: opts.perUser, duration: opts.windowSeconds }) : null;
   }
 
   /** Counts one request from `ip`. @returns null when allowed, else the seconds to wait. */

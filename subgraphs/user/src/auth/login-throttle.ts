@@ -1,5 +1,6 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { intEnv } from '@ebook/subgraph-kit';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { intEnv, RateLimitStore } from '@ebook/subgraph-kit';
 
 /** Limits of {@link LoginThrottle}. A limit of 0 turns that key off. */
 export interface LoginThrottleOptions {
@@ -22,6 +23,11 @@ export function loginThrottleFromEnv(env: NodeJS.ProcessEnv = process.env): Logi
     windowSeconds: intEnv('LOGIN_THROTTLE_WINDOW_SECONDS', DEFAULT_LOGIN_THROTTLE.windowSeconds, env),
   };
 }
+
+/** How long (ms) an attempt over a limit keeps retrying while the points may be other replicas' attempts in flight (shared store only): longer than a password check (argon2id, tens of ms). */
+const SHARED_GRACE_MS = 1_000;
+/** Retry period (ms) during {@link SHARED_GRACE_MS}. */
+const SHARED_RETRY_MS = 50;
 
 /** Longest account key kept (longer inputs cannot be registered emails; bounds the memory per key). */
 const MAX_KEY_LENGTH = 320;
@@ -71,17 +77,27 @@ interface KeyState {
 class FailureCounter {
   private readonly keys = new Map<string, KeyState>();
 
-  constructor(private readonly limiter: RateLimiterMemory) {}
+  /**
+   * `sharedGraceMs`: when the store is shared by replicas, how long (ms) an attempt over the limit
+   * with no point of its own replica in flight keeps retrying (every {@link SHARED_RETRY_MS})
+   * before it is refused — the points may be other replicas' attempts in flight. 0: refuse at once.
+   */
+  constructor(
+    private readonly limiter: RateLimiterAbstract,
+    private readonly sharedGraceMs = 0,
+  ) {}
 
   /**
    * Takes one point for `key`. When the limit is reached while attempts still hold points here,
-   * waits until one of them settles and tries again; refuses only when no point is in flight,
-   * i.e. every consumed point is a confirmed failure.
+   * waits until one of them settles and tries again; refuses only when no point is in flight
+   * here, i.e. every consumed point is a confirmed failure or (shared store) held by another
+   * replica's attempt — those are retried for `sharedGraceMs` first.
    * @returns the hold, or the seconds (≥ 1) until the window ends (a refusal counts nothing).
    * @throws a store error of the limiter.
    */
   async take(key: string): Promise<Hold | number> {
     const s = this.enter(key);
+    const graceEndsAt = Date.now() + this.sharedGraceMs;
     try {
       for (;;) {
         const outcome = await this.exclusive(s, async (): Promise<Hold | number | { wait: Promise<void> }> => {
@@ -95,6 +111,8 @@ class FailureCounter {
             await this.limiter.reward(key, 1); // a refused attempt counts nothing
             // Registered under the lock, so no settlement can slip between the decision and the wait.
             if (s.holds.size > 0) return { wait: new Promise<void>((resolve) => s.waiters.push(resolve)) };
+            // None in flight here; with a shared store some points may be in flight on other replicas.
+            if (Date.now() < graceEndsAt) return { wait: sleep(SHARED_RETRY_MS) };
             return Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
           }
         });
@@ -188,19 +206,35 @@ class FailureCounter {
  * Per-account lockout can be triggered by anyone who knows an email (inherent to per-account
  * throttling); it lasts one window and never reveals the password.
  *
- * The counters are in memory (`RateLimiterMemory`): each user-subgraph replica counts alone, so
- * with N replicas an attacker gets up to N × the limits. Replicas need a shared store — swap in
- * `RateLimiterRedis` / `RateLimiterPostgres` (same library, same API); the in-flight bookkeeping
- * stays per replica, which only makes a replica wait for its own attempts.
+ * Replicas: the windowed counts live in the given {@link RateLimitStore} — with `REDIS_URL`, in
+ * Redis (keys `login-account:` and `login-ip:`), so every user-subgraph replica counts against
+ * the same limits and at most the limit of failures per key and window are checked across all
+ * of them (each consume is atomic in Redis); without, in memory, each replica alone (N replicas
+ * → up to N × the limits). The in-flight bookkeeping stays per replica: a replica waits only for
+ * its own attempts in flight. Over the limit with none of its own in flight, it cannot tell
+ * other replicas' attempts in flight from confirmed failures, so it retries for
+ * {@link SHARED_GRACE_MS} (every {@link SHARED_RETRY_MS}) before refusing: a correct login
+ * arriving while other replicas check the limit's worth of passwords on its key is served once
+ * they settle, and a refusal of a full key answers that much later. The cap holds either way.
+ * When Redis is unreachable, counting falls back to
+ * memory per replica ({@link RateLimitStore}): logins are still served and throttled, never
+ * failed.
  */
 export class LoginThrottle {
   private readonly account: FailureCounter | null;
   private readonly ip: FailureCounter | null;
 
-  /** @throws when `windowSeconds` is not positive. */
-  constructor(readonly opts: LoginThrottleOptions = DEFAULT_LOGIN_THROTTLE) {
+  /**
+   * `store`: where the windowed counts live (default: memory, this process alone).
+   * @throws when `windowSeconds` is not positive.
+   */
+  constructor(
+    readonly opts: LoginThrottleOptions = DEFAULT_LOGIN_THROTTLE,
+    store: RateLimitStore = new RateLimitStore(),
+  ) {
     if (!(opts.windowSeconds > 0)) throw new Error('LOGIN_THROTTLE_WINDOW_SECONDS must be positive');
-    const limiter = (keyPrefix: string, points: number) => (points > 0 ? new FailureCounter(new RateLimiterMemory({ keyPrefix, points, duration: opts.windowSeconds })) : null);
+    const limiter = (keyPrefix: string, points: number) =>
+      points > 0 ? new FailureCounter(store.limiter({ keyPrefix, points, duration: opts.windowSeconds }), store.shared ? SHARED_GRACE_MS : 0) : null;
     this.account = limiter('login-account', opts.maxFailuresPerAccount);
     this.ip = limiter('login-ip', opts.maxFailuresPerIp);
   }

@@ -1,60 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LOGIN_THROTTLE, LoginThrottle, loginThrottleFromEnv } from './login-throttle';
-
-type Verdict = 'succeeded' | 'failed' | 'abandoned';
-/** What became of one attempt: its password was checked with that verdict, or it was refused (`retryAfter` seconds). */
-type Outcome = Verdict | { refused: number };
-
-/** Attempts whose password is being checked right now (allowed, not yet settled), and the most at once. */
-interface Checks {
-  now: number;
-  peak: number;
-}
-
-/**
- * One login attempt through the throttle: when allowed, the password "check" lasts until
- * `checked` resolves (counted in `checks` meanwhile), then gives `verdict`.
- */
-async function attempt(
-  t: LoginThrottle,
-  account: string,
-  ip: string | undefined,
-  verdict: Verdict,
-  checked: Promise<void> = Promise.resolve(),
-  checks: Checks = { now: 0, peak: 0 },
-): Promise<Outcome> {
-  const r = await t.reserve(account, ip);
-  if (!r.allowed) return { refused: r.retryAfter };
-  checks.peak = Math.max(checks.peak, ++checks.now);
-  await checked;
-  checks.now--;
-  await r.attempt[verdict]();
-  return verdict;
-}
-
-/** `n` failed logins one after the other, each of which must have been checked. */
-async function fail(t: LoginThrottle, account: string, ip: string | undefined, n: number): Promise<void> {
-  for (let i = 0; i < n; i++) expect(await attempt(t, account, ip, 'failed')).toBe('failed');
-}
-
-/** The seconds of a refusal, or null when the attempt was let through (it is then settled as a failure). */
-async function refusalOf(t: LoginThrottle, account: string, ip: string | undefined): Promise<number | null> {
-  const outcome = await attempt(t, account, ip, 'failed');
-  return typeof outcome === 'object' ? outcome.refused : null;
-}
-
-/** A password check that ends when the test says so. */
-function gate(): { checked: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const checked = new Promise<void>((resolve) => (open = resolve));
-  return { checked, open };
-}
-
-/** Lets every pending reservation run as far as it can (the limiter answers in promises, no timers). */
-const settleDown = () => new Promise((resolve) => setImmediate(resolve));
-
-const count = (outcomes: Outcome[], what: Verdict | 'refused') => outcomes.filter((o) => (what === 'refused' ? typeof o === 'object' : o === what)).length;
-const refusals = (outcomes: Outcome[]) => outcomes.flatMap((o) => (typeof o === 'object' ? [o.refused] : []));
+import { attempt, count, fail, gate, refusalOf, refusals, settleDown } from './login-throttle.spec-support';
 
 describe('LoginThrottle', () => {
   it('refuses the attempt after maxFailuresPerAccount failures, with the seconds left in the window', async () => {
