@@ -8,13 +8,13 @@ import { ErrorMessage } from '../../components/ErrorMessage';
 import { StatusBadge } from '../../components/StatusBadge';
 import { useFormat } from '../../format';
 import { RENTALS_POLL_MS } from '../Rentals';
-import { DUE_SOON_MS, dueState } from './due';
+import { dueState } from './due';
 
 /**
  * A manager's view of one book (`/manage/books/:bookId`): its copies and the holds waiting
  * (`book`, `availability`), and every rental of it from the read model (`bookRentals`, newest
  * first, polled): customer, state, payment, fee, dates, and RENTED loans that are overdue or due
- * within {@link DUE_SOON_MS}, said in words (not by colour alone).
+ * within 2 days (`due.ts`), said in words (not by colour alone).
  */
 export function BookRentals() {
   const { t } = useTranslation();
