@@ -88,7 +88,7 @@ describe('web client behind nginx (the static image) serves what the gateway ser
     expect(ours.headers.get('content-security-policy')).toContain(`connect-src 'self' ${new URL(config.issuer).origin};`);
   });
 
-  it('/config.json: the ConfigMap\'s issuer and client id `ebook-web`, never cached', async () => {
+  it("/config.json: the ConfigMap's issuer and client id `ebook-web`, never cached", async () => {
     const res = await fetch(`${NGINX}/config.json`);
     expect(res.headers.get('content-type')).toBe('application/json');
     expect(res.headers.get('cache-control')).toBe('no-cache');

@@ -138,8 +138,7 @@ export const en = {
     BAD_USER_INPUT: 'Some values are out of range. Nothing was saved.',
     manager: {
       FORBIDDEN: 'Only managers can do this.',
-      BAD_USER_INPUT:
-        'The book was not registered: title 1–300 characters, author 1–200, year up to this year, fee 0–1,000,000 KRW, copies 1–10,000.',
+      BAD_USER_INPUT: 'The book was not registered: title 1–300 characters, author 1–200, year up to this year, fee 0–1,000,000 KRW, copies 1–10,000.',
     },
     NETWORK: 'The server cannot be reached. Check your connection.',
     UNKNOWN: 'Something went wrong. Please try again.',
