@@ -5,7 +5,7 @@ import { OPS } from '../../api/operations';
 import { apiErrorOf } from '../../api/errors';
 import type { BookAvailabilityData, BookData, BookRentalsData, RentalStatus } from '../../api/types';
 import { ErrorMessage } from '../../components/ErrorMessage';
-import { StatusBadge } from '../../components/StatusBadge';
+import { RentalFacts } from '../../components/RentalFacts';
 import { useFormat } from '../../format';
 import { RENTALS_POLL_MS } from '../Rentals';
 import { dueState } from './due';
@@ -60,22 +60,16 @@ function BookRentalRow({ rental, due }: { rental: RentalStatus; due: 'overdue' |
   return (
     <li className="card rental" aria-label={t('manager.rentals.of', { customer })}>
       <h2>{customer}</h2>
-      <p className="states">
-        <StatusBadge status={rental.status} />
-        {rental.paymentStatus && (
-          <span className="payment">
-            {t('rentals.payment')} <StatusBadge status={rental.paymentStatus} />
-          </span>
-        )}
-        {due && <span className={`badge badge-${due === 'overdue' ? 'expired' : 'suspended'}`}>{t(`manager.rentals.${due}`)}</span>}
-      </p>
-      <p className="meta">
-        {rental.fee !== null && <span>{t('rentals.fee', { fee: fmt.krw(rental.fee) })}</span>}
-        {rental.rentedAt && <span>{t('rentals.rentedAt', { date: fmt.date(rental.rentedAt) })}</span>}
-        {rental.dueAt && rental.status === 'RENTED' && <span>{t('rentals.dueAt', { date: fmt.date(rental.dueAt) })}</span>}
-        {rental.returnedAt && <span>{t('manager.rentals.returnedAt', { date: fmt.date(rental.returnedAt) })}</span>}
-        {rental.canceledAt && <span>{t('manager.rentals.canceledAt', { date: fmt.date(rental.canceledAt) })}</span>}
-      </p>
+      <RentalFacts
+        rental={rental}
+        badges={due && <span className={`badge badge-${due === 'overdue' ? 'expired' : 'suspended'}`}>{t(`manager.rentals.${due}`)}</span>}
+        dates={
+          <>
+            {rental.returnedAt && <span>{t('manager.rentals.returnedAt', { date: fmt.date(rental.returnedAt) })}</span>}
+            {rental.canceledAt && <span>{t('manager.rentals.canceledAt', { date: fmt.date(rental.canceledAt) })}</span>}
+          </>
+        }
+      />
     </li>
   );
 }
