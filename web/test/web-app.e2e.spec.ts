@@ -245,7 +245,12 @@ describe('web app in Chromium against pnpm dev', () => {
     const refreshes = () => requests.filter((r) => r.url() === `${ISSUER}/oauth/token` && new URLSearchParams(r.postData() ?? '').get('grant_type') === 'refresh_token').length;
     // Tokens live ACCESS_TOKEN_TTL_SECONDS: staying on the page, the app refreshes the current one before it expires.
     const loaded = refreshes();
+    const stored = () => page.evaluate(() => sessionStorage.getItem('ebook.refreshToken'));
+    const rotated = await stored();
     await expect.poll(refreshes, { timeout: ACCESS_TOKEN_TTL_SECONDS * 1000 }).toBe(loaded + 1);
+    // Reload only once the rotated refresh token is kept: the one it replaced is spent, and
+    // presenting it again would end the grant (reuse detection answers invalid_grant).
+    await expect.poll(stored).not.toBe(rotated);
     const before = refreshes();
     await page.reload();
     await expect.poll(() => page.getByText('Signed in as Ann Reader').isVisible()).toBe(true);
@@ -323,8 +328,12 @@ describe('web app in Chromium against pnpm dev', () => {
     await nav(page, 'Register a book');
     expect(await page.getByRole('navigation').getByRole('link', { name: 'My rentals' }).count()).toBe(0);
     const managed = `Harbor Ledger ${Date.now().toString(36)}`;
-    await page.getByLabel('Title').fill(managed);
+    // A blank title passes the browser's `required` but not the API: BAD_USER_INPUT, explained, nothing registered.
+    await page.getByLabel('Title').fill('   ');
     await page.getByLabel('Author').fill('Mina Park');
+    await page.getByRole('button', { name: 'Register book' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('The book was not registered: title 1–300 characters');
+    await page.getByLabel('Title').fill(managed);
     await page.getByLabel('Year of first publication').fill('2021');
     await page.getByLabel('Rental fee (KRW)').fill('2500');
     await page.getByLabel('Licensed copies').fill('2');
