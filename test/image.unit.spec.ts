@@ -28,13 +28,13 @@ function scriptOf(command: string[]): string {
 describe('image and manifests', () => {
   const dockerfile = read('Dockerfile');
 
-  it('every file the Dockerfile copies from the build context exists and is not .dockerignored', () => {
+  it.each(['Dockerfile', 'web/Dockerfile'])('every file %s copies from the build context (the repository root) exists and is not .dockerignored', (file) => {
     const ignored = new Set(
       read('.dockerignore')
         .split('\n')
         .map((l) => l.trim()),
     );
-    const sources = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(/\s+/));
+    const sources = [...read(file).matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(/\s+/));
     expect(sources.length).toBeGreaterThan(0);
     for (const source of sources) {
       expect(existsSync(path.join(root, source)), source).toBe(true);

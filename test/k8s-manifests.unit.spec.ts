@@ -96,7 +96,33 @@ describe('k8s/base: network and Kafka permissions', () => {
         (p.spec.ingress ?? []).some((r: any) => (r.from ?? []).some((f: any) => f.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'ingress-nginx')),
       )
       .map((p) => p.metadata.name);
-    expect(fromIngress.sort()).toEqual(['gateway', 'user']);
+    expect(fromIngress.sort()).toEqual(['gateway', 'user', 'web']);
+  });
+
+  it('the web client: static pods reachable only from the ingress controller, reaching nothing, its config from a ConfigMap', () => {
+    const base = 'k8s/base';
+    const deployment = find(base, 'Deployment', 'web');
+    for (const kind of ['Service', 'PodDisruptionBudget', 'HorizontalPodAutoscaler']) expect(find(base, kind, 'web'), kind).toBeDefined();
+    const policy = find(base, 'NetworkPolicy', 'web');
+    expect([policy.spec.policyTypes, policy.spec.egress]).toEqual([['Ingress', 'Egress'], []]);
+    expect(policy.spec.ingress).toHaveLength(1);
+    const pod = deployment.spec.template.spec;
+    expect([pod.securityContext.runAsNonRoot, pod.containers[0].securityContext.readOnlyRootFilesystem]).toEqual([true, true]);
+    expect(pod.containers[0].image).toMatch(/^ghcr\.io\/ebook-rental\/web:/);
+    expect(pod.volumes.find((v: any) => v.name === 'config').configMap.name).toBe('web');
+    // One public host: / to the web client, /graphql to the gateway; the app's issuer, its CSP and the redirect URI name that host.
+    for (const dir of ['k8s/base', ...OVERLAYS]) {
+      const rule = find(dir, 'Ingress', 'gateway').spec.rules[0];
+      const backend = (p: string) => rule.http.paths.find((x: any) => x.path === p).backend.service.name;
+      expect([backend('/'), backend('/graphql')], dir).toEqual(['web', 'gateway']);
+      const issuer = find(dir, 'ConfigMap', 'ebook-rental-config').data.JWT_ISSUER;
+      expect(issuer, dir).toBe(`https://${rule.host}`);
+      const web = find(dir, 'ConfigMap', 'web').data;
+      expect(JSON.parse(web['config.json']), dir).toEqual({ issuer, clientId: 'ebook-web' });
+      expect(web['security-headers.conf'], dir).toContain(`connect-src 'self' ${issuer};`);
+      const user = find(dir, 'Deployment', 'user').spec.template.spec.containers[0].env as any[];
+      expect(user.find((e) => e.name === 'OIDC_WEB_REDIRECT_URIS').value.split(','), dir).toContain(`${issuer}/callback`);
+    }
   });
 
   it('Kafka admits only the services that have a KafkaUser (and KEDA), each with a login', () => {
@@ -166,6 +192,6 @@ describe('k8s overlays', () => {
       ['controller', 3],
     ]);
     for (const t of all(prod, 'KafkaTopic')) expect(t.spec.replicas).toBe(3);
-    expect(find(prod, 'Deployment', 'gateway').spec.template.spec.containers[0].image).not.toMatch(/:latest$/);
+    for (const name of ['gateway', 'web']) expect(find(prod, 'Deployment', name).spec.template.spec.containers[0].image).not.toMatch(/:latest$/);
   });
 });

@@ -24,9 +24,18 @@ export async function registerRentableBook(
   const licensedCopies = book.licensedCopies ?? 3;
   const input = { title: book.title ?? `Book ${randomUUID().slice(0, 6)}`, author: 'Test', publishedYear: 1900, rentalFee: book.rentalFee ?? 1000, licensedCopies };
   const { registerBook } = await api.run(operation('RegisterBook'), { input }, managerToken);
-  await vi.waitFor(async () => expect((await api.run(operation('Book'), { id: registerBook.id })).book.availableCopies).toBe(licensedCopies), {
+  await waitUntilRentable(api, registerBook.id, licensedCopies, timeoutMs);
+  return registerBook.id as string;
+}
+
+/**
+ * Waits (up to `timeoutMs`, default 20 s) until book `bookId` shows `licensedCopies` copies
+ * available: rental has its replica, so it can be rented at once (a book registered elsewhere,
+ * e.g. in the browser). @throws the last failed check when the copies do not show in time.
+ */
+export async function waitUntilRentable(api: GatewayClient, bookId: string, licensedCopies: number, timeoutMs = 20_000): Promise<void> {
+  await vi.waitFor(async () => expect((await api.run(operation('Book'), { id: bookId })).book.availableCopies).toBe(licensedCopies), {
     timeout: timeoutMs,
     interval: 200,
   });
-  return registerBook.id as string;
 }

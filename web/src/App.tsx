@@ -7,11 +7,19 @@ import { Catalog } from './pages/Catalog';
 import { Holds } from './pages/Holds';
 import { Notifications } from './pages/Notifications';
 import { Rentals } from './pages/Rentals';
+import { BookRentals } from './pages/manager/BookRentals';
+import { RegisterBook } from './pages/manager/RegisterBook';
+import { useRole } from './api/useRole';
 
-/** The app's frame: skip link, header (navigation, language, sign-in state), the page. */
+/**
+ * The app's frame: skip link, header (navigation, language, sign-in state), the page. A
+ * MANAGER's navigation has the catalog and the manager pages (register a book; a book's rentals
+ * from its catalog card); a customer's has their rentals, holds and notifications.
+ */
 export function App() {
   const { t, i18n } = useTranslation();
   const { state, session } = useAuth();
+  const role = useRole();
   return (
     <>
       <a className="skip" href="#main">
@@ -26,15 +34,25 @@ export function App() {
                 {t('nav.catalog')}
               </NavLink>
             </li>
-            <li>
-              <NavLink to="/rentals">{t('nav.rentals')}</NavLink>
-            </li>
-            <li>
-              <NavLink to="/holds">{t('nav.holds')}</NavLink>
-            </li>
-            <li>
-              <NavLink to="/notifications">{t('nav.notifications')}</NavLink>
-            </li>
+            {role === 'MANAGER' ? (
+              <li>
+                <NavLink to="/manage" end>
+                  {t('nav.registerBook')}
+                </NavLink>
+              </li>
+            ) : (
+              <>
+                <li>
+                  <NavLink to="/rentals">{t('nav.rentals')}</NavLink>
+                </li>
+                <li>
+                  <NavLink to="/holds">{t('nav.holds')}</NavLink>
+                </li>
+                <li>
+                  <NavLink to="/notifications">{t('nav.notifications')}</NavLink>
+                </li>
+              </>
+            )}
           </ul>
         </nav>
         <div className="tools">
@@ -84,6 +102,8 @@ export function App() {
             <Route path="/rentals" element={<SignedIn>{<Rentals />}</SignedIn>} />
             <Route path="/holds" element={<SignedIn>{<Holds />}</SignedIn>} />
             <Route path="/notifications" element={<SignedIn>{<Notifications />}</SignedIn>} />
+            <Route path="/manage" element={<ManagerOnly>{<RegisterBook />}</ManagerOnly>} />
+            <Route path="/manage/books/:bookId" element={<ManagerOnly>{<BookRentals />}</ManagerOnly>} />
             <Route path="*" element={<Catalog />} />
           </Routes>
         )}
@@ -105,4 +125,12 @@ function SignedIn({ children }: { children: ReactNode }) {
       </button>
     </section>
   );
+}
+
+/** Shows `children` to a signed-in MANAGER; a customer is told the page is for managers. */
+function ManagerOnly({ children }: { children: ReactNode }) {
+  const { t } = useTranslation();
+  const role = useRole();
+  if (role === 'MANAGER') return <SignedIn>{children}</SignedIn>;
+  return <SignedIn>{role ? <p role="alert">{t('manager.only')}</p> : <p aria-live="polite">{t('auth.loading')}</p>}</SignedIn>;
 }

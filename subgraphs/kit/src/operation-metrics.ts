@@ -30,6 +30,7 @@ export const FIRST_PARTY_OPERATIONS: ReadonlySet<string> = new Set([
   'ResumeHold',
   'ReturnBook',
   'SuspendHold',
+  'Viewer',
 ]);
 
 /** `extensions.code` values the gateway's and Apollo's own request-level refusals carry, besides {@link ErrorCode}. */

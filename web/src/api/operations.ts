@@ -54,4 +54,8 @@ export const OPS = {
   ResumeHold: operation('ResumeHold'),
   CancelHold: operation('CancelHold'),
   MyNotifications: operation('MyNotifications'),
+  Viewer: operation('Viewer'),
+  Book: operation('Book'),
+  RegisterBook: operation('RegisterBook'),
+  BookRentals: operation('BookRentals'),
 };

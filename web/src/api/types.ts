@@ -35,6 +35,9 @@ export interface RentalStatus {
   paymentStatus: PaymentState | null;
   bookId: string | null;
   bookTitle: string | null;
+  /** The customer's id and name (every rental has them; the app shows them on a manager's pages). */
+  customerId?: string | null;
+  customerName?: string | null;
   fee: number | null;
   rentedAt: string | null;
   dueAt: string | null;
@@ -85,4 +88,33 @@ export interface Notification {
 
 export interface MyNotificationsData {
   myNotifications: Notification[];
+}
+
+export type Role = 'CUSTOMER' | 'MANAGER';
+
+/** Viewer: who is signed in (null without a token). */
+export interface ViewerData {
+  me: { id: string; name: string; role: Role } | null;
+}
+
+/** Book: one book of the catalog with its licensed and free copies. */
+export interface BookData {
+  book: { id: string; title: string; author: string; publishedYear: number; rentalFee: number; licensedCopies: number; availableCopies: number } | null;
+}
+
+/** RegisterBookInput: title 1–300 characters, author 1–200, publishedYear up to this year, rentalFee integer KRW 0–1,000,000, licensedCopies 1–10,000. */
+export interface RegisterBookInput {
+  title: string;
+  author: string;
+  publishedYear: number;
+  rentalFee: number;
+  licensedCopies: number;
+}
+
+export interface RegisterBookData {
+  registerBook: { id: string; title: string; author: string; publishedYear: number; rentalFee: number; licensedCopies: number };
+}
+
+export interface BookRentalsData {
+  bookRentals: RentalStatus[];
 }

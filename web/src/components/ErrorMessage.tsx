@@ -6,9 +6,10 @@ import { useFormat } from '../format';
 /**
  * A failed operation explained in the user's language (by `extensions.code`), announced to
  * screen readers (`role="alert"`). With `retryAfter` (RATE_LIMITED, PAYMENT_UNAVAILABLE) it
- * counts down "try again in N s" and offers `onRetry` once the wait is over.
+ * counts down "try again in N s" and offers `onRetry` once the wait is over. With `scope`, a
+ * text of `errors.<scope>.<code>` (e.g. a manager page's FORBIDDEN) wins over the general one.
  */
-export function ErrorMessage({ error, onRetry }: { error: ApiError; onRetry?: () => void }) {
+export function ErrorMessage({ error, onRetry, scope }: { error: ApiError; onRetry?: () => void; scope?: 'manager' }) {
   const { t } = useTranslation();
   const fmt = useFormat();
   const [left, setLeft] = useState(error.retryAfter ?? 0);
@@ -23,7 +24,8 @@ export function ErrorMessage({ error, onRetry }: { error: ApiError; onRetry?: ()
     }, 250);
     return () => clearInterval(timer);
   }, [error]);
-  const known = t(`errors.${error.code}`, { defaultValue: '', limit: error.limit, reason: error.reason, until: fmt.date(error.cancelableUntil) });
+  const values = { defaultValue: '', limit: error.limit, reason: error.reason, until: fmt.date(error.cancelableUntil) };
+  const known = (scope && t(`errors.${scope}.${error.code}`, values)) || t(`errors.${error.code}`, values);
   return (
     <div className="error" role="alert">
       <p>{known || t('errors.UNKNOWN')}</p>

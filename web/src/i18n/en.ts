@@ -4,7 +4,7 @@
  */
 export const en = {
   app: { title: 'E-book Rental', skip: 'Skip to content', language: 'Language', nav: 'Main' },
-  nav: { catalog: 'Catalog', rentals: 'My rentals', holds: 'Holds', notifications: 'Notifications' },
+  nav: { catalog: 'Catalog', rentals: 'My rentals', holds: 'Holds', notifications: 'Notifications', registerBook: 'Register a book' },
   auth: {
     signIn: 'Sign in',
     signOut: 'Sign out',
@@ -71,6 +71,36 @@ export const en = {
     rent: 'Rent now',
     placedAt: 'Placed {{date}}',
   },
+  manager: {
+    only: 'This page is for managers.',
+    register: {
+      heading: 'Register a book',
+      intro: 'The book joins the catalog with its licensed copies; customers can rent it within seconds.',
+      title: 'Title',
+      author: 'Author',
+      year: 'Year of first publication',
+      fee: 'Rental fee (KRW)',
+      feeHint: 'Whole won, 0 to 1,000,000.',
+      copies: 'Licensed copies',
+      copiesHint: 'How many customers can read it at once: 1 to 10,000.',
+      submit: 'Register book',
+      done_one: 'Registered "{{title}}" with {{count}} copy.',
+      done_other: 'Registered "{{title}}" with {{count}} copies.',
+    },
+    rentals: {
+      heading: 'Rentals of {{title}}',
+      headingUnknown: 'Rentals of a book',
+      link: 'Rentals of "{{title}}"',
+      noBook: 'There is no such book.',
+      empty: 'Nobody has rented this book yet.',
+      of: 'Rental by {{customer}}',
+      dueSummary: 'Loans overdue: {{overdue}} · due within 2 days: {{dueSoon}}',
+      overdue: 'Overdue',
+      dueSoon: 'Due soon',
+      returnedAt: 'Returned {{date}}',
+      canceledAt: 'Canceled {{date}}',
+    },
+  },
   notifications: { heading: 'Notifications', empty: 'No messages yet.', delivered: 'E-mailed {{date}}', pending: 'Not e-mailed yet' },
   status: {
     PENDING_PAYMENT: 'Awaiting payment',
@@ -105,6 +135,11 @@ export const en = {
     NOT_FOUND: 'Not found.',
     UNAUTHENTICATED: 'Your sign-in has expired. Please sign in again.',
     FORBIDDEN: 'Only customers can do this.',
+    BAD_USER_INPUT: 'Some values are out of range. Nothing was saved.',
+    manager: {
+      FORBIDDEN: 'Only managers can do this.',
+      BAD_USER_INPUT: 'The book was not registered: title 1–300 characters, author 1–200, year up to this year, fee 0–1,000,000 KRW, copies 1–10,000.',
+    },
     NETWORK: 'The server cannot be reached. Check your connection.',
     UNKNOWN: 'Something went wrong. Please try again.',
     retryIn: 'Try again in {{count}} s.',

@@ -3,7 +3,7 @@ import type { Messages } from './en';
 /** 한국어 (the default language). */
 export const ko: Messages = {
   app: { title: '전자책 대여', skip: '본문으로 건너뛰기', language: '언어', nav: '주 메뉴' },
-  nav: { catalog: '도서 목록', rentals: '내 대여', holds: '예약', notifications: '알림' },
+  nav: { catalog: '도서 목록', rentals: '내 대여', holds: '예약', notifications: '알림', registerBook: '도서 등록' },
   auth: {
     signIn: '로그인',
     signOut: '로그아웃',
@@ -70,6 +70,36 @@ export const ko: Messages = {
     rent: '지금 대여',
     placedAt: '예약 {{date}}',
   },
+  manager: {
+    only: '관리자 전용 페이지입니다.',
+    register: {
+      heading: '도서 등록',
+      intro: '도서가 라이선스 사본 수와 함께 목록에 추가되며, 몇 초 안에 고객이 대여할 수 있습니다.',
+      title: '제목',
+      author: '저자',
+      year: '초판 발행 연도',
+      fee: '대여료 (원)',
+      feeHint: '0원부터 1,000,000원까지, 원 단위.',
+      copies: '라이선스 사본 수',
+      copiesHint: '동시에 읽을 수 있는 고객 수: 1부터 10,000까지.',
+      submit: '도서 등록',
+      done_one: '"{{title}}"을(를) 사본 {{count}}개로 등록했습니다.',
+      done_other: '"{{title}}"을(를) 사본 {{count}}개로 등록했습니다.',
+    },
+    rentals: {
+      heading: '{{title}} 대여 현황',
+      headingUnknown: '도서 대여 현황',
+      link: '"{{title}}" 대여 현황',
+      noBook: '해당 도서가 없습니다.',
+      empty: '아직 이 도서를 대여한 고객이 없습니다.',
+      of: '{{customer}} 님의 대여',
+      dueSummary: '연체 {{overdue}}건 · 2일 안에 반납 예정 {{dueSoon}}건',
+      overdue: '연체',
+      dueSoon: '곧 반납 예정',
+      returnedAt: '{{date}} 반납',
+      canceledAt: '{{date}} 취소',
+    },
+  },
   notifications: { heading: '알림', empty: '아직 알림이 없습니다.', delivered: '{{date}} 메일 발송', pending: '메일 발송 전' },
   status: {
     PENDING_PAYMENT: '결제 대기',
@@ -104,6 +134,11 @@ export const ko: Messages = {
     NOT_FOUND: '찾을 수 없습니다.',
     UNAUTHENTICATED: '로그인이 만료되었습니다. 다시 로그인하세요.',
     FORBIDDEN: '고객만 할 수 있습니다.',
+    BAD_USER_INPUT: '허용 범위를 벗어난 값이 있습니다. 아무것도 저장되지 않았습니다.',
+    manager: {
+      FORBIDDEN: '관리자만 할 수 있습니다.',
+      BAD_USER_INPUT: '도서를 등록하지 못했습니다: 제목 1–300자, 저자 1–200자, 연도는 올해까지, 대여료 0–1,000,000원, 사본 1–10,000개.',
+    },
     NETWORK: '서버에 연결할 수 없습니다. 연결을 확인하세요.',
     UNKNOWN: '문제가 생겼습니다. 다시 시도하세요.',
     retryIn: '{{count}}초 후에 다시 시도하세요.',

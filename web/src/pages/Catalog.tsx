@@ -7,6 +7,7 @@ import { apiErrorOf } from '../api/errors';
 import { useAction } from '../api/useAction';
 import type { BookAvailabilityData, BookNode, BooksData, Hold, RentalResult } from '../api/types';
 import { useAuth } from '../auth/AuthProvider';
+import { useRole } from '../api/useRole';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { useFormat } from '../format';
 
@@ -78,6 +79,7 @@ function BookCard({ book }: { book: BookNode }) {
   const fmt = useFormat();
   const [open, setOpen] = useState(false);
   const panelId = useId();
+  const role = useRole();
   return (
     <li className="card book" aria-labelledby={`${panelId}-title`}>
       <h2 id={`${panelId}-title`}>{book.title}</h2>
@@ -88,6 +90,11 @@ function BookCard({ book }: { book: BookNode }) {
       <button type="button" className="secondary" aria-expanded={open} aria-controls={panelId} onClick={() => setOpen(!open)}>
         {open ? t('catalog.hideDetails') : t('catalog.details')}
       </button>
+      {role === 'MANAGER' && (
+        <p>
+          <Link to={`/manage/books/${book.id}`}>{t('manager.rentals.link', { title: book.title })}</Link>
+        </p>
+      )}
       <div id={panelId}>{open && <AvailabilityPanel book={book} />}</div>
     </li>
   );

@@ -5,7 +5,7 @@ import { apiErrorOf } from '../api/errors';
 import { useAction } from '../api/useAction';
 import type { MyRentalsData, RentalResult, RentalStatus } from '../api/types';
 import { ErrorMessage } from '../components/ErrorMessage';
-import { StatusBadge } from '../components/StatusBadge';
+import { RentalFacts } from '../components/RentalFacts';
 import { useFormat } from '../format';
 
 /** How often the read model is polled (ms): a status moves on its own (e.g. REFUNDED after a cancel). */
@@ -48,19 +48,7 @@ function RentalRow({ rental }: { rental: RentalStatus }) {
   return (
     <li className="card rental" aria-label={title}>
       <h2>{title}</h2>
-      <p className="states">
-        <StatusBadge status={rental.status} />
-        {rental.paymentStatus && (
-          <span className="payment">
-            {t('rentals.payment')} <StatusBadge status={rental.paymentStatus} />
-          </span>
-        )}
-      </p>
-      <p className="meta">
-        {rental.fee !== null && <span>{t('rentals.fee', { fee: fmt.krw(rental.fee) })}</span>}
-        {rental.rentedAt && <span>{t('rentals.rentedAt', { date: fmt.date(rental.rentedAt) })}</span>}
-        {rental.dueAt && rental.status === 'RENTED' && <span>{t('rentals.dueAt', { date: fmt.date(rental.dueAt) })}</span>}
-      </p>
+      <RentalFacts rental={rental} />
       {rental.status === 'RENTED' && (
         <div className="actions">
           <button type="button" className="secondary" disabled={busy} onClick={() => void act(async () => (await cancel({ variables }), t('rentals.canceled')))}>

@@ -1,0 +1,75 @@
+import { useQuery } from '@apollo/client';
+import { useTranslation } from 'react-i18next';
+import { useParams } from 'react-router';
+import { OPS } from '../../api/operations';
+import { apiErrorOf } from '../../api/errors';
+import type { BookAvailabilityData, BookData, BookRentalsData, RentalStatus } from '../../api/types';
+import { ErrorMessage } from '../../components/ErrorMessage';
+import { RentalFacts } from '../../components/RentalFacts';
+import { useFormat } from '../../format';
+import { RENTALS_POLL_MS } from '../Rentals';
+import { dueState } from './due';
+
+/**
+ * A manager's view of one book (`/manage/books/:bookId`): its copies and the holds waiting
+ * (`book`, `availability`), and every rental of it from the read model (`bookRentals`, newest
+ * first, polled): customer, state, payment, fee, dates, and RENTED loans that are overdue or due
+ * within 2 days (`due.ts`), said in words (not by colour alone).
+ */
+export function BookRentals() {
+  const { t } = useTranslation();
+  const { bookId = '' } = useParams();
+  const book = useQuery<BookData>(OPS.Book, { variables: { id: bookId } });
+  const availability = useQuery<BookAvailabilityData>(OPS.BookAvailability, { variables: { id: bookId }, pollInterval: RENTALS_POLL_MS });
+  const rentals = useQuery<BookRentalsData>(OPS.BookRentals, { variables: { bookId }, pollInterval: RENTALS_POLL_MS, notifyOnNetworkStatusChange: false });
+  const b = book.data?.book;
+  const a = availability.data?.book?.availability;
+  const error = book.error ?? rentals.error;
+  const now = Date.now();
+  const list = rentals.data?.bookRentals ?? [];
+  const overdue = list.filter((r) => dueState(r, now) === 'overdue').length;
+  const dueSoon = list.filter((r) => dueState(r, now) === 'dueSoon').length;
+  return (
+    <section aria-labelledby="book-rentals-heading">
+      <h1 id="book-rentals-heading">{b ? t('manager.rentals.heading', { title: b.title }) : t('manager.rentals.headingUnknown')}</h1>
+      {error && <ErrorMessage error={apiErrorOf(error)} scope="manager" />}
+      {book.data && !b && <p>{t('manager.rentals.noBook')}</p>}
+      {b && (
+        <ul className="facts">
+          <li>{t('catalog.by', { author: b.author, year: b.publishedYear })}</li>
+          <li>{t('availability.copies', { available: a?.availableCopies ?? b.availableCopies, total: b.licensedCopies })}</li>
+          {a && <li>{t('availability.holdsWaiting', { count: a.holdsWaiting })}</li>}
+          {rentals.data && <li>{t('manager.rentals.dueSummary', { overdue, dueSoon })}</li>}
+        </ul>
+      )}
+      <p className="hint">{t('rentals.live')}</p>
+      {rentals.data && list.length === 0 && <p>{t('manager.rentals.empty')}</p>}
+      <ul className="list">
+        {list.map((r) => (
+          <BookRentalRow key={r.rentalId} rental={r} due={dueState(r, now)} />
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function BookRentalRow({ rental, due }: { rental: RentalStatus; due: 'overdue' | 'dueSoon' | undefined }) {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  const customer = rental.customerName ?? rental.customerId ?? '';
+  return (
+    <li className="card rental" aria-label={t('manager.rentals.of', { customer })}>
+      <h2>{customer}</h2>
+      <RentalFacts
+        rental={rental}
+        badges={due && <span className={`badge badge-${due === 'overdue' ? 'expired' : 'suspended'}`}>{t(`manager.rentals.${due}`)}</span>}
+        dates={
+          <>
+            {rental.returnedAt && <span>{t('manager.rentals.returnedAt', { date: fmt.date(rental.returnedAt) })}</span>}
+            {rental.canceledAt && <span>{t('manager.rentals.canceledAt', { date: fmt.date(rental.canceledAt) })}</span>}
+          </>
+        }
+      />
+    </li>
+  );
+}
