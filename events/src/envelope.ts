@@ -12,6 +12,9 @@ import { z } from 'zod';
  * - `correlationId`: id of the GraphQL request that started the chain (shared by every
  *   event it causes); `causationId`: `eventId` of the event that caused this one, or null
  *   when a command caused it.
+ * - `traceparent` (optional): the W3C Trace Context `traceparent` of the request or handling
+ *   that produced the event, stamped by `appendToOutbox` when tracing is on; the relay continues
+ *   that trace in the Kafka message headers. Absent when tracing is off and on older events.
  * Unknown envelope fields are ignored (forward compatibility).
  */
 export const EnvelopeSchema = z.object({
@@ -22,6 +25,7 @@ export const EnvelopeSchema = z.object({
   aggregateId: z.string().min(1),
   correlationId: z.string().min(1),
   causationId: z.string().nullable(),
+  traceparent: z.string().max(100).optional(),
   data: z.unknown(),
 });
 
@@ -34,6 +38,8 @@ export interface Envelope<TType extends string = string, TData = unknown> {
   aggregateId: string;
   correlationId: string;
   causationId: string | null;
+  /** W3C `traceparent` of the producing span, when tracing was on (see {@link EnvelopeSchema}). */
+  traceparent?: string;
   data: TData;
 }
 
