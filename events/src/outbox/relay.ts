@@ -122,22 +122,20 @@ export class OutboxRelay {
           // jsonb arrives parsed: read the headers from it and serialize once.
           const env = (typeof r.envelope === 'string' ? JSON.parse(r.envelope) : r.envelope) as { type: string; correlationId: string; traceparent?: string };
           // One PRODUCER span per event, child of the span that wrote the row; its context travels in the headers.
-          const span = trace
-            .getTracer(EVENTS_TRACER)
-            .startSpan(
-              `${r.topic} publish`,
-              {
-                kind: SpanKind.PRODUCER,
-                attributes: {
-                  'messaging.system': 'kafka',
-                  'messaging.destination.name': r.topic,
-                  'messaging.operation.type': 'send',
-                  'ebook.event.type': env.type,
-                  'ebook.context': this.opts.context,
-                },
+          const span = trace.getTracer(EVENTS_TRACER).startSpan(
+            `${r.topic} publish`,
+            {
+              kind: SpanKind.PRODUCER,
+              attributes: {
+                'messaging.system': 'kafka',
+                'messaging.destination.name': r.topic,
+                'messaging.operation.type': 'send',
+                'ebook.event.type': env.type,
+                'ebook.context': this.opts.context,
               },
-              env.traceparent ? contextFromHeaders({ traceparent: env.traceparent }) : context.active(),
-            );
+            },
+            env.traceparent ? contextFromHeaders({ traceparent: env.traceparent }) : context.active(),
+          );
           spans.push(span);
           return {
             topic: r.topic,
