@@ -12,9 +12,10 @@ import { z } from 'zod';
  * - `correlationId`: id of the GraphQL request that started the chain (shared by every
  *   event it causes); `causationId`: `eventId` of the event that caused this one, or null
  *   when a command caused it.
- * - `traceparent` (optional): the W3C Trace Context `traceparent` of the request or handling
+ * - `traceparent` (optional, outbox rows only): the W3C Trace Context `traceparent` of the span
  *   that produced the event, stamped by `appendToOutbox` when tracing is on; the relay continues
- *   that trace in the Kafka message headers. Absent when tracing is off and on older events.
+ *   that trace in the Kafka message headers. Consumers take the trace from the headers: like any
+ *   unknown envelope field, the schema drops it.
  * Unknown envelope fields are ignored (forward compatibility).
  */
 export const EnvelopeSchema = z.object({
@@ -25,7 +26,6 @@ export const EnvelopeSchema = z.object({
   aggregateId: z.string().min(1),
   correlationId: z.string().min(1),
   causationId: z.string().nullable(),
-  traceparent: z.string().max(100).optional(),
   data: z.unknown(),
 });
 

@@ -2,10 +2,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { startTracing, stopTracing } from '@ebook/subgraph-kit';
-import { GatewayClient } from '../../test/support/graphql-client';
+import { GatewayClient, gql } from '../../test/support/graphql-client';
 import { signIn, signUp } from '../../test/support/customers';
 import { registerRentableBook } from '../../test/support/catalog';
-import { operation } from '../../test/support/operations';
 import { startTestStack, TEST_MANAGER } from './test-stack';
 
 /**
@@ -16,6 +15,14 @@ import { startTestStack, TEST_MANAGER } from './test-stack';
  * message headers (the outbox row holds the request's span, not the producer's).
  */
 const exporter = new InMemorySpanExporter();
+const RENT = gql`
+  mutation Rent($bookId: ID!) {
+    rentBook(bookId: $bookId) {
+      id
+      status
+    }
+  }
+`;
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let api: GatewayClient;
 
@@ -39,7 +46,7 @@ describe('tracing of a rent across the platform', () => {
     const customer = await signUp(api, { name: 'Tracer' });
     exporter.reset();
 
-    const { rentBook } = await api.run(operation('RentBook'), { bookId }, customer.token);
+    const { rentBook } = await api.run(RENT, { bookId }, customer.token);
     expect(rentBook.status).toBe('RENTED');
 
     // The payment call of this rent: rental's CLIENT span, with payment's SERVER span as its child.
