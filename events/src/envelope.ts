@@ -12,6 +12,10 @@ import { z } from 'zod';
  * - `correlationId`: id of the GraphQL request that started the chain (shared by every
  *   event it causes); `causationId`: `eventId` of the event that caused this one, or null
  *   when a command caused it.
+ * - `traceparent` (optional, outbox rows only): the W3C Trace Context `traceparent` of the span
+ *   that produced the event, stamped by `appendToOutbox` when tracing is on; the relay continues
+ *   that trace in the Kafka message headers. Consumers take the trace from the headers: like any
+ *   unknown envelope field, the schema drops it.
  * Unknown envelope fields are ignored (forward compatibility).
  */
 export const EnvelopeSchema = z.object({
@@ -34,6 +38,8 @@ export interface Envelope<TType extends string = string, TData = unknown> {
   aggregateId: string;
   correlationId: string;
   causationId: string | null;
+  /** W3C `traceparent` of the producing span, when tracing was on (see {@link EnvelopeSchema}). */
+  traceparent?: string;
   data: TData;
 }
 

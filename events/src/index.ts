@@ -16,3 +16,4 @@ export { startIdempotentConsumer, DEAD_LETTER_SUFFIX, type EventHandlers, type I
 export { pruneEventTables, type EventRetention, type PruneOptions } from './prune';
 export { eventMetrics, zeroEventCounters, ScrapedGauge, cachedFor, type GaugeSample, type GaugeProbe } from './metrics';
 export { watchOutboxBacklog, readOutboxBacklog, type OutboxBacklog } from './outbox/backlog-metrics';
+export { activeTraceparent, contextFromHeaders, injectTraceHeaders, inSpan, EVENTS_TRACER, SpanKind } from './tracing';

@@ -14,12 +14,14 @@ import {
   operationMetricsPlugin,
   RateLimitStore,
   redisUrlFromEnv,
+  traceHttpRequests,
   type AuthUser,
   type Logger,
   type Service,
   type TokenVerifier,
 } from '@ebook/subgraph-kit';
 import { register } from 'prom-client';
+import { injectTraceHeaders } from '@ebook/events';
 import { mountPlayground } from './playground';
 import { mountWebApp, type WebAppOptions } from './web-app';
 import { GatewayRateLimiter, hardeningFromEnv, jsonErrorHandler, persistedQueries, playgroundFromEnv, queryLimits, verifiedAuthOf, type GatewayHardening } from './hardening';
@@ -39,8 +41,8 @@ export interface GatewayContext {
 }
 
 /**
- * Forwards the caller's verified token, the correlation id and the client's IP to every
- * subgraph. `x-forwarded-for` is SET (not appended) to the IP the gateway saw, so a value a
+ * Forwards the caller's verified token, the correlation id, the trace context (W3C
+ * `traceparent` of the gateway's request span) and the client's IP to every subgraph. `x-forwarded-for` is SET (not appended) to the IP the gateway saw, so a value a
  * client sends itself never reaches a subgraph.
  */
 class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
@@ -50,6 +52,7 @@ class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     if (ctx.authorization) request.http?.headers.set('authorization', ctx.authorization);
     request.http?.headers.set(CORRELATION_HEADER, ctx.correlationId);
     if (ctx.clientIp) request.http?.headers.set(FORWARDED_FOR_HEADER, ctx.clientIp);
+    for (const [name, value] of Object.entries(injectTraceHeaders<Record<string, string>>({}))) request.http?.headers.set(name, value);
   }
 }
 
@@ -100,6 +103,7 @@ export interface GatewayOptions {
 export async function startGateway(opts: GatewayOptions): Promise<Service> {
   const app = express();
   app.disable('x-powered-by');
+  app.use(traceHttpRequests('gateway'));
   const httpServer = http.createServer(app);
   const gateway = new ApolloGateway({
     supergraphSdl: opts.supergraphSdl,

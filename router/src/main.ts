@@ -1,9 +1,10 @@
 /** Production entry of the gateway. */
 import { readFileSync } from 'node:fs';
-import { createLogger, intEnv, stopOnSignals, verifierFromEnv } from '@ebook/subgraph-kit';
+import { createLogger, intEnv, startTracing, stopOnSignals, verifierFromEnv } from '@ebook/subgraph-kit';
 import { startGateway } from './gateway';
 import { SUPERGRAPH_FILE, subgraphUrlsFromEnv } from './supergraph-file';
 
+startTracing('gateway');
 const logger = createLogger('gateway');
 const supergraphSdl = readFileSync(SUPERGRAPH_FILE, 'utf8');
 const gateway = await startGateway({

@@ -5,6 +5,7 @@ import { EnvelopeSchema } from '../envelope';
 import { eventMetrics, zeroEventCounters } from '../metrics';
 import { wroteToOutbox } from '../outbox/outbox';
 import type { SqlExecutor, TransactionalDb } from '../sql';
+import { contextFromHeaders, inSpan, SpanKind } from '../tracing';
 
 /** Handlers by event type; each runs inside the transaction that records the event in the inbox. */
 export type EventHandlers<Tx> = { [T in EventType]?: (event: EventOf<T>, tx: Tx) => Promise<void> };
@@ -53,6 +54,8 @@ class PoisonEvent extends Error {}
  * `stop()` delivers nothing more and resolves once the message in flight is settled; a failing
  * message is then not retried nor dead-lettered but left unhandled (redelivered later).
  * Topics subscribed are those of the handled contracts.
+ * Tracing: each delivery runs in a CONSUMER span `<topic> process`, child of the trace context
+ * in the message headers, so the handler's logs and the events it appends continue that trace.
  */
 export async function startIdempotentConsumer<Tx extends SqlExecutor>(opts: IdempotentConsumerOptions<Tx>): Promise<Subscription> {
   const types = Object.keys(opts.handlers) as EventType[];
@@ -135,25 +138,43 @@ export async function startIdempotentConsumer<Tx extends SqlExecutor>(opts: Idem
   const subscription = await opts.bus.subscribe({
     groupId: opts.groupId,
     topics,
-    onMessage: async (m) => {
-      for (let attempt = 1; ; attempt += 1) {
-        try {
-          await handleOnce(m);
-          return;
-        } catch (err) {
-          const reason = (err as Error).message;
-          if (stopping.signal.aborted) throw cutShort(m, reason);
-          if (err instanceof PoisonEvent || attempt >= maxAttempts) {
-            await deadLetter(m, attempt >= maxAttempts ? `failed ${attempt} times: ${reason}` : reason);
-            return;
-          }
-          log.warn({ topic: m.topic, offset: m.offset, attempt, reason }, 'event handler failed, retrying');
-          await sleep(backoff * 2 ** (attempt - 1), stopping.signal);
-          if (stopping.signal.aborted) throw cutShort(m, reason);
-        }
-      }
-    },
+    onMessage: (m) =>
+      // The handling span continues the producer's trace from the message headers (never the envelope).
+      inSpan(
+        `${m.topic} process`,
+        {
+          kind: SpanKind.CONSUMER,
+          parent: contextFromHeaders(m.headers),
+          attributes: {
+            'messaging.system': 'kafka',
+            'messaging.destination.name': m.topic,
+            'messaging.operation.type': 'process',
+            'messaging.consumer.group.name': opts.groupId,
+            'messaging.kafka.offset': m.offset,
+            'ebook.event.type': m.headers['event-type'] ?? '',
+          },
+        },
+        () => deliver(m),
+      ),
   });
+  async function deliver(m: IncomingMessage): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await handleOnce(m);
+        return;
+      } catch (err) {
+        const reason = (err as Error).message;
+        if (stopping.signal.aborted) throw cutShort(m, reason);
+        if (err instanceof PoisonEvent || attempt >= maxAttempts) {
+          await deadLetter(m, attempt >= maxAttempts ? `failed ${attempt} times: ${reason}` : reason);
+          return;
+        }
+        log.warn({ topic: m.topic, offset: m.offset, attempt, reason }, 'event handler failed, retrying');
+        await sleep(backoff * 2 ** (attempt - 1), stopping.signal);
+        if (stopping.signal.aborted) throw cutShort(m, reason);
+      }
+    }
+  }
   return {
     stop: async () => {
       stopping.abort();

@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { EventBus } from '../bus/event-bus';
 import type { TransactionalDb } from '../sql';
 import { eventMetrics } from '../metrics';
+import { contextFromHeaders, injectTraceHeaders, EVENTS_TRACER } from '../tracing';
+import { context, trace, SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 
 /** Options of {@link OutboxRelay}. */
 export interface OutboxRelayOptions {
@@ -63,6 +65,8 @@ interface OutboxRow {
  * A failed publish rolls back and is retried with exponential back-off, so an unreachable
  * broker delays events but never loses them (at-least-once; consumers are idempotent).
  * Replicas are safe: a transaction-scoped advisory lock lets one relay work at a time.
+ * Tracing: each event gets a PRODUCER span `<topic> publish`, child of the envelope's
+ * `traceparent`, whose context is sent in the message headers (`traceparent`, `tracestate`).
  *
  * Cost: a batch is one transaction of three statements (`BEGIN`, {@link CLAIM_BATCH}, `COMMIT`).
  * After a commit's `wake()` the relay publishes at once, then goes on only while batches come
@@ -113,18 +117,41 @@ export class OutboxRelay {
         if (claimed.length === 0) return 0;
         // RETURNING has no order: publish in seq order (per-aggregate order on each partition).
         const rows = [...claimed].sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
-        await this.opts.bus.publish(
-          rows.map((r) => {
-            // jsonb arrives parsed: read the headers from it and serialize once.
-            const env = (typeof r.envelope === 'string' ? JSON.parse(r.envelope) : r.envelope) as { type: string; correlationId: string };
-            return {
-              topic: r.topic,
-              key: r.aggregateId,
-              value: JSON.stringify(env),
-              headers: { 'event-type': env.type, 'correlation-id': env.correlationId },
-            };
-          }),
-        );
+        const spans: Span[] = [];
+        const messages = rows.map((r) => {
+          // jsonb arrives parsed: read the headers from it and serialize once.
+          const env = (typeof r.envelope === 'string' ? JSON.parse(r.envelope) : r.envelope) as { type: string; correlationId: string; traceparent?: string };
+          // One PRODUCER span per event, child of the span that wrote the row; its context travels in the headers.
+          const span = trace.getTracer(EVENTS_TRACER).startSpan(
+            `${r.topic} publish`,
+            {
+              kind: SpanKind.PRODUCER,
+              attributes: {
+                'messaging.system': 'kafka',
+                'messaging.destination.name': r.topic,
+                'messaging.operation.type': 'send',
+                'ebook.event.type': env.type,
+                'ebook.context': this.opts.context,
+              },
+            },
+            env.traceparent ? contextFromHeaders({ traceparent: env.traceparent }) : context.active(),
+          );
+          spans.push(span);
+          return {
+            topic: r.topic,
+            key: r.aggregateId,
+            value: JSON.stringify(env),
+            headers: injectTraceHeaders({ 'event-type': env.type, 'correlation-id': env.correlationId }, trace.setSpan(context.active(), span)),
+          };
+        });
+        try {
+          await this.opts.bus.publish(messages);
+        } catch (err) {
+          for (const span of spans) span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+          throw err;
+        } finally {
+          for (const span of spans) span.end();
+        }
         eventMetrics.published.inc({ context: this.opts.context }, rows.length);
         return rows.length;
       },

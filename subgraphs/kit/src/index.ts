@@ -19,3 +19,4 @@ export * from './auth/client-credentials';
 export * from './operation-metrics';
 export { ConfigError, durationEnv, isoDurationMs } from './env';
 export * from './event-retention';
+export * from './tracing';

@@ -2,6 +2,7 @@ import { KafkaEventBus, kafkaSaslFromEnv, type EventBus } from '@ebook/events';
 import type { Logger } from 'pino';
 import { parseAlgorithms, TokenVerifier } from './auth/verifier';
 import { createLogger } from './logger';
+import { startTracing, stopTracing } from './tracing';
 import { commaList, intEnv, requireEnv } from './env';
 
 export { commaList, intEnv, requireEnv } from './env';
@@ -37,8 +38,12 @@ export function verifierFromEnv(env: NodeJS.ProcessEnv = process.env): TokenVeri
   return new TokenVerifier({ issuer: trust.issuer, audience: trust.audience, jwks: trust.jwksUrl, algorithms: trust.algorithms });
 }
 
-/** Production platform: Kafka from `KAFKA_BROKERS` (comma separated), JWKS from `JWKS_URL`. */
+/**
+ * Production platform: tracing ({@link startTracing}: OTLP/HTTP when `OTEL_EXPORTER_OTLP_ENDPOINT`
+ * is set), Kafka from `KAFKA_BROKERS` (comma separated), JWKS from `JWKS_URL`.
+ */
 export function platformFromEnv(service: string, env: NodeJS.ProcessEnv = process.env): Platform {
+  startTracing(service, { env });
   const logger = createLogger(service);
   return {
     logger,
@@ -75,7 +80,8 @@ export interface Service {
 }
 
 /**
- * Runs services until SIGINT/SIGTERM, then stops them in reverse order and exits
+ * Runs services until SIGINT/SIGTERM, then stops them in reverse order, flushes the traces
+ * ({@link stopTracing}) and exits
  * (code 0; 1 when a stop fails or takes over `graceMs`, default 10 000 ms).
  */
 export function stopOnSignals(services: () => Service[], logger: Logger, onStopped?: () => Promise<void>, graceMs = 10_000): void {
@@ -99,6 +105,7 @@ export function stopOnSignals(services: () => Service[], logger: Logger, onStopp
       }
     }
     await onStopped?.().catch(() => (code = 1));
+    await stopTracing().catch(() => undefined);
     logger.info('stopped');
     process.exit(code);
   };

@@ -18,6 +18,7 @@ import type { BaseContext } from './context';
 import { DomainError, ErrorCode } from './errors';
 import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
 import { operationMetricsPlugin } from './operation-metrics';
+import { traceHttpRequests } from './tracing';
 
 /** Header carrying the correlation id between gateway, subgraphs and events. */
 export const CORRELATION_HEADER = 'x-correlation-id';
@@ -170,7 +171,8 @@ export function maskError(logger: Logger, { log = true }: { log?: boolean } = {}
 /**
  * The one subgraph bootstrap shared by every context: Express 5 + Apollo Server 5 serving a
  * Federation 2 subgraph at `/graphql`, `/health/live`, `/health/ready`, `/metrics`
- * (prom-client, with {@link operationMetricsPlugin}'s latency and error metrics); verifies the bearer token on every request (subgraphs trust no one, not
+ * (prom-client, with {@link operationMetricsPlugin}'s latency and error metrics); traces every
+ * request ({@link traceHttpRequests}: a SERVER span continuing the caller's `traceparent`); verifies the bearer token on every request (subgraphs trust no one, not
  * even the gateway), propagates the correlation id, logs with pino, masks internal errors,
  * and drains connections on stop.
  * @throws when the port is taken.
@@ -178,6 +180,7 @@ export function maskError(logger: Logger, { log = true }: { log?: boolean } = {}
 export async function startSubgraph<TContext extends BaseContext>(opts: SubgraphOptions<TContext>): Promise<RunningServer> {
   const app = express();
   app.disable('x-powered-by');
+  app.use(traceHttpRequests(opts.name));
   const httpServer = http.createServer(app);
   const log = opts.logger;
 

@@ -16,6 +16,7 @@ import {
 import { Gauge, register } from 'prom-client';
 import { approvePaymentContract as contract, type ApprovePaymentRequestBody } from '@ebook/payment/api';
 import type { Logger, ServiceTokenSource } from '@ebook/subgraph-kit';
+import { injectTraceHeaders, inSpan, SpanKind } from '@ebook/events';
 
 /**
  * What the rent and renewal sagas ask payment for: the body of payment's approve contract
@@ -224,21 +225,29 @@ export class HttpPaymentProxy implements PaymentProxy {
       const { correlationId, ...request } = req;
       const body = await this.policy.execute(async ({ signal }) => {
         const token = await this.tokens.token();
-        const res = await fetch(`${this.baseUrl}${contract.path}`, {
-          method: contract.method,
-          signal,
-          headers: {
-            'content-type': 'application/json',
-            authorization: `Bearer ${token}`,
-            [contract.correlationHeader]: correlationId,
+        // One CLIENT span per attempt; payment's request span continues it from `traceparent`.
+        return inSpan(
+          `${contract.method} ${contract.path}`,
+          { kind: SpanKind.CLIENT, tracer: 'rental', attributes: { 'http.request.method': contract.method, 'url.path': contract.path } },
+          async (span) => {
+            const res = await fetch(`${this.baseUrl}${contract.path}`, {
+              method: contract.method,
+              signal,
+              headers: injectTraceHeaders({
+                'content-type': 'application/json',
+                authorization: `Bearer ${token}`,
+                [contract.correlationHeader]: correlationId,
+              }),
+              body: JSON.stringify(request),
+            });
+            span.setAttribute('http.response.status_code', res.status);
+            if (res.status === 401) this.tokens.invalidate();
+            if (!res.ok) throw new PaymentHttpError(res.status);
+            const reply = contract.response.safeParse(await res.json().catch(() => undefined));
+            if (!reply.success) throw new PaymentReplyError(reply.error.message);
+            return reply.data;
           },
-          body: JSON.stringify(request),
-        });
-        if (res.status === 401) this.tokens.invalidate();
-        if (!res.ok) throw new PaymentHttpError(res.status);
-        const reply = contract.response.safeParse(await res.json().catch(() => undefined));
-        if (!reply.success) throw new PaymentReplyError(reply.error.message);
-        return reply.data;
+        );
       });
       if (body.status === 'APPROVED') return { kind: 'approved', paymentId: body.paymentId };
       return { kind: 'declined', paymentId: body.paymentId, reason: body.declineReason ?? body.status };
