@@ -130,7 +130,7 @@ export class KafkaEventBus implements EventBus {
       // Start over with a fresh connection: the old one may be half-open after a broker restart.
       if (this.probeAdmin === admin) this.probeAdmin = undefined;
       void admin.then((a) => a.disconnect()).catch(() => undefined);
-      throw new Error(`Kafka unreachable: ${(err as Error).message}`);
+      throw new Error(`Kafka unreachable: ${(err as Error).message}`, { cause: err });
     } finally {
       clearTimeout(timer);
     }
