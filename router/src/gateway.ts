@@ -9,7 +9,10 @@ import {
   CORRELATION_HEADER,
   FORWARDED_FOR_HEADER,
   correlationIdOf,
+  EventLoopWatchdog,
   listen,
+  livenessMaxEventLoopDelayFromEnv,
+  mountHealth,
   maskError,
   operationMetricsPlugin,
   RateLimitStore,
@@ -77,6 +80,8 @@ export interface GatewayOptions {
   rateLimitStore?: RateLimitStore;
   /** Serve the built web client at `/` ({@link mountWebApp}; `pnpm dev`); unset: no app, and `/` redirects to the playground when it is on. */
   webApp?: WebAppOptions;
+  /** Liveness threshold, ms (default `LIVENESS_MAX_EVENT_LOOP_DELAY_MS`). */
+  maxEventLoopDelayMs?: number;
 }
 
 /**
@@ -97,10 +102,15 @@ export interface GatewayOptions {
  * - errors masked (`maskError`): no stack traces, SQL or internal URLs reach a client;
  * - persisted queries ({@link persistedQueries}): APQ by default; with `safelist` only the
  *   manifest's operations run (else 400 `PERSISTED_QUERY_NOT_IN_SAFELIST`); or off.
- * @throws Error when a `GATEWAY_*` variable or `REDIS_URL` is invalid, or in `safelist` mode when the manifest
+ *
+ * Health ({@link mountHealth}): `/health/live` fails only when the event loop stalls longer than
+ * `LIVENESS_MAX_EVENT_LOOP_DELAY_MS`; `/health/ready` has no dependency checks (a subgraph being
+ * down fails its own fields, not the gateway) and fails once the gateway is stopping.
+ * @throws Error when a `GATEWAY_*` variable, `REDIS_URL` or `LIVENESS_MAX_EVENT_LOOP_DELAY_MS` is invalid, or in `safelist` mode when the manifest
  * cannot be read or is invalid (before anything listens).
  */
 export async function startGateway(opts: GatewayOptions): Promise<Service> {
+  const maxEventLoopDelayMs = opts.maxEventLoopDelayMs ?? livenessMaxEventLoopDelayFromEnv();
   const app = express();
   app.disable('x-powered-by');
   app.use(traceHttpRequests('gateway'));
@@ -138,8 +148,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Service> {
     opts.rateLimitStore ?? ownStore!,
   );
 
-  app.get('/health/live', (_req, res) => void res.json({ status: 'ok', service: 'gateway' }));
-  app.get('/health/ready', (_req, res) => void res.json({ status: 'ok', service: 'gateway' }));
+  const watchdog = new EventLoopWatchdog({ maxDelayMs: maxEventLoopDelayMs });
+  const health = mountHealth(app, { service: 'gateway', watchdog });
   app.get('/metrics', async (_req, res) => {
     res.type(register.contentType).send(await register.metrics());
   });
@@ -175,9 +185,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Service> {
     name: 'gateway',
     url,
     stop: async () => {
+      health.markStopping();
       await server.stop();
       httpServer.closeAllConnections?.();
       await ownStore?.close();
+      watchdog.stop();
     },
   };
 }

@@ -75,6 +75,9 @@ export class EmbeddedEventBus implements EventBus {
     };
   }
 
+  /** Always ready: the bus lives in this process. */
+  async ready(): Promise<void> {}
+
   async close(): Promise<void> {
     const groups = [...this.groups.values()];
     for (const g of groups) g.stopped = true;

@@ -34,10 +34,13 @@ export interface Subscription {
  * otherwise, leaving the caller (the outbox relay) to retry.
  * `subscribe`: each message is delivered to one member of the group; `onMessage` resolving
  * means "handled" (its offset may be committed); a new group starts at the earliest offset.
+ * `ready` is the readiness check of a service using the bus: it resolves while the transport
+ * can be reached and rejects with the reason otherwise; it is cheap enough for every probe.
  */
 export interface EventBus {
   readonly kind: 'kafka' | 'embedded';
   publish(messages: OutgoingMessage[]): Promise<void>;
   subscribe(args: { groupId: string; topics: string[]; onMessage: (message: IncomingMessage) => Promise<void> }): Promise<Subscription>;
+  ready(): Promise<void>;
   close(): Promise<void>;
 }

@@ -50,6 +50,10 @@ export interface KafkaEventBusOptions {
   lagCacheMs?: number;
   /** SASL login (over the listener's plain TCP); none by default. */
   sasl?: KafkaSasl;
+  /** How long a broker reachability answer of {@link KafkaEventBus.ready} is reused, ms (default 2000). */
+  readyCacheMs?: number;
+  /** How long {@link KafkaEventBus.ready} waits for the broker, ms (default 1000). */
+  readyTimeoutMs?: number;
 }
 
 /**
@@ -59,6 +63,7 @@ export interface KafkaEventBusOptions {
  * Topics are created on first use (admin.createTopics, idempotent).
  * `/metrics` shows the lag of its consumer groups (`events_consumer_lag_messages`, read with the
  * admin client at scrape time and cached `lagCacheMs`; see {@link consumerLag}).
+ * Readiness ({@link ready}) asks the cluster's metadata with a separate, non-retrying admin client.
  */
 export class KafkaEventBus implements EventBus {
   readonly kind = 'kafka' as const;
@@ -71,15 +76,17 @@ export class KafkaEventBus implements EventBus {
   private readonly subscribed = new Map<Consumer, { group: string; topics: string[] }>();
   private lagAdmin: Promise<Admin> | undefined;
   private unwatchLag: (() => void) | undefined;
+  /** Admin client of {@link ready}, on a client that neither retries nor waits long (a probe must answer quickly). */
+  private readonly probeKafka: Kafka;
+  private probeAdmin: Promise<Admin> | undefined;
+  private readonly readyCached: () => Promise<void>;
 
   constructor(private readonly opts: KafkaEventBusOptions) {
     const log = opts.logger.child({ component: 'kafkajs' });
-    this.kafka = new Kafka({
+    const common = {
       clientId: opts.clientId,
       brokers: opts.brokers,
       ...(opts.sasl ? { sasl: opts.sasl } : {}),
-      logLevel: logLevel.WARN,
-      retry: { retries: 5, initialRetryTime: 200 },
       logCreator:
         () =>
         ({ level, log: entry }: LogEntry) => {
@@ -87,7 +94,46 @@ export class KafkaEventBus implements EventBus {
           if (level <= logLevel.ERROR) log.error(rest, message);
           else log.warn(rest, message);
         },
-    });
+    };
+    this.kafka = new Kafka({ ...common, logLevel: logLevel.WARN, retry: { retries: 5, initialRetryTime: 200 } });
+    const timeoutMs = opts.readyTimeoutMs ?? 1000;
+    // Its failures are the readiness answer itself (shown by /health/ready): not logged.
+    this.probeKafka = new Kafka({ ...common, logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: timeoutMs, requestTimeout: timeoutMs });
+    this.readyCached = cachedFor(opts.readyCacheMs ?? 2000, () => this.askBroker(timeoutMs));
+  }
+
+  /**
+   * Resolves when the broker answered a metadata request (admin `describeCluster`) within
+   * `readyTimeoutMs`; answers are reused for `readyCacheMs` (a failure is not: the next probe
+   * asks again). @throws Error saying why the broker is unreachable.
+   */
+  ready(): Promise<void> {
+    return this.readyCached();
+  }
+
+  private async askBroker(timeoutMs: number): Promise<void> {
+    this.probeAdmin ??= (async () => {
+      const admin = this.probeKafka.admin();
+      await admin.connect();
+      return admin;
+    })();
+    const admin = this.probeAdmin;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        admin.then((a) => a.describeCluster()),
+        new Promise<never>((_resolve, reject) => {
+          timer = setTimeout(() => reject(new Error(`Kafka broker did not answer within ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+    } catch (err) {
+      // Start over with a fresh connection: the old one may be half-open after a broker restart.
+      if (this.probeAdmin === admin) this.probeAdmin = undefined;
+      void admin.then((a) => a.disconnect()).catch(() => undefined);
+      throw new Error(`Kafka unreachable: ${(err as Error).message}`, { cause: err });
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Creates `topics` if missing (no-op for topics this instance already ensured). */
@@ -212,6 +258,9 @@ export class KafkaEventBus implements EventBus {
     const admin = this.lagAdmin;
     this.lagAdmin = undefined;
     if (admin) await admin.then((a) => a.disconnect()).catch(() => undefined);
+    const probe = this.probeAdmin;
+    this.probeAdmin = undefined;
+    if (probe) await probe.then((a) => a.disconnect()).catch(() => undefined);
     await Promise.allSettled([...this.consumers].map((c) => c.disconnect()));
     this.consumers.clear();
     if (this.producer) await this.producer.disconnect().catch(() => undefined);

@@ -15,6 +15,7 @@ import type { BaseContext } from './context';
 import type { Logger } from 'pino';
 import type { Platform, Service } from './platform';
 import { startSubgraph, type SubgraphResolvers } from './subgraph-server';
+import { livenessMaxEventLoopDelayFromEnv } from './health';
 import { intEnv } from './env';
 import { eventRetentionFromEnv, pruneEventTablesJob } from './event-retention';
 
@@ -49,7 +50,7 @@ export interface ContextRuntimeOptions<TContext extends BaseContext> {
    * one), failures logged, stopped first on stop.
    */
   jobs?: PeriodicJob[];
-  /** Extra readiness checks (the database is always checked). */
+  /** Extra readiness checks (the database and the event bus are always checked). */
   readiness?: Record<string, () => Promise<unknown>>;
   /**
    * How long published outbox rows and handled inbox rows are kept (default
@@ -130,14 +131,17 @@ export interface ContextServiceOptions {
  * Starts one bounded context: its consumers, its outbox relay and its subgraph server,
  * all sharing one database client; `/metrics` shows its outbox backlog
  * (`outbox_unpublished_events`, `outbox_oldest_unpublished_age_seconds`) and its `gauges`. Stops in reverse: server, consumers, relay, pool.
- * Readiness (`/health/ready`) checks the database.
+ * Readiness (`/health/ready`) checks the database (`SELECT 1`) and the event bus
+ * (`EventBus.ready`: the Kafka broker answers; the embedded bus always does): while either fails
+ * the context is not ready but still live, and it is ready again once they answer.
  * Every context also prunes its outbox and inbox ({@link pruneEventTablesJob}).
- * @throws ConfigError for a bad `OUTBOX_RETENTION` / `INBOX_RETENTION` (nothing started); what the server's start throws (e.g. the port is taken), after stopping the consumers,
+ * @throws ConfigError for a bad `OUTBOX_RETENTION` / `INBOX_RETENTION` / `LIVENESS_MAX_EVENT_LOOP_DELAY_MS` (nothing started); what the server's start throws (e.g. the port is taken), after stopping the consumers,
  * the relay and the pool it had started.
  */
 export async function startContext<TContext extends BaseContext>(opts: ContextRuntimeOptions<TContext>): Promise<ContextService> {
   // Validated before anything starts: a bad retention stops the context with the variable's name.
   const retention = opts.retention ?? eventRetentionFromEnv();
+  const maxEventLoopDelayMs = livenessMaxEventLoopDelayFromEnv();
   const logger = opts.platform.logger.child({ context: opts.name });
   const relay = new OutboxRelay({
     context: opts.name,
@@ -174,10 +178,12 @@ export async function startContext<TContext extends BaseContext>(opts: ContextRu
       verifier: opts.platform.verifier,
       logger,
       context: (base) => opts.context(base, relay),
+      maxEventLoopDelayMs,
       readiness: {
         database: async () => {
           await opts.db.$queryRawUnsafe('SELECT 1');
         },
+        eventBus: () => opts.platform.bus.ready(),
         ...opts.readiness,
       },
       ...(opts.routes ? { routes: (app: express.Express) => opts.routes!(app, relay, logger) } : {}),

@@ -6,6 +6,7 @@ export * from './auth/verifier';
 export * from './prisma';
 export * from './db-url';
 export * from './subgraph-server';
+export * from './health';
 export * from './platform';
 export * from './loaders';
 export * from './context-runtime';

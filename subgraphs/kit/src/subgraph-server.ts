@@ -19,6 +19,7 @@ import { DomainError, ErrorCode } from './errors';
 import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
 import { operationMetricsPlugin } from './operation-metrics';
 import { traceHttpRequests } from './tracing';
+import { EventLoopWatchdog, livenessMaxEventLoopDelayFromEnv, mountHealth, type ReadinessCheck } from './health';
 
 /** Header carrying the correlation id between gateway, subgraphs and events. */
 export const CORRELATION_HEADER = 'x-correlation-id';
@@ -94,8 +95,15 @@ export interface SubgraphOptions<TContext extends BaseContext> {
   logger: Logger;
   /** Builds the request context from the base one (add DataLoaders, db, ...). */
   context: (base: BaseContext) => TContext | Promise<TContext>;
-  /** Readiness checks by name; `/health/ready` answers 503 when one throws. A check may resolve to a detail string (shown instead of `ok`). */
-  readiness?: Record<string, () => Promise<unknown>>;
+  /** Readiness checks by name; `/health/ready` answers 503 when one throws ({@link mountHealth}). A check may resolve to a detail string (shown instead of `ok`). */
+  readiness?: Record<string, ReadinessCheck>;
+  /** Liveness threshold, ms (default `LIVENESS_MAX_EVENT_LOOP_DELAY_MS`, see {@link livenessMaxEventLoopDelayFromEnv}). */
+  maxEventLoopDelayMs?: number;
+  /**
+   * On stop, how long `/health/ready` answers 503 before the listener closes, ms (default 0: in
+   * Kubernetes the pod's preStop sleep already lets endpoints drop it before SIGTERM).
+   */
+  drainDelayMs?: number;
   /** Extra HTTP routes mounted before `/graphql` (JWKS, internal endpoints). */
   routes?: (app: express.Express) => void;
 }
@@ -105,7 +113,7 @@ export interface RunningServer {
   /** Base URL, e.g. `http://127.0.0.1:4003`; GraphQL is at `${url}/graphql`. */
   url: string;
   port: number;
-  /** Graceful stop: stops accepting, drains in-flight requests. */
+  /** Graceful stop: readiness goes false, then (after `drainDelayMs`) stops accepting and drains in-flight requests. */
   stop(): Promise<void>;
 }
 
@@ -170,14 +178,15 @@ export function maskError(logger: Logger, { log = true }: { log?: boolean } = {}
 
 /**
  * The one subgraph bootstrap shared by every context: Express 5 + Apollo Server 5 serving a
- * Federation 2 subgraph at `/graphql`, `/health/live`, `/health/ready`, `/metrics`
+ * Federation 2 subgraph at `/graphql`, `/health/live` and `/health/ready` ({@link mountHealth}), `/metrics`
  * (prom-client, with {@link operationMetricsPlugin}'s latency and error metrics); traces every
  * request ({@link traceHttpRequests}: a SERVER span continuing the caller's `traceparent`); verifies the bearer token on every request (subgraphs trust no one, not
  * even the gateway), propagates the correlation id, logs with pino, masks internal errors,
  * and drains connections on stop.
- * @throws when the port is taken.
+ * @throws when the port is taken; ConfigError for a bad `LIVENESS_MAX_EVENT_LOOP_DELAY_MS` (nothing started).
  */
 export async function startSubgraph<TContext extends BaseContext>(opts: SubgraphOptions<TContext>): Promise<RunningServer> {
+  const maxEventLoopDelayMs = opts.maxEventLoopDelayMs ?? livenessMaxEventLoopDelayFromEnv();
   const app = express();
   app.disable('x-powered-by');
   app.use(traceHttpRequests(opts.name));
@@ -214,23 +223,8 @@ export async function startSubgraph<TContext extends BaseContext>(opts: Subgraph
   });
   await server.start();
 
-  app.get('/health/live', (_req, res) => {
-    res.json({ status: 'ok', service: opts.name });
-  });
-  app.get('/health/ready', async (_req, res) => {
-    const checks: Record<string, string> = {};
-    let ok = true;
-    for (const [name, check] of Object.entries(opts.readiness ?? {})) {
-      try {
-        const detail = await check();
-        checks[name] = typeof detail === 'string' ? detail : 'ok';
-      } catch (err) {
-        ok = false;
-        checks[name] = `failing: ${(err as Error).message}`;
-      }
-    }
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', service: opts.name, checks });
-  });
+  const watchdog = new EventLoopWatchdog({ maxDelayMs: maxEventLoopDelayMs });
+  const health = mountHealth(app, { service: opts.name, watchdog, ...(opts.readiness ? { readiness: opts.readiness } : {}) });
   app.get('/metrics', async (_req, res) => {
     res.type(register.contentType).send(await register.metrics());
   });
@@ -255,15 +249,24 @@ export async function startSubgraph<TContext extends BaseContext>(opts: Subgraph
     }),
   );
 
-  const port = await listen(httpServer, opts.port);
+  let port: number;
+  try {
+    port = await listen(httpServer, opts.port);
+  } catch (err) {
+    watchdog.stop();
+    throw err;
+  }
   const url = `http://127.0.0.1:${port}`;
   log.info({ url: `${url}/graphql` }, `${opts.name} subgraph listening`);
   return {
     url,
     port,
     stop: async () => {
+      health.markStopping();
+      if (opts.drainDelayMs) await new Promise((resolve) => setTimeout(resolve, opts.drainDelayMs));
       await server.stop();
       httpServer.closeAllConnections?.();
+      watchdog.stop();
     },
   };
 }
