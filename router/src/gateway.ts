@@ -177,6 +177,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Service> {
 
   const port = await listen(httpServer, opts.port).catch(async (err: unknown) => {
     await ownStore?.close();
+    watchdog.stop();
     throw err;
   });
   const url = `http://127.0.0.1:${port}`;
