@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isMutationRequest, retryingSubgraphFetcher, type SubgraphFetcher } from '../src/subgraph-fetch';
 
 /** A fetcher failing with `errors` in turn, then answering; counts its calls. */
-function flaky(...errors: unknown[]): { fetcher: SubgraphFetcher; calls: () => number } {
+function flaky(...errors: Error[]): { fetcher: SubgraphFetcher; calls: () => number } {
   let calls = 0;
   const fetcher = (async () => {
     calls += 1;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
 import { CONTEXTS } from '../../contexts';
-import { NOTIFYING_EVENTS } from '../../subgraphs/notification/src/domain/notification';
-import { POINTS_EVENTS } from '../../subgraphs/points/src/domain/points';
+import { NOTIFYING_EVENTS } from '@ebook/notification';
+import { POINTS_EVENTS } from '@ebook/points';
 import { offsetOf, ProcessStack, type ServiceName } from './process-stack';
 import { ServiceLoadBalancer } from './load-balancer';
 import { Actors, type Customer } from './actors';
@@ -40,7 +40,7 @@ const BASE_PORT = 4770; // replicas 1: 4770–4777, replicas 2: 4780–4787, the
 const LB_BASE_PORT = 4810; // balancers: 4810 (gateway) … 4817
 const SERVICES: ServiceName[] = [...CONTEXTS, 'gateway'];
 /** Consumer groups of the restarted services and the event types they handle (their handler maps). */
-const GROUPS: Partial<Record<ServiceName, { group: string; db: string; types: readonly string[] | 'all' }[]>> = {
+const GROUPS: Record<string, { group: string; db: string; types: readonly string[] | 'all' }[]> = {
   'rental-view': [{ group: 'rental-view.projection', db: 'RENTAL_VIEW_DATABASE_URL', types: 'all' }],
   notification: [{ group: 'notification.messages', db: 'NOTIFICATION_DATABASE_URL', types: NOTIFYING_EVENTS }],
   points: [{ group: 'points.awards', db: 'POINTS_DATABASE_URL', types: POINTS_EVENTS }],
@@ -233,18 +233,17 @@ describe('rolling restart of every service under load (two replicas each behind 
 
     // Every event of these rentals reaches each group that handles its type, once.
     const deadline = Date.now() + 45_000;
-    let ledger: { group: string; expected: number; delivered: number }[] = [];
-    let produced = await producedFor(rentals);
+    const groups = Object.values(GROUPS).flat();
+    let produced: Awaited<ReturnType<typeof producedFor>>;
+    let ledger: { group: string; expected: number; delivered: number }[];
     for (;;) {
       produced = await producedFor(rentals);
       ledger = await Promise.all(
-        Object.values(GROUPS)
-          .flat()
-          .map(async (g) => {
-            const ids = produced.filter((e) => g!.types === 'all' || (g!.types as readonly string[]).includes(e.type)).map((e) => e.eventId);
-            const [row] = await sql<{ n: string }>(g!.db, `SELECT count(*) AS n FROM inbox_event WHERE consumer = $1 AND "eventId" = ANY($2::uuid[])`, [g!.group, ids]);
-            return { group: g!.group, expected: ids.length, delivered: Number(row!.n) };
-          }),
+        groups.map(async (g) => {
+          const ids = produced.filter((e) => g.types === 'all' || g.types.includes(e.type)).map((e) => e.eventId);
+          const [row] = await sql<{ n: string }>(g.db, `SELECT count(*) AS n FROM inbox_event WHERE consumer = $1 AND "eventId" = ANY($2::uuid[])`, [g.group, ids]);
+          return { group: g.group, expected: ids.length, delivered: Number(row!.n) };
+        }),
       );
       if ((produced.every((e) => e.published) && ledger.every((l) => l.delivered === l.expected)) || Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 250));
@@ -281,6 +280,9 @@ describe('rolling restart of every service under load (two replicas each behind 
       ledger,
       rollMs,
       restarts,
+      balancers: Object.fromEntries(
+        [...lbs].map(([name, lb]) => [name, { connections: lb.stats.connections, connectRefused: lb.events.filter((e) => e.kind === 'connect-refused').length }]),
+      ),
     };
     console.info(`rolling restart: ${JSON.stringify(summary)}`);
     expect(tally.failures, JSON.stringify(summary)).toEqual(new Map());
