@@ -13,6 +13,7 @@ import {
   listen,
   livenessMaxEventLoopDelayFromEnv,
   mountHealth,
+  shutdownDrainDelayFromEnv,
   maskError,
   operationMetricsPlugin,
   RateLimitStore,
@@ -26,6 +27,7 @@ import {
 import { register } from 'prom-client';
 import { injectTraceHeaders } from '@ebook/events';
 import { mountPlayground } from './playground';
+import { retryingSubgraphFetcher } from './subgraph-fetch';
 import { mountWebApp, type WebAppOptions } from './web-app';
 import { GatewayRateLimiter, hardeningFromEnv, jsonErrorHandler, persistedQueries, playgroundFromEnv, queryLimits, verifiedAuthOf, type GatewayHardening } from './hardening';
 
@@ -46,9 +48,15 @@ export interface GatewayContext {
 /**
  * Forwards the caller's verified token, the correlation id, the trace context (W3C
  * `traceparent` of the gateway's request span) and the client's IP to every subgraph. `x-forwarded-for` is SET (not appended) to the IP the gateway saw, so a value a
- * client sends itself never reaches a subgraph.
+ * client sends itself never reaches a subgraph. A query whose connection broke before the
+ * answer is retried once ({@link retryingSubgraphFetcher}); a mutation never is.
  */
 class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  constructor(config: { url?: string | undefined }) {
+    super(config);
+    this.fetcher = retryingSubgraphFetcher(this.fetcher);
+  }
+
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     if (!('correlationId' in context)) return;
     const ctx = context as GatewayContext;
@@ -105,12 +113,14 @@ export interface GatewayOptions {
  *
  * Health ({@link mountHealth}): `/health/live` fails only when the event loop stalls longer than
  * `LIVENESS_MAX_EVENT_LOOP_DELAY_MS`; `/health/ready` has no dependency checks (a subgraph being
- * down fails its own fields, not the gateway) and fails once the gateway is stopping.
+ * down fails its own fields, not the gateway) and fails once the gateway is stopping; it keeps
+ * listening `SHUTDOWN_DRAIN_DELAY_MS` longer (responses then say `Connection: close`) before it drains.
  * @throws Error when a `GATEWAY_*` variable, `REDIS_URL` or `LIVENESS_MAX_EVENT_LOOP_DELAY_MS` is invalid, or in `safelist` mode when the manifest
  * cannot be read or is invalid (before anything listens).
  */
 export async function startGateway(opts: GatewayOptions): Promise<Service> {
   const maxEventLoopDelayMs = opts.maxEventLoopDelayMs ?? livenessMaxEventLoopDelayFromEnv();
+  const drainDelayMs = shutdownDrainDelayFromEnv();
   const app = express();
   app.disable('x-powered-by');
   app.use(traceHttpRequests('gateway'));
@@ -187,6 +197,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Service> {
     url,
     stop: async () => {
       health.markStopping();
+      if (drainDelayMs) await new Promise((resolve) => setTimeout(resolve, drainDelayMs));
       await server.stop();
       httpServer.closeAllConnections?.();
       await ownStore?.close();

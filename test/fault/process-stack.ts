@@ -13,7 +13,7 @@ export type ServiceName = ContextName | 'gateway';
 
 const entryOfService = (service: ServiceName) => (service === 'gateway' ? 'router/src/main.ts' : entryOf(service));
 /** Port offset from the base port: the gateway 0, each context its default port − 4000 (user 1, ..., rental-view 5). */
-const offsetOf = (service: ServiceName) => (service === 'gateway' ? 0 : CONTEXT_REGISTRY.find((c) => c.name === service)!.port - 4000);
+export const offsetOf = (service: ServiceName) => (service === 'gateway' ? 0 : CONTEXT_REGISTRY.find((c) => c.name === service)!.port - 4000);
 
 /** Options of {@link ProcessStack}. */
 export interface ProcessStackOptions {
@@ -28,6 +28,11 @@ export interface ProcessStackOptions {
    * (`--conditions=source`), no build needed.
    */
   compiled?: boolean;
+  /**
+   * The URL by which the services reach a service (its `<NAME>_URL`, and the user context's as
+   * `JWT_ISSUER` / `JWKS_URL`): e.g. a load balancer in front of its replicas. Default: replica 1.
+   */
+  serviceUrls?: Partial<Record<ServiceName, string>>;
 }
 
 /**
@@ -38,7 +43,8 @@ export interface ProcessStackOptions {
  */
 export class ProcessStack {
   private readonly procs = new Map<string, ChildProcess>();
-  private readonly groupPrefix = `fault-${randomUUID().slice(0, 8)}.`;
+  /** Prefix of this stack's consumer groups (`KAFKA_GROUP_PREFIX`). */
+  readonly groupPrefix = `fault-${randomUUID().slice(0, 8)}.`;
   /** Secrets of this stack, as a k8s Secret would hold them: the authorization server's cookie key and rental's client secret. */
   private readonly cookieKey = randomBytes(32).toString('base64url');
   private readonly rentalClientSecret = randomBytes(32).toString('base64url');
@@ -65,12 +71,17 @@ export class ProcessStack {
     return `http://127.0.0.1:${this.port(service, replica)}`;
   }
 
+  /** The URL the other services reach `service` by ({@link ProcessStackOptions.serviceUrls}, else replica 1). */
+  serviceUrl(service: ServiceName): string {
+    return this.opts.serviceUrls?.[service] ?? this.url(service);
+  }
+
   get gatewayUrl(): string {
     return this.url('gateway');
   }
 
   private env(service: ServiceName, replica: number, extra: Record<string, string>): NodeJS.ProcessEnv {
-    const issuer = this.url('user');
+    const issuer = this.serviceUrl('user');
     return {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -87,7 +98,7 @@ export class ProcessStack {
       ...Object.fromEntries(
         CONTEXTS.flatMap((c) => [
           [databaseUrlEnv(c), process.env[databaseUrlEnv(c)]],
-          [serviceUrlEnv(c), this.url(c)],
+          [serviceUrlEnv(c), this.serviceUrl(c)],
         ]),
       ),
       JWT_PRIVATE_JWK: this.privateJwk,

@@ -126,4 +126,46 @@ describe('stopping a subgraph (SIGTERM)', () => {
     await stopped;
     await expect(fetch(`${server.url}/health/ready`)).rejects.toThrow();
   });
+
+  it('while draining (SHUTDOWN_DRAIN_DELAY_MS), keeps serving but every response says Connection: close', async () => {
+    vi.stubEnv('SHUTDOWN_DRAIN_DELAY_MS', '400');
+    let server: Awaited<ReturnType<typeof startSubgraph>>;
+    try {
+      server = await startSubgraph(subgraphOptions());
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    const agent = new http.Agent({ keepAlive: true });
+    const ping = () =>
+      new Promise<{ status: number; connection: string | undefined; body: string }>((resolve, reject) => {
+        const req = http.request(`${server.url}/graphql`, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection, body }));
+        });
+        req.on('error', reject);
+        req.end(JSON.stringify({ query: '{ ping }' }));
+      });
+    try {
+      expect((await ping()).connection).toBe('keep-alive');
+      const stopped = server.stop();
+      const during = await ping();
+      expect(during).toMatchObject({ status: 200, connection: 'close' });
+      expect(JSON.parse(during.body)).toEqual({ data: { ping: 'pong' } });
+      await stopped;
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('fails with ConfigError when SHUTDOWN_DRAIN_DELAY_MS is invalid', async () => {
+    for (const value of ['-1', 'later']) {
+      vi.stubEnv('SHUTDOWN_DRAIN_DELAY_MS', value);
+      try {
+        await expect(startSubgraph(subgraphOptions())).rejects.toThrow(ConfigError);
+      } finally {
+        vi.unstubAllEnvs();
+      }
+    }
+  });
 });

@@ -107,6 +107,25 @@ export interface HealthOptions {
   readiness?: Record<string, ReadinessCheck>;
 }
 
+/**
+ * `SHUTDOWN_DRAIN_DELAY_MS` (ms, default 0): on stop, how long a server keeps listening while
+ * `/health/ready` answers 503 and every response says `Connection: close`, before the listener
+ * closes. In Kubernetes the pod's preStop sleep does this job (0 is right there); elsewhere (a
+ * load balancer polling readiness, a test stack) set it above the balancer's probe period.
+ * @throws ConfigError when it is not a non-negative integer.
+ */
+export function shutdownDrainDelayFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const name = 'SHUTDOWN_DRAIN_DELAY_MS';
+  let ms: number;
+  try {
+    ms = intEnv(name, 0, env);
+  } catch {
+    throw new ConfigError(name, `"${env[name]}" is not an integer number of milliseconds`);
+  }
+  if (ms < 0) throw new ConfigError(name, `must be at least 0, got ${ms}`);
+  return ms;
+}
+
 /** What {@link mountHealth} gives back to the server that owns the routes. */
 export interface HealthControl {
   /** From now on `/health/ready` answers 503 (`checks.shutdown: "stopping"`); called first on stop. */
@@ -131,9 +150,18 @@ async function runCheck(check: ReadinessCheck): Promise<string> {
  * Live: 200 `{status:"ok"}`, or 503 `{status:"wedged", eventLoopStallMs}` per the watchdog.
  * Ready: 200 `{status:"ok", checks}`, or 503 `{status:"unavailable", checks}` where each failing
  * check reads `failing: <reason>`, and `shutdown: "stopping"` once {@link HealthControl.markStopping} ran.
+ * From then on every response of `app` (routes mounted after this call) carries `Connection: close`.
+ * Mount it before the other routes.
  */
 export function mountHealth(app: express.Express, opts: HealthOptions): HealthControl {
   let stopping = false;
+  // While stopping, every response asks the client to close its keep-alive connection, so a
+  // client (the gateway's pool, a load balancer) opens its next one to a replica that stays,
+  // instead of reusing this one when the listener closes it.
+  app.use((_req, res, next) => {
+    if (stopping) res.setHeader('Connection', 'close');
+    next();
+  });
   app.get('/health/live', (_req, res) => {
     const { live, stallMs } = opts.watchdog.state();
     if (live) res.json({ status: 'ok', service: opts.service });

@@ -19,7 +19,7 @@ import { DomainError, ErrorCode } from './errors';
 import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
 import { operationMetricsPlugin } from './operation-metrics';
 import { traceHttpRequests } from './tracing';
-import { EventLoopWatchdog, livenessMaxEventLoopDelayFromEnv, mountHealth, type ReadinessCheck } from './health';
+import { EventLoopWatchdog, livenessMaxEventLoopDelayFromEnv, mountHealth, shutdownDrainDelayFromEnv, type ReadinessCheck } from './health';
 
 /** Header carrying the correlation id between gateway, subgraphs and events. */
 export const CORRELATION_HEADER = 'x-correlation-id';
@@ -100,8 +100,9 @@ export interface SubgraphOptions<TContext extends BaseContext> {
   /** Liveness threshold, ms (default `LIVENESS_MAX_EVENT_LOOP_DELAY_MS`, see {@link livenessMaxEventLoopDelayFromEnv}). */
   maxEventLoopDelayMs?: number;
   /**
-   * On stop, how long `/health/ready` answers 503 before the listener closes, ms (default 0: in
-   * Kubernetes the pod's preStop sleep already lets endpoints drop it before SIGTERM).
+   * On stop, how long `/health/ready` answers 503 (and responses say `Connection: close`) before
+   * the listener closes, ms (default `SHUTDOWN_DRAIN_DELAY_MS`, else 0: in Kubernetes the pod's
+   * preStop sleep already lets endpoints drop it before SIGTERM; see {@link shutdownDrainDelayFromEnv}).
    */
   drainDelayMs?: number;
   /** Extra HTTP routes mounted before `/graphql` (JWKS, internal endpoints). */
@@ -183,10 +184,11 @@ export function maskError(logger: Logger, { log = true }: { log?: boolean } = {}
  * request ({@link traceHttpRequests}: a SERVER span continuing the caller's `traceparent`); verifies the bearer token on every request (subgraphs trust no one, not
  * even the gateway), propagates the correlation id, logs with pino, masks internal errors,
  * and drains connections on stop.
- * @throws when the port is taken; ConfigError for a bad `LIVENESS_MAX_EVENT_LOOP_DELAY_MS` (nothing started).
+ * @throws when the port is taken; ConfigError for a bad `LIVENESS_MAX_EVENT_LOOP_DELAY_MS` or `SHUTDOWN_DRAIN_DELAY_MS` (nothing started).
  */
 export async function startSubgraph<TContext extends BaseContext>(opts: SubgraphOptions<TContext>): Promise<RunningServer> {
   const maxEventLoopDelayMs = opts.maxEventLoopDelayMs ?? livenessMaxEventLoopDelayFromEnv();
+  const drainDelayMs = opts.drainDelayMs ?? shutdownDrainDelayFromEnv();
   const app = express();
   app.disable('x-powered-by');
   app.use(traceHttpRequests(opts.name));
@@ -263,7 +265,7 @@ export async function startSubgraph<TContext extends BaseContext>(opts: Subgraph
     port,
     stop: async () => {
       health.markStopping();
-      if (opts.drainDelayMs) await new Promise((resolve) => setTimeout(resolve, opts.drainDelayMs));
+      if (drainDelayMs) await new Promise((resolve) => setTimeout(resolve, drainDelayMs));
       await server.stop();
       httpServer.closeAllConnections?.();
       watchdog.stop();

@@ -11,6 +11,7 @@ import { DEFAULT_DELIVERY_POLL_MS, DEFAULT_MAX_EVENT_AGE_MS, deliveryPolicyFromE
 export { EmailChannel, DEFAULT_FROM, type SmtpSettings } from './channels/email-channel';
 export type { NotificationChannel, OutgoingNotification, Recipient } from './channels/channel';
 export { DEFAULT_DELIVERY_POLICY, type DeliveryPolicy } from './domain/delivery-policy';
+export { NOTIFYING_EVENTS } from './domain/notification';
 export { smtpSettingsFromEnv, deliveryPolicyFromEnv } from './config';
 
 /** Consumer group of the notification context (replica and messages). */

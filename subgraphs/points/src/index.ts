@@ -5,7 +5,7 @@ import { pointsHandlers } from './handlers/on-rental-events';
 import { pointsRuleFromEnv } from './config';
 import type { PointsRule } from './domain/points';
 
-export { DEFAULT_POINTS_RULE, MAX_POINTS_PER_RENTAL, type PointsRule } from './domain/points';
+export { DEFAULT_POINTS_RULE, MAX_POINTS_PER_RENTAL, POINTS_EVENTS, type PointsRule } from './domain/points';
 export { pointsRuleFromEnv } from './config';
 
 /** Consumer group of the points context (awards). */

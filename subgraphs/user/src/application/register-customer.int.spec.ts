@@ -202,4 +202,12 @@ describe('seedManager on PostgreSQL', () => {
     expect(decodePayload(session.accessToken)).toMatchObject({ sub: manager.id, role: 'MANAGER' });
     expect((await codeOf(login(db, issuer, email, 'manager-password-2'))).code).toBe('INVALID_CREDENTIALS');
   });
+
+  it('two replicas seeding at the same moment: both start, one MANAGER account and one UserRegistered', async () => {
+    const email = `manager-${randomUUID()}@ebook.local`;
+    await Promise.all(Array.from({ length: 4 }, () => seedManager(db, logger, email, 'manager-password-1')));
+    const manager = await db.user.findUniqueOrThrow({ where: { email } });
+    expect(manager.role).toBe('MANAGER');
+    expect(await db.outboxEvent.count({ where: { aggregateId: manager.id } })).toBe(1);
+  });
 });
