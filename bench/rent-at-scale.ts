@@ -15,7 +15,7 @@
  * - rentBook at 1, 10 and 50 connections for `BENCH_LEVEL_S` seconds each (8): paid rents/s,
  *   p50/p99 latency (ms), every answer's `extensions.code` counted;
  * - CPU-ms per paid rent at 10 connections, per process and in total, from `/proc/<pid>/stat`
- *   (services, all PostgreSQL processes, the Kafka broker, and this client);
+ *   (services, the PostgreSQL backends of the bench databases, its Kafka broker, and this client);
  * - projection lag (the `BookRented` outbox row's commit → the rental-view row's last write),
  *   p50/p99 ms, for the rents of the 1-connection level (light) and the 10-connection level;
  * - the gateway at 10 connections for `BENCH_GATEWAY_S` seconds (5) per query: q1

@@ -10,7 +10,7 @@ import { register } from 'node:module';
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { ProcessStack, ServiceName } from '../test/fault/process-stack';
-import { CONTEXTS } from '../contexts';
+import { CONTEXTS, databaseUrlEnv } from '../contexts';
 import type { Customer } from '../test/fault/actors';
 import { sql } from '../test/fault/ledger';
 
@@ -65,10 +65,18 @@ function pidsWhere(test: (cmdline: string, comm: string) => boolean): number[] {
   return pids;
 }
 
+/** This stack's databases (the path of each context's `<CONTEXT>_DATABASE_URL`). */
+const DATABASES = new Set(CONTEXTS.map((c) => new URL(process.env[databaseUrlEnv(c)] ?? 'postgresql://x/none').pathname.slice(1)));
+/** This stack's broker: the one started by scripts/kafka/kafka.sh with its files in `KAFKA_DATA_DIR`. */
+const KAFKA_PROPERTIES = `${process.env.KAFKA_DATA_DIR ?? `/tmp/ebook-rental-kafka-${process.env.KAFKA_PORT ?? '19092'}`}/server.properties`;
+
 /**
  * CPU-ms so far of every process that serves a rent, by name: each running service replica
- * (replica 1 as `<service>`, others as `<service>#<r>`), all PostgreSQL processes, the Kafka
- * broker, this client, and `extra` (name → pid, e.g. a load balancer).
+ * (replica 1 as `<service>`, others as `<service>#<r>`), `extra` (name → pid, e.g. a load
+ * balancer), this client, and — as `pg:<pid>` / `kafka:<pid>`, summed by {@link cpuDelta} — the
+ * PostgreSQL backends connected to this stack's databases and this stack's Kafka broker. Other
+ * databases' backends, PostgreSQL's shared background processes and other brokers on the same
+ * machine are left out: on a shared machine they are someone else's load.
  */
 export function cpuSnapshot(stack: ProcessStack, extra: Record<string, number> = {}): Record<string, number> {
   const snap: Record<string, number> = {};
@@ -77,16 +85,28 @@ export function cpuSnapshot(stack: ProcessStack, extra: Record<string, number> =
     for (let r = 2; r <= MAX_REPLICAS; r++) if (stack.isRunning(s, r)) snap[`${s}#${r}`] = cpuMs(stack.pid(s, r)!);
   }
   for (const [name, pid] of Object.entries(extra)) snap[name] = cpuMs(pid);
-  snap.postgresql = pidsWhere((_, comm) => comm === 'postgres').reduce((n, pid) => n + cpuMs(pid), 0);
-  snap.kafka = pidsWhere((cmd) => cmd.includes('java') && cmd.includes('kafka.Kafka')).reduce((n, pid) => n + cpuMs(pid), 0);
+  // a backend's title: "postgres: <cluster>: <user> <database> <host>(<port>) <state>"
+  for (const pid of pidsWhere((cmd, comm) => comm === 'postgres' && cmd.split(' ').some((word) => DATABASES.has(word)))) snap[`pg:${pid}`] = cpuMs(pid);
+  for (const pid of pidsWhere((cmd) => cmd.includes('kafka.Kafka') && cmd.includes(KAFKA_PROPERTIES))) snap[`kafka:${pid}`] = cpuMs(pid);
   const self = process.cpuUsage();
   snap['bench client'] = (self.user + self.system) / 1000;
   return snap;
 }
 
-/** `after − before` per name (a name missing before counts from 0). */
+/**
+ * `after − before` per name (a name missing before counts from 0; one gone by `after`, e.g. a
+ * closed PostgreSQL connection, is left out), with the `pg:<pid>` and `kafka:<pid>` entries of
+ * {@link cpuSnapshot} summed as `postgresql` and `kafka`.
+ */
 export function cpuDelta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.keys(after).map((k) => [k, after[k]! - (before[k] ?? 0)]));
+  const delta: Record<string, number> = {};
+  for (const [k, v] of Object.entries(after)) {
+    const name = k.startsWith('pg:') ? 'postgresql' : k.startsWith('kafka:') ? 'kafka' : k;
+    delta[name] = (delta[name] ?? 0) + v - (before[k] ?? 0);
+  }
+  delta.postgresql ??= 0;
+  delta.kafka ??= 0;
+  return delta;
 }
 
 // ---------------------------------------------------------------------------------------------
