@@ -20,6 +20,6 @@ if ! bash scripts/kafka/kafka.sh status >/dev/null 2>&1; then
   started_kafka=yes
 fi
 status=0
-pnpm exec tsx bench/rent-at-scale.ts "$@" || status=$?
+pnpm exec tsx "bench/${BENCH_SCRIPT:-rent-at-scale}.ts" "$@" || status=$?
 if [ "$started_kafka" = yes ]; then bash scripts/kafka/kafka.sh stop >/dev/null 2>&1 || true; fi
 exit $status

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TOPICS } from '@ebook/events';
-import { CONTEXT_REGISTRY, databaseSuffix, databaseUrlEnv } from '../contexts';
+import { CONTEXT_REGISTRY, CONTEXTS, databaseSuffix, databaseUrlEnv } from '../contexts';
 import { renderKustomization, validateObject, validateObjects, type K8sObject } from './support/k8s-manifests';
 
 const OVERLAYS = ['k8s/overlays/dev', 'k8s/overlays/prod'] as const;
@@ -166,6 +166,69 @@ describe('k8s/base: network and Kafka permissions', () => {
       expect(may('group', t.consumerGroup, 'Read'), `${t.service} joins ${t.consumerGroup}`).toBe(true);
       expect(may('topic', `${t.topic}.dlt`, 'Write'), `${t.service} dead-letters ${t.topic}`).toBe(true);
     }
+  });
+});
+
+describe('k8s: traces to the OpenTelemetry Collector', () => {
+  it.each(['k8s/base', ...OVERLAYS])('%s: every service Deployment exports OTLP to the collector under its own service name, with a sampler and resource attributes', (dir) => {
+    const services = all(dir, 'Deployment').filter((d) => d.spec.template.metadata.labels['app.kubernetes.io/component'] === 'service');
+    expect(services.map((d) => d.metadata.name).sort()).toEqual(['gateway', ...CONTEXTS].sort());
+    const config = find(dir, 'ConfigMap', 'ebook-rental-config').data;
+    const collector = find(dir, 'Service', 'otel-collector');
+    const otlpPort = collector.spec.ports.find((p: any) => p.name === 'otlp-http').port;
+    expect(config.OTEL_EXPORTER_OTLP_ENDPOINT).toBe(`http://otel-collector:${otlpPort}`);
+    expect(config.OTEL_TRACES_SAMPLER).toMatch(/^parentbased_/);
+    expect(config.OTEL_RESOURCE_ATTRIBUTES).toMatch(/(^|,)deployment\.environment\.name=\w+/);
+    for (const d of services) {
+      const container = d.spec.template.spec.containers[0];
+      expect(
+        container.envFrom.map((e: any) => e.configMapRef?.name),
+        d.metadata.name,
+      ).toContain('ebook-rental-config');
+      expect(container.env.find((e: any) => e.name === 'OTEL_SERVICE_NAME')?.value, d.metadata.name).toBe(d.metadata.name);
+    }
+    // The collector receives OTLP/HTTP on that port and forwards to the backend of its ConfigMap.
+    expect(find(dir, 'Deployment', 'otel-collector').spec.template.spec.containers[0].ports.find((p: any) => p.name === 'otlp-http').containerPort).toBe(otlpPort);
+    expect(find(dir, 'ConfigMap', 'otel-collector').data['config.yaml']).toContain(`endpoint: 0.0.0.0:${otlpPort}`);
+  });
+
+  it('only the services reach the collector, and the services may reach it', () => {
+    const policy = find('k8s/base', 'NetworkPolicy', 'otel-collector');
+    expect(policy.spec.ingress.flatMap((r: any) => r.from)).toEqual([{ podSelector: { matchLabels: { 'app.kubernetes.io/component': 'service' } } }]);
+    const egress = find('k8s/base', 'NetworkPolicy', 'services-to-otel-collector').spec;
+    expect([egress.podSelector.matchLabels, egress.egress[0].to[0].podSelector.matchLabels]).toEqual([
+      { 'app.kubernetes.io/component': 'service' },
+      { 'app.kubernetes.io/name': 'otel-collector' },
+    ]);
+  });
+});
+
+describe('k8s: secrets stay out of ConfigMaps; Redis', () => {
+  const SECRET_KEY = /pass(word)?|secret|token|credential|private|(^|_)keys?$/i;
+  const SECRET_VALUE = [/[a-z][a-z0-9+.-]*:\/\/[^\s/@:]*:[^\s/@]+@/i, /"d"\s*:/, /-----BEGIN [A-Z ]*PRIVATE KEY-----/];
+
+  it.each(['k8s/base', ...OVERLAYS])('%s: no ConfigMap holds a password, token, key or a URL with credentials', (dir) => {
+    const found = all(dir, 'ConfigMap').flatMap((c) =>
+      Object.entries((c.data ?? {}) as Record<string, string>)
+        .filter(([k, v]) => SECRET_KEY.test(k) || SECRET_VALUE.some((re) => re.test(v)))
+        .map(([k]) => `${c.metadata.name}/${k}`),
+    );
+    expect(found).toEqual([]);
+    expect(SECRET_VALUE[0]!.test('redis://:hunter2@redis:6379')).toBe(true); // the check sees a password in a URL
+  });
+
+  it.each(['k8s/base', ...OVERLAYS])('%s: REDIS_URL reaches the gateway and user from the Secret only; Redis admits only them', (dir) => {
+    const withRedis = all(dir, 'Deployment').filter((d) => (d.spec.template.spec.containers[0].env ?? []).some((e: any) => e.name === 'REDIS_URL'));
+    expect(withRedis.map((d) => d.metadata.name).sort()).toEqual(['gateway', 'user']);
+    for (const d of withRedis) expect(envOf(d, 'REDIS_URL'), d.metadata.name).toEqual({ name: 'ebook-rental-secrets', key: 'REDIS_URL' });
+    for (const c of all(dir, 'ConfigMap')) expect(c.data?.REDIS_URL, c.metadata.name).toBeUndefined();
+    const redis = find(dir, 'StatefulSet', 'redis').spec.template.spec.containers[0];
+    expect(envOf({ spec: { template: { spec: { containers: [redis] } } } }, 'REDIS_PASSWORD')).toEqual({ name: 'ebook-rental-secrets', key: 'REDIS_PASSWORD' });
+    expect(redis.command.join(' ')).not.toContain('--requirepass'); // not on the command line
+    const policy = find(dir, 'NetworkPolicy', 'redis');
+    const peers = policy.spec.ingress.flatMap((r: any) => r.from.map((f: any) => f.podSelector.matchLabels['app.kubernetes.io/name']));
+    expect([peers.sort(), policy.spec.egress]).toEqual([['gateway', 'user'], []]);
+    expect(find(dir, 'NetworkPolicy', 'redis-clients').spec.podSelector.matchExpressions[0].values.sort()).toEqual(['gateway', 'user']);
   });
 });
 

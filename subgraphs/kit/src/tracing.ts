@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { context, propagation, trace, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
+import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider, SimpleSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-node';
 
 /** The provider {@link startTracing} registered in this process, if any. */
@@ -17,7 +17,10 @@ export interface TracingOptions {
 /**
  * Sets up OpenTelemetry tracing of this process once (later calls return the first setup): a
  * `NodeTracerProvider` (AsyncLocalStorage context, W3C Trace Context + Baggage propagation)
- * whose resource's `service.name` is `OTEL_SERVICE_NAME`, else `service`. Spans are exported
+ * whose resource's `service.name` is `OTEL_SERVICE_NAME`, else `service`, with the attributes of
+ * `OTEL_RESOURCE_ATTRIBUTES` (`key=value,...`, read from `process.env` by the SDK's `envDetector`;
+ * e.g. `deployment.environment.name=production`). The sampler is the SDK's, from
+ * `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG` (default `parentbased_always_on`). Spans are exported
  * by OTLP/HTTP (protobuf-free JSON) in batches when `OTEL_EXPORTER_OTLP_ENDPOINT` (or
  * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is set — the exporter reads the endpoint, headers
  * and timeout from the standard `OTEL_EXPORTER_OTLP_*` variables —, to `opts.exporter` when
@@ -32,7 +35,8 @@ export function startTracing(service: string, opts: TracingOptions = {}): NodeTr
   const spanProcessors: SpanProcessor[] = [];
   if (opts.exporter) spanProcessors.push(new SimpleSpanProcessor(opts.exporter));
   else if (env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter()));
-  provider = new NodeTracerProvider({ resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME || service }), spanProcessors });
+  const resource = detectResources({ detectors: [envDetector] }).merge(resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME || service }));
+  provider = new NodeTracerProvider({ resource, spanProcessors });
   provider.register();
   return provider;
 }
