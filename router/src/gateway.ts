@@ -27,6 +27,7 @@ import { register } from 'prom-client';
 import { injectTraceHeaders } from '@ebook/events';
 import { mountPlayground } from './playground';
 import { mountWebApp, type WebAppOptions } from './web-app';
+import { subgraphConnectionsFromEnv, subgraphFetcher } from './subgraph-fetcher';
 import { GatewayRateLimiter, hardeningFromEnv, jsonErrorHandler, persistedQueries, playgroundFromEnv, queryLimits, verifiedAuthOf, type GatewayHardening } from './hardening';
 
 // @apollo/gateway's OpenTelemetry GCP resource detector probes the GCE metadata server at
@@ -82,6 +83,8 @@ export interface GatewayOptions {
   webApp?: WebAppOptions;
   /** Liveness threshold, ms (default `LIVENESS_MAX_EVENT_LOOP_DELAY_MS`). */
   maxEventLoopDelayMs?: number;
+  /** Keep-alive connections per subgraph ({@link subgraphFetcher}; default `GATEWAY_SUBGRAPH_CONNECTIONS`, 64). */
+  subgraphConnections?: number;
 }
 
 /**
@@ -111,6 +114,7 @@ export interface GatewayOptions {
  */
 export async function startGateway(opts: GatewayOptions): Promise<Service> {
   const maxEventLoopDelayMs = opts.maxEventLoopDelayMs ?? livenessMaxEventLoopDelayFromEnv();
+  const subgraphs = subgraphFetcher(opts.subgraphConnections ?? subgraphConnectionsFromEnv());
   const app = express();
   app.disable('x-powered-by');
   app.use(traceHttpRequests('gateway'));
@@ -119,7 +123,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Service> {
     supergraphSdl: opts.supergraphSdl,
     buildService: ({ name, url }) => {
       const base = opts.subgraphUrls[name];
-      return new ForwardingDataSource({ url: base ? `${base.replace(/\/$/, '')}/graphql` : url });
+      return new ForwardingDataSource({ url: base ? `${base.replace(/\/$/, '')}/graphql` : url, fetcher: subgraphs.fetcher });
     },
   });
   const playground = opts.playground ?? playgroundFromEnv();
@@ -177,6 +181,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Service> {
 
   const port = await listen(httpServer, opts.port).catch(async (err: unknown) => {
     await ownStore?.close();
+    await subgraphs.close();
     watchdog.stop();
     throw err;
   });
@@ -190,6 +195,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Service> {
       await server.stop();
       httpServer.closeAllConnections?.();
       await ownStore?.close();
+      await subgraphs.close();
       watchdog.stop();
     },
   };
