@@ -99,10 +99,10 @@ export function subgraphFetcher(connections: number): SubgraphFetcher {
     }
     const res = await agent.request({
       ...target,
-      method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
+      method: init.method ?? 'GET',
       headers: init.headers,
       body: init.body ?? null,
-      signal: init.signal,
+      signal: init.signal as AbortSignal | undefined,
     });
     return new SubgraphResponse(url, res);
   };

@@ -1,6 +1,6 @@
 import type { EventHandlers, Envelope } from '@ebook/events';
 import type { ViewTx } from '../db';
-import { forward, PAYMENT_STATUS_RANK, RENTAL_STATUS_RANK } from '../domain/projection-rules';
+import { PAYMENT_STATUS_RANK, RENTAL_STATUS_RANK } from '../domain/projection-rules';
 
 /** Fields an event may set on a row. */
 interface RowPatch {
@@ -16,7 +16,7 @@ interface RowPatch {
   renewals?: number;
 }
 
-/** `CASE` of a status column's rank (unknown statuses rank -1, as in {@link forward}); built from the constant rank tables only. */
+/** `CASE` of a status column's rank (unknown statuses rank -1, as in `forward` of the projection rules); built from the constant rank tables only. */
 function rankSql(column: string, ranks: Record<string, number>): string {
   return `(CASE ${column} ${Object.entries(ranks)
     .map(([status, rank]) => `WHEN '${status}' THEN ${rank}`)
@@ -26,8 +26,8 @@ function rankSql(column: string, ranks: Record<string, number>): string {
 /**
  * The projection's one statement per event: creates the rental's row on first sight or updates
  * it in place (`INSERT ... ON CONFLICT DO UPDATE`, which locks the row, so replicas consuming
- * rental and payment topics cannot lose each other's update). The rules of {@link forward} in
- * SQL: `status` and `paymentStatus` only move forward by rank; the facts an event carries
+ * rental and payment topics cannot lose each other's update). In
+ * SQL (the rules of `forward` in `../domain/projection-rules`): `status` and `paymentStatus` only move forward by rank; the facts an event carries
  * replace the row's, absent ones keep it; `renewals` only grows; the book's title and the
  * customer's name come from the view's own tables while the row has none.
  */
