@@ -29,6 +29,7 @@ import { injectTraceHeaders } from '@ebook/events';
 import { mountPlayground } from './playground';
 import { retryingSubgraphFetcher } from './subgraph-fetch';
 import { mountWebApp, type WebAppOptions } from './web-app';
+import { subgraphConnectionsFromEnv, subgraphFetcher } from './subgraph-fetcher';
 import { GatewayRateLimiter, hardeningFromEnv, jsonErrorHandler, persistedQueries, playgroundFromEnv, queryLimits, verifiedAuthOf, type GatewayHardening } from './hardening';
 
 // @apollo/gateway's OpenTelemetry GCP resource detector probes the GCE metadata server at
@@ -52,7 +53,7 @@ export interface GatewayContext {
  * answer is retried once ({@link retryingSubgraphFetcher}); a mutation never is.
  */
 class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  constructor(config: { url?: string | undefined }) {
+  constructor(config: ConstructorParameters<typeof RemoteGraphQLDataSource<GatewayContext>>[0]) {
     super(config);
     this.fetcher = retryingSubgraphFetcher(this.fetcher);
   }
@@ -90,6 +91,8 @@ export interface GatewayOptions {
   webApp?: WebAppOptions;
   /** Liveness threshold, ms (default `LIVENESS_MAX_EVENT_LOOP_DELAY_MS`). */
   maxEventLoopDelayMs?: number;
+  /** Keep-alive connections per subgraph ({@link subgraphFetcher}; default `GATEWAY_SUBGRAPH_CONNECTIONS`, 64). */
+  subgraphConnections?: number;
 }
 
 /**
@@ -121,6 +124,7 @@ export interface GatewayOptions {
 export async function startGateway(opts: GatewayOptions): Promise<Service> {
   const maxEventLoopDelayMs = opts.maxEventLoopDelayMs ?? livenessMaxEventLoopDelayFromEnv();
   const drainDelayMs = shutdownDrainDelayFromEnv();
+  const subgraphs = subgraphFetcher(opts.subgraphConnections ?? subgraphConnectionsFromEnv());
   const app = express();
   app.disable('x-powered-by');
   app.use(traceHttpRequests('gateway'));
@@ -129,7 +133,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Service> {
     supergraphSdl: opts.supergraphSdl,
     buildService: ({ name, url }) => {
       const base = opts.subgraphUrls[name];
-      return new ForwardingDataSource({ url: base ? `${base.replace(/\/$/, '')}/graphql` : url });
+      return new ForwardingDataSource({ url: base ? `${base.replace(/\/$/, '')}/graphql` : url, fetcher: subgraphs.fetcher });
     },
   });
   const playground = opts.playground ?? playgroundFromEnv();
@@ -187,6 +191,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Service> {
 
   const port = await listen(httpServer, opts.port).catch(async (err: unknown) => {
     await ownStore?.close();
+    await subgraphs.close();
     watchdog.stop();
     throw err;
   });
@@ -201,6 +206,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Service> {
       await server.stop();
       httpServer.closeAllConnections?.();
       await ownStore?.close();
+      await subgraphs.close();
       watchdog.stop();
     },
   };

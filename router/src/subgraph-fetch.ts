@@ -3,8 +3,8 @@ import type { RemoteGraphQLDataSource } from '@apollo/gateway';
 /** The fetch function `@apollo/gateway`'s data sources call (`RemoteGraphQLDataSource.fetcher`). */
 export type SubgraphFetcher = RemoteGraphQLDataSource['fetcher'];
 
-/** Error codes of a connection that broke before any response (`FetchError.code`, a system error's code). */
-const CONNECTION_LOST = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+/** Error codes of a connection that broke before any response (a system error's code; undici's `SocketError` is `UND_ERR_SOCKET`, "other side closed"). */
+const CONNECTION_LOST = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET']);
 
 /** True when the request body (JSON with `query`) is a GraphQL mutation, or cannot be read (then it is not retried either). */
 export function isMutationRequest(body: unknown): boolean {

@@ -139,6 +139,10 @@ describe('SQL statements per operation, counted at the pg driver (real PostgreSQ
     expect(mine.filter((r) => r.status === 'RENTED')).toHaveLength(3);
     // Every rent of the same shape costs the same (the count does not drift with history).
     expect(total(perRent[2]!)).toBe(total(perRent[1]!));
+    // The consumers' share: rental-view BEGIN, inbox row, one upsert, COMMIT per event; notification
+    // records the message and its delivery in one statement, loads it in one and finishes it in one.
+    expect(perRent[2]!['rental-view']).toBeLessThanOrEqual(8);
+    expect(perRent[2]!['notification']).toBeLessThanOrEqual(11);
   });
 
   it('myRentals costs the same statements for 1 and for 4 rentals (no N+1)', async () => {

@@ -77,24 +77,23 @@ export async function deliverDue(deps: DeliveryDeps, now = new Date()): Promise<
     const log = deps.logger.child({ deliveryId: d.id, eventId: d.eventId, channel: d.channel, attempt: d.attempts });
     try {
       if (!channel) throw new NotYetKnown(`channel ${d.channel} is not configured in this process`);
-      const notification = await deps.db.notification.findUniqueOrThrow({ where: { id: d.notificationId } });
-      const customer = await deps.db.notifyCustomer.findUnique({ where: { id: notification.customerId } });
-      if (!customer) throw new NotYetKnown(`customer ${notification.customerId} not known yet`);
-      const recipient = { customerId: customer.id, name: customer.name, email: customer.email };
+      const notification = await loadForDelivery(deps.db, d.notificationId);
+      if (notification.customerName === null) throw new NotYetKnown(`customer ${notification.customerId} not known yet`);
+      const recipient = { customerId: notification.customerId, name: notification.customerName, email: notification.email };
       if (!channel.canReach(recipient)) {
-        await deps.db.delivery.update({ where: { id: d.id }, data: { status: 'SKIPPED', lastError: `${d.channel} cannot reach customer ${customer.id}` } });
+        await deps.db.delivery.update({ where: { id: d.id }, data: { status: 'SKIPPED', lastError: `${d.channel} cannot reach customer ${notification.customerId}` } });
         deliveryMetrics.skipped.inc({ channel: d.channel });
         run.skipped += 1;
         continue;
       }
-      const locale = localeOf(customer.locale);
-      const message = await renderedOnce(deps.db, notification, { customerName: customer.name, locale });
+      const locale = localeOf(notification.locale);
+      const message = await renderedOnce(deps.db, notification, { customerName: notification.customerName, locale });
       await channel.send({ idempotencyKey: `${d.eventId}.${d.channel}`, recipient, subject: message.subject, body: message.body, locale });
-      const at = new Date();
-      await deps.db.$transaction([
-        deps.db.delivery.update({ where: { id: d.id }, data: { status: 'DELIVERED', deliveredAt: at, lastError: null } }),
-        deps.db.notification.updateMany({ where: { id: notification.id, deliveredAt: null }, data: { deliveredAt: at } }),
-      ]);
+      const at = utc(new Date());
+      // One statement: the delivery DELIVERED and, on its first delivery, the message.
+      await deps.db.$executeRaw`
+        WITH delivered AS (UPDATE delivery SET status = 'DELIVERED', "deliveredAt" = ${at}, "lastError" = NULL WHERE id = ${d.id}::uuid)
+        UPDATE notification SET "deliveredAt" = ${at} WHERE id = ${notification.id}::uuid AND "deliveredAt" IS NULL`;
       deliveryMetrics.delivered.inc({ channel: d.channel, kind: notification.kind });
       run.delivered += 1;
       log.debug('message delivered');
@@ -119,22 +118,49 @@ export async function deliverDue(deps: DeliveryDeps, now = new Date()): Promise<
   return run;
 }
 
+/** A message with what its delivery needs: its customer's contact (null fields: customer not known yet) and its book's title (null: not known yet). */
+interface MessageToDeliver {
+  id: string;
+  kind: NotificationKind;
+  facts: unknown;
+  subject: string | null;
+  body: string | null;
+  customerId: string;
+  customerName: string | null;
+  email: string | null;
+  locale: string | null;
+  /** `facts.bookId`, else the book of `facts.rentalId` from the rentals replica. */
+  bookId: string | null;
+  bookTitle: string | null;
+}
+
+/**
+ * Loads a message, its customer and its book in one statement. @throws Error when the message
+ * does not exist (the delivery is retried like a failed send).
+ */
+async function loadForDelivery(db: NotificationDb, notificationId: string): Promise<MessageToDeliver> {
+  const [row] = await db.$queryRaw<MessageToDeliver[]>`
+    SELECT n.id::text AS id, n.kind::text AS kind, n.facts, n.subject, n.body, n."customerId"::text AS "customerId",
+      c.name AS "customerName", c.email, c.locale, COALESCE(b.id, r."bookId")::text AS "bookId", b.title AS "bookTitle"
+    FROM notification n
+    LEFT JOIN notify_customer c ON c.id = n."customerId"
+    LEFT JOIN notify_rental r ON n.facts->>'bookId' IS NULL AND r."rentalId" = (n.facts->>'rentalId')::uuid
+    LEFT JOIN notify_book b ON b.id = COALESCE((n.facts->>'bookId')::uuid, r."bookId")
+    WHERE n.id = ${notificationId}::uuid`;
+  if (!row) throw new Error(`notification ${notificationId} not found`);
+  return row;
+}
+
 /**
  * The message's subject and body: those already written on it, else rendered now from its facts,
  * the customer's name and language and the book's title, and written on it (so retries and
  * `myNotifications` show the same text). @throws NotYetKnown when the book is not known yet.
  */
-async function renderedOnce(
-  db: NotificationDb,
-  n: { id: string; kind: NotificationKind; facts: unknown; subject: string | null; body: string | null },
-  who: { customerName: string; locale: 'ko' | 'en' },
-): Promise<RenderedMessage> {
+async function renderedOnce(db: NotificationDb, n: MessageToDeliver, who: { customerName: string; locale: 'ko' | 'en' }): Promise<RenderedMessage> {
   if (n.subject !== null && n.body !== null) return { subject: n.subject, body: n.body };
   const facts = n.facts as Facts;
-  const bookId = facts.bookId ?? (facts.rentalId ? (await db.notifyRental.findUnique({ where: { rentalId: facts.rentalId } }))?.bookId : undefined);
-  const book = bookId ? await db.notifyBook.findUnique({ where: { id: bookId } }) : null;
-  if (!book) throw new NotYetKnown(`book ${bookId ?? `of rental ${facts.rentalId}`} not known yet`);
-  const message = renderMessage(n.kind, facts, { ...who, bookTitle: book.title });
+  if (n.bookTitle === null) throw new NotYetKnown(`book ${n.bookId ?? facts.bookId ?? `of rental ${facts.rentalId}`} not known yet`);
+  const message = renderMessage(n.kind, facts, { ...who, bookTitle: n.bookTitle });
   await db.notification.updateMany({ where: { id: n.id, subject: null }, data: message });
   return message;
 }

@@ -1,10 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import type { Envelope } from '@ebook/events';
 import type { NotificationTx } from '../db';
 import type { NotificationDecision } from '../domain/notification';
 
 /**
  * Records a message for `event` and one PENDING delivery per channel, due at once, inside the
- * inbox transaction of the event. Idempotent on top of the inbox: the message is unique per
+ * inbox transaction of the event, in one statement (the deliveries are inserted from the
+ * message's `INSERT ... RETURNING`). Idempotent on top of the inbox: the message is unique per
  * event and a delivery per (event, channel), so a second call writes nothing.
  */
 export async function recordNotification(
@@ -13,11 +15,21 @@ export async function recordNotification(
   decision: NotificationDecision,
   channels: readonly string[],
 ): Promise<void> {
-  const { count } = await tx.notification.createMany({
-    data: [{ eventId: event.eventId, customerId: decision.customerId, kind: decision.kind, facts: { ...decision.facts }, createdAt: new Date(event.occurredAt) }],
-    skipDuplicates: true,
-  });
-  if (count === 0) return;
-  const { id } = await tx.notification.findUniqueOrThrow({ where: { eventId: event.eventId }, select: { id: true } });
-  await tx.delivery.createMany({ data: channels.map((channel) => ({ eventId: event.eventId, channel, notificationId: id })), skipDuplicates: true });
+  await tx.$executeRawUnsafe(
+    `WITH message AS (
+       INSERT INTO notification (id, "eventId", "customerId", kind, facts, "createdAt")
+       VALUES ($1::uuid, $2::uuid, $3::uuid, $4::"NotificationKind", $5::jsonb, $6::timestamptz AT TIME ZONE 'UTC')
+       ON CONFLICT DO NOTHING RETURNING id)
+     INSERT INTO delivery (id, "eventId", channel, "notificationId")
+     SELECT d.id, $2::uuid, d.channel, message.id FROM message, unnest($7::uuid[], $8::text[]) AS d(id, channel)
+     ON CONFLICT DO NOTHING`,
+    randomUUID(),
+    event.eventId,
+    decision.customerId,
+    decision.kind,
+    JSON.stringify(decision.facts),
+    new Date(event.occurredAt).toISOString(),
+    channels.map(() => randomUUID()),
+    [...channels],
+  );
 }

@@ -25,7 +25,7 @@ export function notificationHandlers(settings: HandlerSettings): EventHandlers<N
     (async (event: EventOf<T>, tx: NotificationTx) => {
       const data = event.data as { rentalId?: string; bookId?: string };
       if (data.rentalId && data.bookId) {
-        await tx.notifyRental.upsert({ where: { rentalId: data.rentalId }, create: { rentalId: data.rentalId, bookId: data.bookId }, update: {} });
+        await tx.$executeRawUnsafe(`INSERT INTO notify_rental ("rentalId", "bookId") VALUES ($1::uuid, $2::uuid) ON CONFLICT DO NOTHING`, data.rentalId, data.bookId);
       }
       const decision = notificationOf<T>(event, now(), settings.maxEventAgeMs);
       if (decision) await recordNotification(tx, event, decision, settings.channels);

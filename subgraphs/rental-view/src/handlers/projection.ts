@@ -1,6 +1,6 @@
 import type { EventHandlers, Envelope } from '@ebook/events';
 import type { ViewTx } from '../db';
-import { forward, PAYMENT_STATUS_RANK, RENTAL_STATUS_RANK } from '../domain/projection-rules';
+import { PAYMENT_STATUS_RANK, RENTAL_STATUS_RANK } from '../domain/projection-rules';
 
 /** Fields an event may set on a row. */
 interface RowPatch {
@@ -16,31 +16,64 @@ interface RowPatch {
   renewals?: number;
 }
 
+/** `CASE` of a status column's rank (unknown statuses rank -1, as in `forward` of the projection rules); built from the constant rank tables only. */
+function rankSql(column: string, ranks: Record<string, number>): string {
+  return `(CASE ${column} ${Object.entries(ranks)
+    .map(([status, rank]) => `WHEN '${status}' THEN ${rank}`)
+    .join(' ')} ELSE -1 END)`;
+}
+
 /**
- * Applies one event's facts to a rental's row under a row lock (`SELECT ... FOR UPDATE`, so
- * replicas consuming rental and payment topics cannot lose each other's update), creating
- * the row on first sight; statuses only move forward; names come from the view's own tables.
+ * The projection's one statement per event: creates the rental's row on first sight or updates
+ * it in place (`INSERT ... ON CONFLICT DO UPDATE`, which locks the row, so replicas consuming
+ * rental and payment topics cannot lose each other's update). In
+ * SQL (the rules of `forward` in `../domain/projection-rules`): `status` and `paymentStatus` only move forward by rank; the facts an event carries
+ * replace the row's, absent ones keep it; `renewals` only grows; the book's title and the
+ * customer's name come from the view's own tables while the row has none.
  */
+const UPSERT_RENTAL = `INSERT INTO rental_status AS r
+    ("rentalId", status, "paymentStatus", "bookId", "customerId", fee, "rentedAt", "dueAt", "returnedAt", "canceledAt", renewals, "bookTitle", "customerName", "correlationId", "updatedAt")
+  VALUES ($1::uuid, $2, $3, $4::uuid, $5::uuid, $6::int,
+    $7::timestamptz AT TIME ZONE 'UTC', $8::timestamptz AT TIME ZONE 'UTC', $9::timestamptz AT TIME ZONE 'UTC', $10::timestamptz AT TIME ZONE 'UTC', COALESCE($11::int, 0),
+    (SELECT title FROM view_book WHERE id = $4::uuid), (SELECT name FROM view_customer WHERE id = $5::uuid), $12, clock_timestamp() AT TIME ZONE 'UTC')
+  ON CONFLICT ("rentalId") DO UPDATE SET
+    status = CASE WHEN ${rankSql('EXCLUDED.status', RENTAL_STATUS_RANK)} > ${rankSql('r.status', RENTAL_STATUS_RANK)} THEN EXCLUDED.status ELSE r.status END,
+    "paymentStatus" = CASE
+      WHEN EXCLUDED."paymentStatus" IS NULL THEN r."paymentStatus"
+      WHEN r."paymentStatus" IS NULL THEN EXCLUDED."paymentStatus"
+      WHEN ${rankSql('EXCLUDED."paymentStatus"', PAYMENT_STATUS_RANK)} > ${rankSql('r."paymentStatus"', PAYMENT_STATUS_RANK)} THEN EXCLUDED."paymentStatus"
+      ELSE r."paymentStatus" END,
+    "bookId" = COALESCE(EXCLUDED."bookId", r."bookId"),
+    "customerId" = COALESCE(EXCLUDED."customerId", r."customerId"),
+    fee = COALESCE(EXCLUDED.fee, r.fee),
+    "rentedAt" = COALESCE(EXCLUDED."rentedAt", r."rentedAt"),
+    "dueAt" = COALESCE(EXCLUDED."dueAt", r."dueAt"),
+    "returnedAt" = COALESCE(EXCLUDED."returnedAt", r."returnedAt"),
+    "canceledAt" = COALESCE(EXCLUDED."canceledAt", r."canceledAt"),
+    renewals = GREATEST(r.renewals, EXCLUDED.renewals),
+    "bookTitle" = COALESCE(r."bookTitle", EXCLUDED."bookTitle"),
+    "customerName" = COALESCE(r."customerName", EXCLUDED."customerName"),
+    "correlationId" = EXCLUDED."correlationId",
+    "updatedAt" = EXCLUDED."updatedAt"`;
+
+/** Applies one event's facts to a rental's row in one statement ({@link UPSERT_RENTAL}). */
 async function applyToRental(tx: ViewTx, event: Envelope, rentalId: string, patch: RowPatch): Promise<void> {
-  await tx.$executeRawUnsafe(`INSERT INTO rental_status ("rentalId", status, "updatedAt") VALUES ($1::uuid, 'PENDING_PAYMENT', now()) ON CONFLICT DO NOTHING`, rentalId);
-  const [row] = await tx.$queryRawUnsafe<{ status: string; paymentStatus: string | null; bookTitle: string | null; customerName: string | null }[]>(
-    `SELECT status, "paymentStatus", "bookTitle", "customerName" FROM rental_status WHERE "rentalId" = $1::uuid FOR UPDATE`,
+  const iso = (d: Date | undefined) => d?.toISOString() ?? null;
+  await tx.$executeRawUnsafe(
+    UPSERT_RENTAL,
     rentalId,
+    patch.status ?? 'PENDING_PAYMENT',
+    patch.paymentStatus ?? null,
+    patch.bookId ?? null,
+    patch.customerId ?? null,
+    patch.fee ?? null,
+    iso(patch.rentedAt),
+    iso(patch.dueAt),
+    iso(patch.returnedAt),
+    iso(patch.canceledAt),
+    patch.renewals ?? null,
+    event.correlationId,
   );
-  const { status, paymentStatus, ...facts } = patch;
-  const bookTitle = row?.bookTitle ?? (patch.bookId ? (await tx.viewBook.findUnique({ where: { id: patch.bookId } }))?.title : undefined);
-  const customerName = row?.customerName ?? (patch.customerId ? (await tx.viewCustomer.findUnique({ where: { id: patch.customerId } }))?.name : undefined);
-  await tx.rentalStatus.update({
-    where: { rentalId },
-    data: {
-      ...facts,
-      status: forward(RENTAL_STATUS_RANK, row?.status, status) ?? 'PENDING_PAYMENT',
-      paymentStatus: forward(PAYMENT_STATUS_RANK, row?.paymentStatus, paymentStatus),
-      ...(bookTitle ? { bookTitle } : {}),
-      ...(customerName ? { customerName } : {}),
-      correlationId: event.correlationId,
-    },
-  });
 }
 
 /** The projection's handlers (consumer group `rental-view.projection`). */

@@ -14,6 +14,7 @@ import {
   wrap,
 } from 'cockatiel';
 import { Gauge, register } from 'prom-client';
+import { Pool, type Dispatcher } from 'undici';
 import { approvePaymentContract as contract, type ApprovePaymentRequestBody } from '@ebook/payment/api';
 import type { Logger, ServiceTokenSource } from '@ebook/subgraph-kit';
 import { injectTraceHeaders, inSpan, SpanKind } from '@ebook/events';
@@ -90,6 +91,9 @@ export const DEFAULT_PAYMENT_POLICY: PaymentPolicyOptions = {
   maxQueueWaitMs: 10_000,
 };
 
+/** How long an idle keep-alive connection to payment stays open, ms (below Node's server `keepAliveTimeout` of 5 s, so rental closes first). */
+export const PAYMENT_KEEP_ALIVE_MS = 4_000;
+
 /** The rent saga was refused by the bulkhead before it started (nothing was written). */
 export class SagaRejected extends Error {
   constructor() {
@@ -151,19 +155,30 @@ export function circuitGaugeValue(state: CircuitState): 0 | 1 | 2 {
  * with a fallback that maps every failure — a reply that does not parse included — to
  * `unavailable` (and `retryAfterSeconds` while the circuit is open); a bulkhead admits whole
  * rent sagas ({@link admit}).
+ *
+ * HTTP: undici's `request` on a keep-alive `Pool` to payment's origin of `maxConcurrent` sockets
+ * (one per saga the bulkhead runs at once), idle sockets closed after
+ * {@link PAYMENT_KEEP_ALIVE_MS}; a timed-out attempt aborts its request (and its socket).
  */
 export class HttpPaymentProxy implements PaymentProxy {
   private readonly breaker;
   private readonly policy;
   private readonly sagaBulkhead;
   private openedAt = 0;
+  private readonly http: Dispatcher;
+  /** Path of the approve route on payment's origin (`baseUrl`'s path, if any, then the contract's). */
+  private readonly approvePath: string;
 
+  /** `baseUrl`: payment's base URL (`PAYMENT_URL`, e.g. `http://127.0.0.1:4005`). */
   constructor(
-    private readonly baseUrl: string,
+    baseUrl: string,
     private readonly opts: PaymentPolicyOptions,
     private readonly logger: Logger,
     private readonly tokens: ServiceTokenSource,
   ) {
+    const base = new URL(baseUrl);
+    this.approvePath = `${base.pathname.replace(/\/$/, '')}${contract.path}`;
+    this.http = new Pool(base.origin, { connections: Math.max(1, opts.maxConcurrent), keepAliveTimeout: PAYMENT_KEEP_ALIVE_MS, keepAliveMaxTimeout: PAYMENT_KEEP_ALIVE_MS });
     this.breaker = circuitBreaker(handleWhen(isTransient), {
       halfOpenAfter: opts.halfOpenAfterMs,
       breaker: new ConsecutiveBreaker(opts.breakerThreshold),
@@ -230,7 +245,8 @@ export class HttpPaymentProxy implements PaymentProxy {
           `${contract.method} ${contract.path}`,
           { kind: SpanKind.CLIENT, tracer: 'rental', attributes: { 'http.request.method': contract.method, 'url.path': contract.path } },
           async (span) => {
-            const res = await fetch(`${this.baseUrl}${contract.path}`, {
+            const res = await this.http.request({
+              path: this.approvePath,
               method: contract.method,
               signal,
               headers: injectTraceHeaders({
@@ -240,10 +256,14 @@ export class HttpPaymentProxy implements PaymentProxy {
               }),
               body: JSON.stringify(request),
             });
-            span.setAttribute('http.response.status_code', res.status);
-            if (res.status === 401) this.tokens.invalidate();
-            if (!res.ok) throw new PaymentHttpError(res.status);
-            const reply = contract.response.safeParse(await res.json().catch(() => undefined));
+            const status = res.statusCode;
+            span.setAttribute('http.response.status_code', status);
+            if (status === 401) this.tokens.invalidate();
+            if (status < 200 || status >= 300) {
+              await res.body.dump();
+              throw new PaymentHttpError(status);
+            }
+            const reply = contract.response.safeParse(await res.body.json().catch(() => undefined));
             if (!reply.success) throw new PaymentReplyError(reply.error.message);
             return reply.data;
           },
