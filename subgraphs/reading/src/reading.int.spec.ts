@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BookRegistered, BookRented, BookReturned, CONTRACTS, KafkaEventBus, RentalExpired, type Envelope, type EventType } from '@ebook/events';
 import { createLogger, requireEnv, TokenVerifier, type ContextService } from '@ebook/subgraph-kit';
@@ -7,6 +8,8 @@ import { READING_GROUP, startReadingService } from './index';
 import { PostgresLargeObjectStore } from './content/store';
 import { ContentLinks } from './content/links';
 import { generateTitlePageEpub } from './content/generate-epub';
+import { validateEpub } from './content/epub';
+import { SEED_CORRELATION_ID, seedBookContent } from './application/seed-content';
 
 // The reading context as it runs in production: its own PostgreSQL database (large objects) and
 // the real Kafka broker; events published as rental's and book-management's relays do.
@@ -119,5 +122,29 @@ describe('reading context on PostgreSQL and Kafka', () => {
 
     const forged = new ContentLinks(randomBytes(32), { read: 60_000, upload: 60_000 });
     expect((await read((await forged.issue('read', r.rentalId)).url)).status).toBe(403);
+  });
+
+  it("the catalog seed's books (and only they) get a generated EPUB with their title and author", async () => {
+    const seeded = randomUUID();
+    const registered = randomUUID();
+    const events = [
+      BookRegistered.create(
+        seeded,
+        { bookId: seeded, title: 'Moby-Dick', author: 'Herman Melville', publishedYear: 1851, rentalFee: 1500, licensedCopies: 1 },
+        { correlationId: SEED_CORRELATION_ID },
+      ),
+      BookRegistered.create(registered, { bookId: registered, title: 'Registered by hand', author: 'A Manager', publishedYear: 2026, rentalFee: 1000, licensedCopies: 1 }, cause),
+    ];
+    await publish(...events);
+    for (const e of events) await handled(e);
+    while ((await seedBookContent(db, store, 64 * 1024, logger)) > 0); // earlier runs' seeded books too
+    expect(await db.bookContent.findUnique({ where: { bookId: registered } })).toBeNull();
+    const content = await db.bookContent.findUnique({ where: { bookId: seeded } });
+    const bytes = (await store.get(content!.storageKey))!;
+    await validateEpub(bytes, 64 * 1024);
+    const opf = await (await JSZip.loadAsync(bytes)).file('OEBPS/content.opf')!.async('string');
+    expect(opf).toMatch(/<dc:title[^>]*>Moby-Dick<\/dc:title>/);
+    expect(opf).toMatch(/<dc:creator[^>]*>Herman Melville<\/dc:creator>/);
+    expect(await seedBookContent(db, store, 64 * 1024, logger)).toBe(0);
   });
 });
