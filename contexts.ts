@@ -154,6 +154,21 @@ export const CONTEXT_REGISTRY = [
     start: async (d, s?: import('@ebook/points').PointsSettings) =>
       (await import('@ebook/points')).startPointsService({ platform: d.platform, databaseUrl: d.databaseUrl, port: d.port, ...s }),
   }),
+  context({
+    name: 'reading',
+    port: 4008,
+    stage: 3,
+    mappers: { Rental: REFERENCE, Book: REFERENCE },
+    // The catalog seed's books get generated EPUBs where the catalog is seeded (pnpm dev).
+    start: async (d, s?: import('@ebook/reading').ReadingSettings) =>
+      (await import('@ebook/reading')).startReadingService({
+        platform: d.platform,
+        databaseUrl: d.databaseUrl,
+        port: d.port,
+        ...(d.options.seedCatalog ? { seedContent: true } : {}),
+        ...s,
+      }),
+  }),
 ] as const;
 
 /** A registry entry. */

@@ -57,7 +57,8 @@ export function classifyContextChange(name: string, changes: FileChange[]): Verd
     if (file.startsWith(`prisma/${name}/`)) return verdict(true, "the context's Prisma schema and migrations");
     if (file === 'contexts.ts') {
       const entries = added.join('\n').match(/\bcontext\(\{/g)?.length ?? 0;
-      const ok = removed.length === 0 && entries === 1 && added.join('\n').includes(`context({ name: '${name}'`);
+      // The entry as Prettier writes it: on one line, or `context({` with `name: '…'` on the next line.
+      const ok = removed.length === 0 && entries === 1 && new RegExp(String.raw`\bcontext\(\{\s*name: '${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}'`).test(added.join('\n'));
       return verdict(
         ok,
         ok ? 'one registration entry' : `contexts.ts may only gain the one entry context({ name: '${name}', … }) (added ${entries} entries, removed ${removed.length} lines)`,

@@ -26,6 +26,10 @@ describe('the diff rule of adding a context (scripts/context-change.ts)', () => 
       file('package.json', ['    "@ebook/loans": "workspace:*",']),
     ];
     expect(outside('loans', changes)).toEqual([]);
+    // An entry too long for one line, as Prettier breaks it.
+    const multiLine = ['  context({', "    name: 'loans',", '    port: 4010,', '    start: async () => null as never,', '  }),'];
+    expect(outside('loans', [file('contexts.ts', multiLine)])).toEqual([]);
+    expect(outside('loans', [file('contexts.ts', ['  context({', "    name: 'loans-extra',", '  }),'])])).toEqual(['contexts.ts']);
   });
 
   it('refuses anything else: another context, a look-alike folder, a hand-kept list, a second or edited registry entry, lockfile removals', () => {

@@ -89,14 +89,14 @@ describe('k8s/base: one file per context holds its workload, database and Kafka 
 });
 
 describe('k8s/base: network and Kafka permissions', () => {
-  it('denies all traffic by default; only the gateway and the authorization server (user) admit the ingress controller', () => {
+  it('denies all traffic by default; only the gateway, the authorization server (user), the web client and the content server (reading) admit the ingress controller', () => {
     expect(find('k8s/base', 'NetworkPolicy', 'default-deny').spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
     const fromIngress = all('k8s/base', 'NetworkPolicy')
       .filter((p) =>
         (p.spec.ingress ?? []).some((r: any) => (r.from ?? []).some((f: any) => f.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'ingress-nginx')),
       )
       .map((p) => p.metadata.name);
-    expect(fromIngress.sort()).toEqual(['gateway', 'user', 'web']);
+    expect(fromIngress.sort()).toEqual(['gateway', 'reading', 'user', 'web']);
   });
 
   it('the web client: static pods reachable only from the ingress controller, reaching nothing, its config from a ConfigMap', () => {
@@ -115,6 +115,14 @@ describe('k8s/base: network and Kafka permissions', () => {
       const rule = find(dir, 'Ingress', 'gateway').spec.rules[0];
       const backend = (p: string) => rule.http.paths.find((x: any) => x.path === p).backend.service.name;
       expect([backend('/'), backend('/graphql')], dir).toEqual(['web', 'gateway']);
+      // /content/ (reading links and uploads) on the same host, to the reading Service.
+      const content = find(dir, 'Ingress', 'reading').spec;
+      expect([content.rules[0].host, content.tls[0].hosts[0], content.rules[0].http.paths[0].path, content.rules[0].http.paths[0].backend.service.name], dir).toEqual([
+        rule.host,
+        rule.host,
+        '/content',
+        'reading',
+      ]);
       const issuer = find(dir, 'ConfigMap', 'ebook-rental-config').data.JWT_ISSUER;
       expect(issuer, dir).toBe(`https://${rule.host}`);
       const web = find(dir, 'ConfigMap', 'web').data;

@@ -25,11 +25,13 @@ import {
   type TokenVerifier,
 } from '@ebook/subgraph-kit';
 import { register } from 'prom-client';
+import { createProxyMiddleware } from 'http-proxy-middleware';
 import { injectTraceHeaders } from '@ebook/events';
 import { mountPlayground } from './playground';
 import { retryingSubgraphFetcher } from './subgraph-fetch';
 import { mountWebApp, type WebAppOptions } from './web-app';
 import { subgraphConnectionsFromEnv, subgraphFetcher } from './subgraph-fetcher';
+import { routingBaseUrlOf } from './supergraph-file';
 import { GatewayRateLimiter, hardeningFromEnv, jsonErrorHandler, persistedQueries, playgroundFromEnv, queryLimits, verifiedAuthOf, type GatewayHardening } from './hardening';
 
 // @apollo/gateway's OpenTelemetry GCP resource detector probes the GCE metadata server at
@@ -68,6 +70,42 @@ class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   }
 }
 
+/** The subgraph whose content server answers `/content/` (reading links and EPUB uploads). */
+export const CONTENT_SUBGRAPH = 'reading';
+
+/**
+ * Proxies `/content/…` to the reading context's content server (http-proxy-middleware, streamed
+ * both ways), so the web app fetches EPUBs and uploads them at the gateway's origin, without CORS:
+ * `Rental.readingUrl` and `ContentUpload.url` are relative paths. Bodies and answers pass
+ * unchanged (reading decides and answers 403/400/413 itself); the request's correlation id is
+ * forwarded; an unreachable content server is a 502 `{code: "CONTENT_UNAVAILABLE"}`.
+ */
+function mountContentProxy(app: express.Express, target: string, logger: Logger): void {
+  app.use(
+    createProxyMiddleware<express.Request, express.Response>({
+      target,
+      pathFilter: '/content/',
+      xfwd: true,
+      proxyTimeout: 60_000,
+      on: {
+        proxyReq: (proxyReq, req) => {
+          proxyReq.setHeader(CORRELATION_HEADER, correlationIdOf(req.headers));
+        },
+        error: (err, _req, res) => {
+          logger.warn({ err }, 'content server unreachable');
+          if ('writeHead' in res && !res.headersSent) {
+            res
+              .writeHead(502, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+              .end(JSON.stringify({ code: 'CONTENT_UNAVAILABLE', message: 'Content is unavailable, try again' }));
+          } else {
+            res.destroy();
+          }
+        },
+      },
+    }),
+  );
+}
+
 /** Options of {@link startGateway}. */
 export interface GatewayOptions {
   /** `PORT`, default 4000 (0 = any). */
@@ -93,6 +131,12 @@ export interface GatewayOptions {
   maxEventLoopDelayMs?: number;
   /** Keep-alive connections per subgraph ({@link subgraphFetcher}; default `GATEWAY_SUBGRAPH_CONNECTIONS`, 64). */
   subgraphConnections?: number;
+  /**
+   * Base URL `/content/` is proxied to (see {@link mountContentProxy}); default the
+   * {@link CONTENT_SUBGRAPH}'s base URL (`subgraphUrls`, else its routing URL in the supergraph).
+   * No proxy when neither is known.
+   */
+  contentUrl?: string;
 }
 
 /**
@@ -113,6 +157,9 @@ export interface GatewayOptions {
  * - errors masked (`maskError`): no stack traces, SQL or internal URLs reach a client;
  * - persisted queries ({@link persistedQueries}): APQ by default; with `safelist` only the
  *   manifest's operations run (else 400 `PERSISTED_QUERY_NOT_IN_SAFELIST`); or off.
+ *
+ * Content (`/content/…`): proxied to the reading context's content server ({@link mountContentProxy}),
+ * outside GraphQL and its limits (reading checks the signed link of each request itself).
  *
  * Health ({@link mountHealth}): `/health/live` fails only when the event loop stalls longer than
  * `LIVENESS_MAX_EVENT_LOOP_DELAY_MS`; `/health/ready` has no dependency checks (a subgraph being
@@ -167,6 +214,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Service> {
   app.get('/metrics', async (_req, res) => {
     res.type(register.contentType).send(await register.metrics());
   });
+  const contentUrl = opts.contentUrl ?? opts.subgraphUrls[CONTENT_SUBGRAPH] ?? routingBaseUrlOf(opts.supergraphSdl, CONTENT_SUBGRAPH);
+  if (contentUrl) mountContentProxy(app, contentUrl, opts.logger);
   if (playground) {
     mountPlayground(app, { graphqlPath: '/graphql', mountPath: '/playground' });
     if (!opts.webApp) app.get('/', (_req, res) => res.redirect('/playground'));

@@ -21,6 +21,14 @@ export function subgraphNamesOf(supergraphSdl: string): string[] {
   return [...supergraphSdl.matchAll(/@join__graph\(\s*name:\s*"([^"]+)"/g)].map((m) => m[1]!);
 }
 
+/** The base URL (routing URL without `/graphql`) composed into `supergraphSdl` for `subgraph`, or undefined when it has no such subgraph. */
+export function routingBaseUrlOf(supergraphSdl: string, subgraph: string): string | undefined {
+  for (const m of supergraphSdl.matchAll(/@join__graph\(\s*name:\s*"([^"]+)"\s*,\s*url:\s*"([^"]+)"/g)) {
+    if (m[1] === subgraph) return m[2]!.replace(/\/graphql\/?$/, '');
+  }
+  return undefined;
+}
+
 /**
  * The base URL of every subgraph of `supergraphSdl` whose `<NAME>_URL` variable is set (the
  * others keep the routing URL composed into the supergraph).

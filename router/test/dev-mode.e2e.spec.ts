@@ -96,6 +96,22 @@ describe('pnpm dev (embedded PostgreSQL server + embedded bus)', () => {
     expect(seen.size).toBe(count);
   });
 
+  it('gives the seeded books a generated EPUB (reading: Book.content), a few every second', async () => {
+    await eventually(
+      async () => {
+        const res = await fetch(`http://localhost:${GATEWAY_PORT}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query: '{ books(first: 100) { edges { node { id content { sizeBytes sha256 } } } } }' }),
+        });
+        const books = (await res.json()).data.books.edges.map((e: any) => e.node);
+        expect(books.filter((b: any) => !(b.content?.sizeBytes > 0) || !/^[0-9a-f]{64}$/.test(b.content.sha256))).toEqual([]);
+      },
+      60_000,
+      1000,
+    );
+  });
+
   it('runs the whole rental scenario', async () => {
     await runRentalScenario(`http://localhost:${GATEWAY_PORT}`, { managerEmail: 'manager@ebook.local', managerPassword: 'manager-dev-password' });
   });

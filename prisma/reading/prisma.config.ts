@@ -1,0 +1,3 @@
+import { contextPrismaConfig } from '../config';
+
+export default contextPrismaConfig('reading');
