@@ -9,7 +9,7 @@ export * from './sql';
 export * from './bus/event-bus';
 export { KafkaEventBus, kafkaSaslFromEnv, type KafkaEventBusOptions, type KafkaSasl } from './bus/kafka-event-bus';
 export { EmbeddedEventBus } from './bus/embedded-event-bus';
-export { appendToOutbox } from './outbox/outbox';
+export { appendToOutbox, outboxInsert, noteOutboxWrite, type OutboxInsert } from './outbox/outbox';
 export { unitOfWork, joinTransaction, type UnitOfWork, type Outcome, type RelayWaker } from './outbox/unit-of-work';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox/relay';
 export { startIdempotentConsumer, DEAD_LETTER_SUFFIX, type EventHandlers, type IdempotentConsumerOptions } from './inbox/idempotent-consumer';

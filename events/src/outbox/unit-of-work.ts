@@ -1,6 +1,6 @@
 import type { Envelope } from '../envelope';
 import type { SqlExecutor, TransactionalDb } from '../sql';
-import { appendToOutbox } from './outbox';
+import { appendToOutbox, wroteToOutbox } from './outbox';
 
 /** What the body of a unit of work returns: its result and the events its state change caused. */
 export interface Outcome<R> {
@@ -18,7 +18,8 @@ export interface Outcome<R> {
 export interface UnitOfWork<Tx extends SqlExecutor> {
   /**
    * Runs `work` in a transaction, appends the events it returns to the outbox in that
-   * transaction, commits, then wakes the relay (only when events were written).
+   * transaction, commits, then wakes the relay (only when events were written: returned, or
+   * appended by the body's own statements — `outboxInsert` with `noteOutboxWrite`).
    * @returns the body's `result`. @throws whatever the body throws (nothing is written then).
    */
   run<R>(work: (tx: Tx) => Promise<Outcome<R>>): Promise<R>;
@@ -37,12 +38,12 @@ export interface RelayWaker {
 export function unitOfWork<Tx extends SqlExecutor>(db: TransactionalDb<Tx>, relay?: RelayWaker): UnitOfWork<Tx> {
   return {
     async run<R>(work: (tx: Tx) => Promise<Outcome<R>>): Promise<R> {
-      const { result, events } = await db.$transaction(async (tx) => {
+      const { result, wrote } = await db.$transaction(async (tx) => {
         const outcome = await work(tx);
         await appendToOutbox(tx, outcome.events);
-        return outcome;
+        return { result: outcome.result, wrote: wroteToOutbox(tx) };
       });
-      if (events.length > 0) relay?.wake();
+      if (wrote) relay?.wake();
       return result;
     },
   };

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RentalCanceled } from '../contracts/index';
 import type { SqlExecutor, TransactionalDb } from '../sql';
 import { joinTransaction, unitOfWork } from './unit-of-work';
+import { noteOutboxWrite } from './outbox';
 
 const rentalId = '44444444-4444-4444-8444-444444444444';
 const event = () =>
@@ -38,6 +39,16 @@ describe('unitOfWork', () => {
     });
     expect(result).toBe(42);
     expect(log).toEqual(['UPDATE rental', 'outbox', 'commit', 'wake']);
+  });
+
+  it("wakes the relay when the body's own statement appended the events (noteOutboxWrite), though it returned none", async () => {
+    const log: string[] = [];
+    await unitOfWork(fakeDb(log), { wake: () => log.push('wake') }).run(async (tx) => {
+      await tx.$executeRawUnsafe('WITH updated AS (UPDATE rental) INSERT INTO outbox_event');
+      noteOutboxWrite(tx);
+      return { result: null, events: [] };
+    });
+    expect(log).toEqual(['WITH updated AS (UPDATE rental) INSERT INTO outbox_event', 'commit', 'wake']);
   });
 
   it('does not wake the relay when no event was written', async () => {

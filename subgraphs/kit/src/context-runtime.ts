@@ -18,6 +18,7 @@ import { startSubgraph, type SubgraphResolvers } from './subgraph-server';
 import { livenessMaxEventLoopDelayFromEnv } from './health';
 import { intEnv } from './env';
 import { eventRetentionFromEnv, pruneEventTablesJob } from './event-retention';
+import { plainSqlOf } from './prisma';
 
 /** A context's Prisma client as the runtime sees it. */
 export interface ContextDb extends TransactionalDb<any> {
@@ -143,9 +144,11 @@ export async function startContext<TContext extends BaseContext>(opts: ContextRu
   const retention = opts.retention ?? eventRetentionFromEnv();
   const maxEventLoopDelayMs = livenessMaxEventLoopDelayFromEnv();
   const logger = opts.platform.logger.child({ context: opts.name });
+  // The relay's statements run on plain pg when the client has that side (same pool).
+  const relayDb = plainSqlOf(opts.db) ?? opts.db;
   const relay = new OutboxRelay({
     context: opts.name,
-    db: opts.db,
+    db: relayDb,
     bus: opts.platform.bus,
     logger,
     pollIntervalMs: opts.relayPollMs ?? intEnv('OUTBOX_POLL_MS', 500),
@@ -157,7 +160,7 @@ export async function startContext<TContext extends BaseContext>(opts: ContextRu
   );
   relay.start();
   zeroEventCounters({ context: opts.name });
-  const unwatch = [watchOutboxBacklog(opts.name, opts.db), ...(opts.gauges ?? []).map((g) => g.gauge.watch(g.probe))];
+  const unwatch = [watchOutboxBacklog(opts.name, relayDb), ...(opts.gauges ?? []).map((g) => g.gauge.watch(g.probe))];
   /** Consumers, relay, gauges, pool: what runs beside the server, stopped after it (or when it cannot start). */
   const stopBackground = async () => {
     logger.debug('stopping consumers');
@@ -207,7 +210,12 @@ export async function startContext<TContext extends BaseContext>(opts: ContextRu
   };
 }
 
-/** True for Prisma's unique-constraint violation (P2002), however the error is wrapped. */
+/**
+ * True for a unique-constraint violation, however the error is wrapped: Prisma's (P2002; P2010
+ * with SQLSTATE 23505 for a raw statement) or pg's (SQLSTATE 23505, a `PlainSql` statement).
+ */
 export function isUniqueViolation(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'P2002';
+  if (typeof err !== 'object' || err === null) return false;
+  const { code, meta } = err as { code?: unknown; meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } };
+  return code === 'P2002' || code === '23505' || (code === 'P2010' && meta?.driverAdapterError?.cause?.originalCode === '23505');
 }

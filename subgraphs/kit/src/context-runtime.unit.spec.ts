@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { OutboxRelay } from '@ebook/events';
 import type { Logger } from 'pino';
-import { startPeriodicJobs } from './context-runtime';
+import { isUniqueViolation, startPeriodicJobs } from './context-runtime';
 
 /** What the jobs get; the runner only hands it over. */
 const relay = {} as OutboxRelay;
@@ -58,5 +58,20 @@ describe('periodic jobs of a context (rental sweeper, OAuth purge)', () => {
     expect(stopped).toBe(true);
     await vi.advanceTimersByTimeAsync(5000);
     expect(runs).toBe(3);
+  });
+});
+
+describe('isUniqueViolation (ALREADY_RENTED, a concurrent approval)', () => {
+  it("is true for Prisma's P2002, a raw statement's P2010 with SQLSTATE 23505 and pg's own 23505", () => {
+    expect(isUniqueViolation({ code: 'P2002' })).toBe(true);
+    expect(isUniqueViolation({ code: 'P2010', meta: { driverAdapterError: { cause: { originalCode: '23505' } } } })).toBe(true);
+    expect(isUniqueViolation(Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' }))).toBe(true);
+  });
+
+  it('is false for any other failure', () => {
+    expect(isUniqueViolation({ code: 'P2010', meta: { driverAdapterError: { cause: { originalCode: '40P01' } } } })).toBe(false);
+    expect(isUniqueViolation(Object.assign(new Error('deadlock detected'), { code: '40P01' }))).toBe(false);
+    expect(isUniqueViolation(new Error('connection refused'))).toBe(false);
+    expect(isUniqueViolation(null)).toBe(false);
   });
 });

@@ -4,6 +4,7 @@ export * from './logger';
 export * from './context';
 export * from './auth/verifier';
 export * from './prisma';
+export { PlainSql } from './plain-sql';
 export * from './db-url';
 export * from './subgraph-server';
 export * from './health';

@@ -3,6 +3,7 @@ import { ScrapedGauge, type GaugeSample } from '@ebook/events';
 import pg from 'pg';
 import { parseDatabaseUrl } from './db-url';
 import { intEnv } from './env';
+import { PlainSql } from './plain-sql';
 
 const poolGauges = {
   total: new ScrapedGauge('db_pool_connections', 'Open connections of a database pool (busy + idle), at scrape time', ['database']),
@@ -41,5 +42,29 @@ export function pgAdapter(url: string, max = intEnv('DB_POOL_SIZE', 10)): Prisma
   const config = parseDatabaseUrl(url);
   const pool = new pg.Pool({ ...config, max, idleTimeoutMillis: 10_000 });
   pools.set(pool, config.database);
-  return new PrismaPg(pool, { disposeExternalPool: true });
+  const adapter = new PrismaPg(pool, { disposeExternalPool: true });
+  adapterPools.set(adapter, pool);
+  return adapter;
+}
+
+/** The pool behind each adapter {@link pgAdapter} made. */
+const adapterPools = new WeakMap<PrismaPg, pg.Pool>();
+/** The plain-`pg` side of each client {@link withPlainSql} was given. */
+const plainSqls = new WeakMap<object, PlainSql>();
+
+/**
+ * Gives `client` (a context's Prisma client on `adapter`, made by {@link pgAdapter}) a
+ * {@link PlainSql} on the same pool, read with {@link plainSqlOf}. @returns `client`.
+ * @throws Error when `adapter` was not made by {@link pgAdapter}.
+ */
+export function withPlainSql<C extends object>(client: C, adapter: PrismaPg): C {
+  const pool = adapterPools.get(adapter);
+  if (!pool) throw new Error('withPlainSql: the adapter was not made by pgAdapter');
+  plainSqls.set(client, new PlainSql(pool));
+  return client;
+}
+
+/** The plain-`pg` database of a client given one by {@link withPlainSql}, else undefined (a client made otherwise, e.g. by a test). */
+export function plainSqlOf(client: object): PlainSql | undefined {
+  return plainSqls.get(client);
 }

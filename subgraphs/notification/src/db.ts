@@ -1,4 +1,4 @@
-import { pgAdapter } from '@ebook/subgraph-kit';
+import { pgAdapter, withPlainSql } from '@ebook/subgraph-kit';
 import { PrismaClient } from './generated/prisma/client';
 
 /** The notification context's Prisma client (`NOTIFICATION_DATABASE_URL`). */
@@ -6,7 +6,8 @@ export type NotificationDb = PrismaClient;
 /** Its interactive-transaction client. */
 export type NotificationTx = Parameters<Parameters<NotificationDb['$transaction']>[0]>[0];
 
-/** Connects the notification context's Prisma client. */
+/** Connects the notification context's Prisma client, with its plain-`pg` side on the same pool (`plainSqlOf`: the outbox relay's statements). */
 export function createNotificationDb(url: string, poolSize?: number): NotificationDb {
-  return new PrismaClient({ adapter: pgAdapter(url, poolSize) });
+  const adapter = pgAdapter(url, poolSize);
+  return withPlainSql(new PrismaClient({ adapter }), adapter);
 }

@@ -1,4 +1,4 @@
-import { pgAdapter } from '@ebook/subgraph-kit';
+import { pgAdapter, withPlainSql } from '@ebook/subgraph-kit';
 import { PrismaClient } from './generated/prisma/client';
 
 /** The payment context's Prisma client (`PAYMENT_DATABASE_URL`). */
@@ -6,7 +6,8 @@ export type PaymentDb = PrismaClient;
 /** Its interactive-transaction client. */
 export type PaymentTx = Parameters<Parameters<PaymentDb['$transaction']>[0]>[0];
 
-/** Connects the payment context's Prisma client. */
+/** Connects the payment context's Prisma client, with its plain-`pg` side on the same pool (`plainSqlOf`: the outbox relay's statements). */
 export function createPaymentDb(url: string, poolSize?: number): PaymentDb {
-  return new PrismaClient({ adapter: pgAdapter(url, poolSize) });
+  const adapter = pgAdapter(url, poolSize);
+  return withPlainSql(new PrismaClient({ adapter }), adapter);
 }

@@ -1,5 +1,5 @@
 import { unitOfWork } from '@ebook/events';
-import { loadSchemaFile, startContext, type ContextService, type ContextServiceOptions } from '@ebook/subgraph-kit';
+import { loadSchemaFile, plainSqlOf, startContext, type ContextService, type ContextServiceOptions } from '@ebook/subgraph-kit';
 import { createPaymentDb, type PaymentDb } from './db';
 import { paymentLoader, resolvers, type PaymentContext } from './resolvers';
 import { internalPaymentRoutes } from './internal-api';
@@ -27,6 +27,7 @@ export async function startPaymentService(opts: PaymentServiceOptions): Promise<
   const db = createPaymentDb(opts.databaseUrl, opts.dbPoolSize);
   const logger = opts.platform.logger.child({ context: 'payment' });
   const processor = typeof opts.processor === 'function' ? opts.processor(db) : opts.processor;
+  const sql = plainSqlOf(db) ?? db;
   return startContext<PaymentContext>({
     name: 'payment',
     platform: opts.platform,
@@ -36,6 +37,7 @@ export async function startPaymentService(opts: PaymentServiceOptions): Promise<
     resolvers,
     consumers: [{ groupId: PAYMENT_REFUNDS_GROUP, handlers: refundHandlers(processor) }],
     context: (base) => ({ ...base, paymentByRental: paymentLoader(db) }),
-    routes: (app, relay) => internalPaymentRoutes(app, { db, uow: unitOfWork(db, relay), processor, verifier: opts.platform.verifier, logger }),
+    // The approval's statements on plain pg (the client's pool) when the client has that side.
+    routes: (app, relay) => internalPaymentRoutes(app, { db: sql, uow: unitOfWork(sql, relay), processor, verifier: opts.platform.verifier, logger }),
   });
 }

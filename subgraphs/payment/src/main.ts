@@ -1,5 +1,5 @@
 /** Production entry of the payment context. */
-import { intEnv, platformFromEnv, requireEnv, stopOnSignals } from '@ebook/subgraph-kit';
+import { intEnv, plainSqlOf, platformFromEnv, requireEnv, stopOnSignals } from '@ebook/subgraph-kit';
 import { DbChargeLedger, simulatedProcessorFromEnv, startPaymentService } from './index';
 
 const platform = platformFromEnv('payment');
@@ -7,8 +7,8 @@ const service = await startPaymentService({
   platform,
   databaseUrl: requireEnv('PAYMENT_DATABASE_URL'),
   port: intEnv('PORT', 4004),
-  // The simulated processor keeps its books in the payment database: a charge outlives a crash.
-  processor: (db) => simulatedProcessorFromEnv(process.env, new DbChargeLedger(db)),
+  // The simulated processor keeps its books in the payment database (plain pg): a charge outlives a crash.
+  processor: (db) => simulatedProcessorFromEnv(process.env, new DbChargeLedger(plainSqlOf(db) ?? db)),
 });
 stopOnSignals(
   () => [service],

@@ -1,4 +1,4 @@
-import { pgAdapter } from '@ebook/subgraph-kit';
+import { pgAdapter, withPlainSql } from '@ebook/subgraph-kit';
 import { PrismaClient } from './generated/prisma/client';
 
 /** The points context's Prisma client (`POINTS_DATABASE_URL`). */
@@ -6,7 +6,8 @@ export type PointsDb = PrismaClient;
 /** Its interactive-transaction client. */
 export type PointsTx = Parameters<Parameters<PointsDb['$transaction']>[0]>[0];
 
-/** Connects the points context's Prisma client. */
+/** Connects the points context's Prisma client, with its plain-`pg` side on the same pool (`plainSqlOf`: the outbox relay's statements). */
 export function createPointsDb(url: string, poolSize?: number): PointsDb {
-  return new PrismaClient({ adapter: pgAdapter(url, poolSize) });
+  const adapter = pgAdapter(url, poolSize);
+  return withPlainSql(new PrismaClient({ adapter }), adapter);
 }

@@ -1,4 +1,4 @@
-import { pgAdapter } from '@ebook/subgraph-kit';
+import { pgAdapter, withPlainSql } from '@ebook/subgraph-kit';
 import { PrismaClient } from './generated/prisma/client';
 
 /** The rental context's Prisma client (`RENTAL_DATABASE_URL`). */
@@ -6,7 +6,8 @@ export type RentalDb = PrismaClient;
 /** Its interactive-transaction client. */
 export type RentalTx = Parameters<Parameters<RentalDb['$transaction']>[0]>[0];
 
-/** Connects the rental context's Prisma client. */
+/** Connects the rental context's Prisma client, with its plain-`pg` side on the same pool (`plainSqlOf`: the outbox relay's statements). */
 export function createRentalDb(url: string, poolSize?: number): RentalDb {
-  return new PrismaClient({ adapter: pgAdapter(url, poolSize) });
+  const adapter = pgAdapter(url, poolSize);
+  return withPlainSql(new PrismaClient({ adapter }), adapter);
 }

@@ -1,5 +1,5 @@
 import { unitOfWork } from '@ebook/events';
-import { intEnv, loadSchemaFile, startContext, type ContextService, type ServiceTokenSource, type ContextServiceOptions } from '@ebook/subgraph-kit';
+import { intEnv, loadSchemaFile, plainSqlOf, startContext, type ContextService, type ServiceTokenSource, type ContextServiceOptions } from '@ebook/subgraph-kit';
 import { createRentalDb } from './db';
 import { loaders, resolvers, type RentalContext } from './resolvers';
 import { DEFAULT_PAYMENT_POLICY, HttpPaymentProxy, type PaymentPolicyOptions } from './sagaparticipants/payment-proxy';
@@ -58,6 +58,7 @@ export const RENTAL_CATALOG_GROUP = 'rental.catalog-replica';
  */
 export async function startRentalService(opts: RentalServiceOptions): Promise<ContextService> {
   const db = createRentalDb(opts.databaseUrl, opts.dbPoolSize);
+  const sql = plainSqlOf(db);
   const logger = opts.platform.logger.child({ context: 'rental' });
   const payments = new HttpPaymentProxy(opts.paymentUrl, { ...DEFAULT_PAYMENT_POLICY, ...opts.paymentPolicy }, logger, opts.serviceTokens);
   const policy: LendingPolicy = { ...DEFAULT_LENDING_POLICY, ...opts.lending };
@@ -71,7 +72,11 @@ export async function startRentalService(opts: RentalServiceOptions): Promise<Co
     typeDefs: loadSchemaFile(import.meta.url, '../schema.graphql'),
     resolvers,
     consumers: [{ groupId: RENTAL_CATALOG_GROUP, handlers: { BookRegistered: onBookRegistered(policy) } }],
-    context: (base, relay) => ({ ...base, deps: { uow: unitOfWork(db, relay), payments, policy, logger: base.logger, ...(clock ? { clock } : {}) }, ...loaders(db) }),
+    context: (base, relay) => ({
+      ...base,
+      deps: { uow: unitOfWork(db, relay), ...(sql ? { sqlUow: unitOfWork(sql, relay) } : {}), payments, policy, logger: base.logger, ...(clock ? { clock } : {}) },
+      ...loaders(db),
+    }),
     readiness: { paymentCircuit: async () => `circuit ${payments.circuitState()}` },
     gauges: deadlineGauges(db, clock),
     jobs: [
@@ -94,7 +99,7 @@ export async function startRentalService(opts: RentalServiceOptions): Promise<Co
         everyMs: opts.lendingScheduleEveryMs ?? LENDING_SCHEDULE_EVERY_MS,
         run: (relay, log) => {
           const uow = unitOfWork(db, relay);
-          const rentDeps = { uow, payments, policy, logger: log, ...(clock ? { clock } : {}) };
+          const rentDeps = { uow, ...(sql ? { sqlUow: unitOfWork(sql, relay) } : {}), payments, policy, logger: log, ...(clock ? { clock } : {}) };
           return runHoldSchedule({ uow, policy }, (hold) => rentBook(rentDeps, { id: hold.customerId }, hold.bookId, holdCause(hold)), log, clock?.());
         },
       },

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { requireEnv } from '@ebook/subgraph-kit';
+import { plainSqlOf, requireEnv } from '@ebook/subgraph-kit';
 import { createPaymentDb } from '../db';
 import { SimulatedPaymentProcessor } from '../domain/payment-processor';
 import { DbChargeLedger } from '../db-charge-ledger';
@@ -14,9 +14,8 @@ const db = createPaymentDb(requireEnv('PAYMENT_DATABASE_URL'));
 const approving = new SimulatedPaymentProcessor({ latencyMs: 0, declineRate: 0 });
 const declining = new SimulatedPaymentProcessor({ latencyMs: 0, declineRate: 1 });
 const cause = { correlationId: 'int-test' };
-const uow = unitOfWork(db, { wake: () => {} });
-/** approvePayment's dependencies with `processor`. */
-const payWith = (processor: SimulatedPaymentProcessor) => ({ db, uow, processor });
+/** approvePayment's dependencies with `processor`, on plain pg as the service wires them. */
+const payWith = (processor: SimulatedPaymentProcessor) => ({ db: plainSqlOf(db)!, uow: unitOfWork(plainSqlOf(db)!, { wake: () => {} }), processor });
 
 const outboxTypes = async (rentalId: string) => (await db.outboxEvent.findMany({ where: { aggregateId: rentalId }, orderBy: { seq: 'asc' } })).map((e) => e.type);
 

@@ -1,21 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import type { Causation, UnitOfWork } from '@ebook/events';
+import type { Causation, SqlExecutor, UnitOfWork } from '@ebook/events';
 import { isUniqueViolation } from '@ebook/subgraph-kit';
 import type { Payment } from '../generated/prisma/client';
-import type { PaymentDb, PaymentTx } from '../db';
 import type { PaymentProcessor } from '../domain/payment-processor';
 import { recordCharge, RENT_CHARGE, repeatApproval } from '../domain/payment';
 import type { ApprovePaymentRequestBody } from '../api/approve-payment-contract';
-import { envelopesOf, insertPayment } from './payment-store';
+import { envelopesOf, findPayment, insertPayment } from './payment-store';
 
 /** A validated approval request: the approve contract's request body (amount: integer KRW; `renewalId` for a renewal's charge). */
 export type ApprovePaymentCommand = ApprovePaymentRequestBody;
 
 /** What approving needs. */
 export interface ApprovePaymentDeps {
-  db: PaymentDb;
-  /** The payment context's unit of work (writes, outbox, relay wake-up). */
-  uow: UnitOfWork<PaymentTx>;
+  /** The payment database: the service gives its plain-`pg` side (`PlainSql`); a Prisma client works too. */
+  db: SqlExecutor;
+  /** The payment context's unit of work (writes, outbox, relay wake-up), on `db`. */
+  uow: UnitOfWork<SqlExecutor>;
   processor: PaymentProcessor;
 }
 
@@ -32,11 +32,11 @@ export function chargeKey(cmd: { rentalId: string; renewalId?: string | undefine
  * it). Otherwise the processor is asked — with the rental id (and renewal id) as its idempotency key, so a charge
  * made by an earlier call that crashed before recording it is returned, not repeated — and its
  * answer recorded (`recordCharge`) with `PaymentApproved` or `PaymentDeclined` in the outbox, in
- * one transaction.
+ * one statement (`insertPayment`) of one transaction.
  * @throws PaymentError `BAD_USER_INPUT` when a payment exists for the rental with another customer or amount.
  */
 export async function approvePayment(deps: ApprovePaymentDeps, cmd: ApprovePaymentCommand, cause: Causation): Promise<Payment> {
-  const existing = await deps.db.payment.findUnique({ where: chargeKey(cmd) });
+  const existing = await findPayment(deps.db, chargeKey(cmd).rentalId_renewalId);
   if (existing) return repeatApproval(existing, cmd);
 
   const result = await deps.processor.charge(cmd);
@@ -44,15 +44,16 @@ export async function approvePayment(deps: ApprovePaymentDeps, cmd: ApprovePayme
     return await deps.uow.run(async (tx) => {
       const now = new Date();
       const decision = recordCharge({ ...cmd, paymentId: randomUUID(), correlationId: cause.correlationId }, result, now);
-      const payment = await insertPayment(tx, decision.payment);
-      return { result: payment, events: envelopesOf(decision, cause, now) };
+      const payment = await insertPayment(tx, decision.payment, envelopesOf(decision, cause, now));
+      return { result: payment, events: [] };
     });
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
     // A concurrent call (retry) or a void won the race: answer with what was recorded. The
     // processor charged once per idempotency key, so a recorded APPROVED payment is this very
     // charge; any other winner (a void) means the charge stands without a rental: give it back.
-    const winner = await deps.db.payment.findUniqueOrThrow({ where: chargeKey(cmd) });
+    const winner = await findPayment(deps.db, chargeKey(cmd).rentalId_renewalId);
+    if (!winner) throw err;
     if (result.approved && winner.status !== 'APPROVED') await deps.processor.refund({ ...cmd, paymentId: winner.id });
     return repeatApproval(winner, cmd);
   }

@@ -84,6 +84,6 @@ export async function compensateFailedRental(deps: RefundDeps, rental: FailedRen
       now,
     );
     await deps.processor.refund(chargeOf(decision.payment));
-    return { result: await insertPayment(tx, decision.payment), events: envelopesOf(decision, cause, now) };
+    return { result: await insertPayment(tx, decision.payment, envelopesOf(decision, cause, now)), events: [] };
   });
 }

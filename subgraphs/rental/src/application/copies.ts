@@ -1,4 +1,4 @@
-import { toEnvelope, type Causation, type Envelope } from '@ebook/events';
+import { toEnvelope, type Causation, type Envelope, type SqlExecutor } from '@ebook/events';
 import type { BookReplica, Hold as HoldRow } from '../generated/prisma/client';
 import { claimOffer, fulfill, offerCopy, releaseClaim, type HoldDecision } from '../domain/hold';
 import { availableCopies } from '../domain/rental';
@@ -31,16 +31,29 @@ export function freeCopies(book: Pick<BookReplica, 'licensedCopies' | 'activeRen
   return availableCopies(book.licensedCopies, book.activeRentals, book.reservedCopies);
 }
 
+/** `book_replica`'s columns as the Prisma model reads them (a `BookReplica`). */
+export const BOOK_COLUMNS = `"bookId"::text AS "bookId", title, "rentalFee", "licensedCopies", "activeRentals", "reservedCopies", "updatedAt"`;
+
+/** `hold`'s columns as the Prisma model reads them (a `Hold` row), of the table or alias `h`. */
+export const HOLD_COLUMNS = (h = 'hold') =>
+  `${h}.id::text AS id, ${h}.seq, ${h}."bookId"::text AS "bookId", ${h}."customerId"::text AS "customerId", ${h}.status::text AS status, ${h}."autoRent", ${h}."placedAt", ` +
+  `${h}."readyAt", ${h}."readyUntil", ${h}."endedAt", ${h}."rentalId"::text AS "rentalId", ${h}."autoRentTriedAt", ${h}."activeKey", ${h}."correlationId", ${h}."updatedAt"`;
+
 /**
  * Locks the book's replica row until `tx` ends and reads it, in one statement
- * (`SELECT … FOR UPDATE`; locking it again in the same transaction is free).
+ * (`SELECT … FOR UPDATE`; locking it again in the same transaction is free). Plain SQL: runs on
+ * a Prisma transaction and on a `PlainSql` one.
  * @returns the row, or null for a book not in the replica.
  */
-export async function lockBook(tx: RentalTx, bookId: string): Promise<BookReplica | null> {
-  const [book] = await tx.$queryRaw<BookReplica[]>`
-    SELECT "bookId"::text AS "bookId", title, "rentalFee", "licensedCopies", "activeRentals", "reservedCopies", "updatedAt"
-    FROM book_replica WHERE "bookId" = ${bookId}::uuid FOR UPDATE`;
+export async function lockBook(tx: SqlExecutor, bookId: string): Promise<BookReplica | null> {
+  const [book] = await tx.$queryRawUnsafe<BookReplica[]>(`SELECT ${BOOK_COLUMNS} FROM book_replica WHERE "bookId" = $1::uuid FOR UPDATE`, bookId);
   return book ?? null;
+}
+
+/** The active hold (WAITING, SUSPENDED, READY) of `activeKey` (customer:book), or null. One statement. */
+export async function findActiveHold(tx: SqlExecutor, activeKey: string): Promise<HoldRow | null> {
+  const [hold] = await tx.$queryRawUnsafe<HoldRow[]>(`SELECT ${HOLD_COLUMNS()} FROM hold WHERE "activeKey" = $1`, activeKey);
+  return hold ?? null;
 }
 
 /** A hold decision's events as envelopes of the hold (aggregate id = hold id). */
@@ -57,13 +70,24 @@ export function holdCause(hold: Pick<HoldRow, 'id' | 'correlationId'>): Causatio
  * Writes a hold decision conditionally on the hold being as it was read (`status`, `rentalId`).
  * @returns true when written, false when the hold had changed meanwhile (nothing written).
  */
-export async function applyHoldDecision(tx: RentalTx, before: Pick<HoldRow, 'id' | 'status' | 'rentalId'>, decision: HoldDecision): Promise<boolean> {
+export async function applyHoldDecision(tx: SqlExecutor, before: Pick<HoldRow, 'id' | 'status' | 'rentalId'>, decision: HoldDecision): Promise<boolean> {
   const h = decision.hold;
-  const written = await tx.hold.updateMany({
-    where: { id: before.id, status: before.status, rentalId: before.rentalId },
-    data: { status: h.status, readyAt: h.readyAt, readyUntil: h.readyUntil, endedAt: h.endedAt, rentalId: h.rentalId, activeKey: h.activeKey },
-  });
-  return written.count === 1;
+  const written = await tx.$executeRawUnsafe(
+    `UPDATE hold SET status = $4::"HoldState", "readyAt" = $5::timestamp(3), "readyUntil" = $6::timestamp(3), "endedAt" = $7::timestamp(3), "rentalId" = $8::uuid,
+       "activeKey" = $9, "updatedAt" = $10::timestamp(3)
+     WHERE id = $1::uuid AND status = $2::"HoldState" AND "rentalId" IS NOT DISTINCT FROM $3::uuid`,
+    before.id,
+    before.status,
+    before.rentalId,
+    h.status,
+    h.readyAt,
+    h.readyUntil,
+    h.endedAt,
+    h.rentalId,
+    h.activeKey,
+    new Date(),
+  );
+  return written === 1;
 }
 
 /**
@@ -123,24 +147,21 @@ export async function giveUpReservedCopy(tx: RentalTx, book: BookReplica, at: Co
 }
 
 /**
- * Takes a copy for a new PENDING_PAYMENT rental of `customerId`, under the book's lock: the copy
- * reserved for the customer's READY hold on the book when there is one (the hold records the
- * rental: {@link claimOffer}; `reservedCopies` − 1), else a free copy. `activeRentals` + 1.
- * @returns false when no copy can be taken (every copy rented or reserved for others; nothing written).
- * @throws RentalError `INVALID_HOLD_STATE` when the customer's READY hold is being rented already (a concurrent rent).
+ * Takes the copy reserved for the customer's READY hold on the book (`hold`, as
+ * {@link findActiveHold} read it under the book's lock) for a new PENDING_PAYMENT rental: the
+ * hold records the rental ({@link claimOffer}), `reservedCopies` − 1, `activeRentals` + 1.
+ * A free copy is taken with the rental's insert (`insertRentalTakingFreeCopy`, one statement).
+ * @returns false when `hold` is not the customer's READY hold (nothing written).
  */
-export async function takeCopy(tx: RentalTx, book: BookReplica, customerId: string, rentalId: string, activeKey: string): Promise<boolean> {
-  const hold = await tx.hold.findUnique({ where: { activeKey } });
-  if (hold?.status === 'READY' && hold.customerId === customerId) {
-    await applyHoldDecision(tx, hold, claimOffer(hold, rentalId));
-    await tx.bookReplica.update({
-      where: { bookId: book.bookId },
-      data: { activeRentals: { increment: 1 }, reservedCopies: { decrement: book.reservedCopies > 0 ? 1 : 0 } },
-    });
-    return true;
-  }
-  if (freeCopies(book) === 0) return false;
-  await tx.bookReplica.update({ where: { bookId: book.bookId }, data: { activeRentals: { increment: 1 } } });
+export async function takeReservedCopy(tx: SqlExecutor, book: BookReplica, customerId: string, rentalId: string, hold: HoldRow | null): Promise<boolean> {
+  if (hold?.status !== 'READY' || hold.customerId !== customerId) return false;
+  await applyHoldDecision(tx, hold, claimOffer(hold, rentalId));
+  await tx.$executeRawUnsafe(
+    `UPDATE book_replica SET "activeRentals" = "activeRentals" + 1, "reservedCopies" = "reservedCopies" - $2, "updatedAt" = $3::timestamp(3) WHERE "bookId" = $1::uuid`,
+    book.bookId,
+    book.reservedCopies > 0 ? 1 : 0,
+    new Date(),
+  );
   return true;
 }
 
@@ -150,8 +171,8 @@ export async function takeCopy(tx: RentalTx, book: BookReplica, customerId: stri
  * SUSPENDED one made moot by renting a free copy. The caller holds the book's lock.
  * @returns the `HoldFulfilled` envelopes.
  */
-export async function fulfillHoldOf(tx: RentalTx, activeKey: string, rentalId: string, at: Pick<CopyMoveContext, 'now' | 'cause'>): Promise<Envelope[]> {
-  const hold = await tx.hold.findUnique({ where: { activeKey } });
+export async function fulfillHoldOf(tx: SqlExecutor, activeKey: string, rentalId: string, at: Pick<CopyMoveContext, 'now' | 'cause'>): Promise<Envelope[]> {
+  const hold = await findActiveHold(tx, activeKey);
   if (!hold || (hold.status === 'READY' && hold.rentalId !== rentalId)) return [];
   const decision = fulfill(hold, rentalId, at.now);
   if (!(await applyHoldDecision(tx, hold, decision))) return [];

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BookRegistered, unitOfWork } from '@ebook/events';
-import { requireEnv } from '@ebook/subgraph-kit';
+import { plainSqlOf, requireEnv } from '@ebook/subgraph-kit';
 import { refusal } from '@ebook/subgraph-kit/testing';
 import { createRentalDb } from '../db';
 import { DEFAULT_LENDING_POLICY, type LendingPolicy } from '../domain/rental';
@@ -40,7 +40,7 @@ function manualClock(start = new Date('2031-03-01T09:00:00.000Z')) {
 const policy: LendingPolicy = { ...DEFAULT_LENDING_POLICY, loanPeriodMs: 14 * DAY, holdOfferPeriodMs: 3 * DAY, maxHolds: 3 };
 
 function depsWith(clock: () => Date, pay: PaymentProxy = payments(), over: Partial<LendingPolicy> = {}): RentBookDeps {
-  return { uow: unitOfWork(db, { wake: () => {} }), payments: pay, policy: { ...policy, ...over }, clock };
+  return { uow: unitOfWork(db, { wake: () => {} }), sqlUow: unitOfWork(plainSqlOf(db)!, { wake: () => {} }), payments: pay, policy: { ...policy, ...over }, clock };
 }
 
 async function newBook(licensedCopies = 1): Promise<string> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { unitOfWork } from '@ebook/events';
-import { DomainError, requireEnv } from '@ebook/subgraph-kit';
+import { DomainError, plainSqlOf, requireEnv } from '@ebook/subgraph-kit';
 import { createRentalDb } from '../db';
 import { DEFAULT_LENDING_POLICY, type LendingPolicy } from '../domain/rental';
 import type { PaymentProxy } from '../sagaparticipants/payment-proxy';
@@ -30,7 +30,13 @@ function manualClock(start: Date) {
 }
 
 function depsWith(policy: Partial<LendingPolicy>, clock?: () => Date): RentBookDeps {
-  return { uow: unitOfWork(db, { wake: () => {} }), payments: approving, policy: { ...DEFAULT_LENDING_POLICY, ...policy }, ...(clock ? { clock } : {}) };
+  return {
+    uow: unitOfWork(db, { wake: () => {} }),
+    sqlUow: unitOfWork(plainSqlOf(db)!, { wake: () => {} }),
+    payments: approving,
+    policy: { ...DEFAULT_LENDING_POLICY, ...policy },
+    ...(clock ? { clock } : {}),
+  };
 }
 
 async function newBook(licensedCopies = 1): Promise<string> {

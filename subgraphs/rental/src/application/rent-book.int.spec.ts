@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unitOfWork } from '@ebook/events';
-import { createLogger, DomainError, requireEnv, type ServiceTokenSource } from '@ebook/subgraph-kit';
+import { createLogger, DomainError, plainSqlOf, requireEnv, type ServiceTokenSource } from '@ebook/subgraph-kit';
 import { createRentalDb } from '../db';
 import { HttpPaymentProxy, type ApprovePaymentRequest, type PaymentProxy, type PaymentOutcome, type PaymentPolicyOptions } from '../sagaparticipants/payment-proxy';
 import { DEFAULT_LENDING_POLICY } from '../domain/rental';
@@ -47,7 +47,15 @@ const approving = () => new ScriptedPayments(() => ({ kind: 'approved', paymentI
 /** Counts the relay wake-ups of the unit of work (one per commit that wrote events). */
 function depsWith(payments: PaymentProxy): RentBookDeps & { wakes: () => number } {
   let wakes = 0;
-  return { uow: unitOfWork(db, { wake: () => void (wakes += 1) }), payments, policy: { ...DEFAULT_LENDING_POLICY, loanPeriodMs: LOAN_DAYS * DAY_MS }, wakes: () => wakes };
+  const relay = { wake: () => void (wakes += 1) };
+  // As the service wires it: the saga's reservation and confirmation on plain pg.
+  return {
+    uow: unitOfWork(db, relay),
+    sqlUow: unitOfWork(plainSqlOf(db)!, relay),
+    payments,
+    policy: { ...DEFAULT_LENDING_POLICY, loanPeriodMs: LOAN_DAYS * DAY_MS },
+    wakes: () => wakes,
+  };
 }
 
 /** What endRental needs, on the test database. */
