@@ -5,7 +5,8 @@
  * nginx as its image serves it, an nginx ingress in front: one origin). The scenario: sign-in through the authorization server (authorization
  * code + PKCE), silent refresh, catalog search and infinite scroll, rent / cancel (REFUNDED
  * appears without a reload) / rent again / return, a hold on a book with no copy left, the
- * notifications, both languages, sign-out; then the seeded manager registers a book with two
+ * notifications, both languages, a customer's whole flow in Korean (sign-in, rent, cancel →
+ * 환불됨 without a reload), sign-out; then the seeded manager registers a book with two
  * copies and sees a customer's rental of it on the book's rentals page; axe-core on the main pages; screenshots of them in
  * web/test/screenshots/. The gateway runs in safelist mode: every operation the app sends must be
  * one of router/operations/.
@@ -85,6 +86,8 @@ describe.each(TARGETS)('web app in Chromium against $name', (target) => {
   const requests: Request[] = [];
   const title = `Lantern Keeper ${Date.now().toString(36)}`;
   const soloTitle = `Solo Copy ${Date.now().toString(36)}`;
+  const koTitle = `등대지기 ${Date.now().toString(36)}`;
+  let koCustomer: SignedIn;
 
   beforeAll(async () => {
     takeScreenshots = target === TARGETS[0];
@@ -109,7 +112,9 @@ describe.each(TARGETS)('web app in Chromium against $name', (target) => {
     await fillCatalog(api, manager, 25);
     await registerRentableBook(api, manager, { title, rentalFee: 1500, licensedCopies: 3 });
     const soloId = await registerRentableBook(api, manager, { title: soloTitle, rentalFee: 1500, licensedCopies: 1 });
+    await registerRentableBook(api, manager, { title: koTitle, rentalFee: 1500, licensedCopies: 3 });
     customer = await signUp(api, { name: 'Ann Reader', locale: 'en' });
+    koCustomer = await signUp(api, { name: 'Haneul Kim', locale: 'ko' });
     const other = await signUp(api, { name: 'Bo Other' });
     await api.run(gql(firstParty('RentBook')), { bookId: soloId }, other.token);
     // bypassCSP: axe-core is injected as a script the app's Content-Security-Policy would refuse.
@@ -285,6 +290,44 @@ describe.each(TARGETS)('web app in Chromium against $name', (target) => {
     await expect.poll(() => page.getByRole('link', { name: '내 대여' }).isVisible()).toBe(true);
     await page.getByLabel('언어').selectOption('en');
     await page.setViewportSize({ width: 1100, height: 800 });
+  });
+
+  it('a customer in Korean (the default) signs in, rents, cancels: 환불됨 appears by itself, without a reload', async () => {
+    // A browser of its own (no stored language choice, a Korean locale), beside the English one.
+    const context = await browser!.newContext({ locale: 'ko-KR', viewport: { width: 1100, height: 800 }, bypassCSP: true });
+    const ko = await context.newPage();
+    try {
+      await ko.goto(APP);
+      await expect.poll(() => ko.getByRole('button', { name: '로그인' }).first().isVisible()).toBe(true);
+      expect(await ko.getAttribute('html', 'lang')).toBe('ko');
+      await ko.getByRole('button', { name: '로그인' }).first().click();
+      await ko.waitForURL(`${ISSUER}/interaction/**`);
+      await ko.getByLabel('Email').fill(koCustomer.email);
+      await ko.getByLabel('Password').fill(TEST_PASSWORD);
+      await ko.getByRole('button', { name: 'Sign in' }).click();
+      await ko.waitForURL(`${APP}/`);
+      await expect.poll(() => ko.getByText('Haneul Kim 님').isVisible()).toBe(true);
+      await ko.getByLabel('제목 또는 저자로 검색').fill(koTitle);
+      await expect.poll(() => ko.locator('li.book').count()).toBe(1);
+      await ko.getByRole('button', { name: '대여 현황', exact: true }).click();
+      await expect.poll(() => ko.getByText('사본: 3권 중 3권 대여 가능').isVisible()).toBe(true);
+      await ko.getByRole('button', { name: '₩1,500에 대여' }).click();
+      await expect.poll(() => ko.getByText(`"${koTitle}" 대여:`).isVisible()).toBe(true);
+      await ko.getByRole('navigation').getByRole('link', { name: '내 대여' }).click();
+      const row = ko.locator('li.rental', { hasText: koTitle });
+      await expect.poll(() => row.textContent(), { timeout: 15_000 }).toContain('승인');
+      expect(await row.textContent()).toContain('대여 중');
+      await ko.evaluate(() => ((window as any).__sameDocument = true));
+      await row.getByRole('button', { name: '취소하고 환불' }).click();
+      await expect.poll(() => ko.getByText('취소했습니다. 곧 환불됩니다.').isVisible()).toBe(true);
+      await expect.poll(() => row.textContent(), { timeout: 15_000 }).toContain('환불됨');
+      expect(await row.textContent()).toContain('취소됨');
+      expect(await ko.evaluate(() => (window as any).__sameDocument)).toBe(true);
+      await screenshot(ko, 'rentals-ko');
+      expect(await seriousViolations(ko)).toEqual([]);
+    } finally {
+      await context.close();
+    }
   });
 
   it('says "try again in N s" when the gateway answers RATE_LIMITED with extensions.retryAfter', async () => {
