@@ -124,6 +124,14 @@ export type CancelRentalMutationVariables = Exact<{
 
 export type CancelRentalMutation = { cancelRental: { id: string, status: RentalState, fee: number, rentedAt: string, dueAt: string | null, returnedAt: string | null, canceledAt: string | null, book: { id: string, title: string, availableCopies: number }, payment: { id: string, status: PaymentState, amount: number, approvedAt: string | null, refundedAt: string | null } | null } };
 
+export type DueRentalsQueryVariables = Exact<{
+  withinHours?: number | null | undefined;
+  first?: number | null | undefined;
+}>;
+
+
+export type DueRentalsQuery = { dueRentals: Array<{ rentalId: string, status: RentalState, paymentStatus: PaymentState | null, bookId: string | null, bookTitle: string | null, customerId: string | null, customerName: string | null, fee: number | null, rentedAt: string | null, dueAt: string | null, returnedAt: string | null, canceledAt: string | null, updatedAt: string }> };
+
 export type HoldFieldsFragment = { id: string, status: HoldState, position: number | null, queueLength: number, placedAt: string, readyUntil: string | null, autoRent: boolean, estimatedWaitDays: number | null, book: { id: string, title: string } };
 
 export type LoginMutationVariables = Exact<{
