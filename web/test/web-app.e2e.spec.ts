@@ -374,7 +374,7 @@ describe.each(TARGETS)('web app in Chromium against $name', (target) => {
     expect(await page.getByLabel('Password').isVisible()).toBe(true);
   });
 
-  it("the manager registers a book with 2 copies, finds it in the catalog and sees a customer's rental of it", async () => {
+  it("the manager registers a book with 2 copies, finds it in the catalog and sees a customer's rental of it, also among the loans due soon", async () => {
     // The previous test ends on the login page.
     await page.getByLabel('Email').fill(WEB_MANAGER.email);
     await page.getByLabel('Password').fill(WEB_MANAGER.password);
@@ -417,5 +417,16 @@ describe.each(TARGETS)('web app in Chromium against $name', (target) => {
     expect(await page.getByText('Loans overdue: 0 · due within 2 days: 1').isVisible()).toBe(true);
     await screenshot(page, 'manager-book-rentals');
     expect(await seriousViolations(page)).toEqual([]);
+
+    // The same loan among the overdue and expiring loans of the whole catalog.
+    await nav(page, 'Overdue and due soon');
+    await expect.poll(() => page.getByRole('heading', { name: 'Overdue and due soon' }).isVisible()).toBe(true);
+    const due = page.getByRole('listitem', { name: `${managed}, rented by Cy Reader` });
+    await expect.poll(() => due.count(), { timeout: 15_000 }).toBe(1);
+    expect(await due.textContent()).toContain('Due soon');
+    await screenshot(page, 'manager-due');
+    expect(await seriousViolations(page)).toEqual([]);
+    await due.getByRole('link', { name: managed }).click();
+    await expect.poll(() => page.getByRole('heading', { name: `Rentals of ${managed}` }).isVisible()).toBe(true);
   });
 });

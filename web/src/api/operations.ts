@@ -63,4 +63,5 @@ export const OPS = {
   Book: operation<G.BookQuery, G.BookQueryVariables>('Book'),
   RegisterBook: operation<G.RegisterBookMutation, G.RegisterBookMutationVariables>('RegisterBook'),
   BookRentals: operation<G.BookRentalsQuery, G.BookRentalsQueryVariables>('BookRentals'),
+  DueRentals: operation<G.DueRentalsQuery, G.DueRentalsQueryVariables>('DueRentals'),
 };
