@@ -9,7 +9,7 @@ import tseslint from 'typescript-eslint';
 export default tseslint.config(
   {
     // Generated code (Prisma clients, GraphQL Code Generator's resolver types) and build output.
-    ignores: ['**/node_modules/', '**/dist/', '**/src/generated/', '**/src/__generated__/', 'coverage/', '.cache/', '.data/'],
+    ignores: ['**/node_modules/', '**/dist/', '**/src/generated/', '**/src/__generated__/', 'web/src/api/__generated__/', 'coverage/', '.cache/', '.data/'],
   },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,

@@ -1,6 +1,6 @@
 /**
  * `pnpm codegen:check`: runs GraphQL Code Generator with `codegen.ts` in memory (writes nothing)
- * and exits 1, naming each file, when a committed resolver-types file is missing or differs
+ * and exits 1, naming each file, when a committed generated file (resolver types, the web client's operation types) is missing or differs
  * from what `pnpm codegen` would write (a subgraph's schema.graphql changed without it).
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -19,7 +19,7 @@ const stale = outputs
   })
   .map(({ filename }) => path.relative(root, path.resolve(root, filename)));
 if (stale.length > 0) {
-  console.error(`Stale generated resolver types (run \`pnpm codegen\` and commit them):\n${stale.map((f) => `  ${f}`).join('\n')}`);
+  console.error(`Stale generated types (run \`pnpm codegen\` and commit them):\n${stale.map((f) => `  ${f}`).join('\n')}`);
   process.exit(1);
 }
-console.log(`resolver types up to date (${outputs.length} files)`);
+console.log(`generated types up to date (${outputs.length} files)`);

@@ -74,6 +74,7 @@ describe('the first-party manifest (router/persisted-query-manifest.json)', () =
         'myRentals',
         'rentalStatus',
         'bookRentals',
+        'dueRentals',
         'myNotifications',
         'myHolds',
         'placeHold',

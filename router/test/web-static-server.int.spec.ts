@@ -5,16 +5,16 @@
  * same Content-Security-Policy and caching. Runs nginx as the container does, on port 4650 (this
  * repository's web test range) with a temporary prefix instead of /etc/nginx and /usr/share/nginx.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
-import { parseAllDocuments } from 'yaml';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mountWebApp } from '../src/web-app';
+import { startWebNginx, webConfigMapFiles, type WebNginx } from './web-nginx';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PORT = 4650;
@@ -24,47 +24,19 @@ const dir = mkdtempSync(path.join(tmpdir(), 'ebook-web-nginx-'));
 // nginx's workers (run as root, they drop to `nobody`) must read the files.
 chmodSync(dir, 0o755);
 const dist = path.join(dir, 'html');
-const mounted = path.join(dir, 'web');
-
-/** The `web` ConfigMap's files, as k8s/base/web.yaml mounts them at /etc/nginx/web. */
-function configMapFiles(): Record<string, string> {
-  const docs = parseAllDocuments(readFileSync(path.join(ROOT, 'k8s/base/web.yaml'), 'utf8')).map((d) => d.toJS());
-  return docs.find((d) => d.kind === 'ConfigMap' && d.metadata.name === 'web').data;
-}
 
 describe('web client behind nginx (the static image) serves what the gateway serves under pnpm dev', () => {
-  let nginx: ChildProcess | undefined;
+  let nginx: WebNginx | undefined;
   let gateway: ReturnType<express.Express['listen']> | undefined;
   let GATEWAY = '';
-  const files = configMapFiles();
+  const files = webConfigMapFiles();
   const config = JSON.parse(files['config.json']!) as { issuer: string; clientId: string };
 
   beforeAll(async () => {
     const vite = path.join(ROOT, 'web/node_modules/vite/bin/vite.js');
     const build = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn', '--outDir', dist, '--emptyOutDir'], { cwd: path.join(ROOT, 'web'), encoding: 'utf8' });
     expect(build.status, build.stderr).toBe(0);
-    mkdirSync(mounted);
-    for (const [name, text] of Object.entries(files)) writeFileSync(path.join(mounted, name), text);
-    const site = readFileSync(path.join(ROOT, 'web/nginx/default.conf'), 'utf8')
-      .replaceAll('/etc/nginx/web', mounted)
-      .replace('/usr/share/nginx/html', dist)
-      .replace('listen 8080', `listen 127.0.0.1:${PORT}`);
-    writeFileSync(path.join(dir, 'default.conf'), site);
-    const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `${t}_temp_path ${dir}/${t};`).join(' ');
-    writeFileSync(
-      path.join(dir, 'nginx.conf'),
-      `daemon off; worker_processes 1; pid ${dir}/nginx.pid; error_log stderr;\nevents {}\nhttp { include /etc/nginx/mime.types; access_log off; ${temp} include ${dir}/default.conf; }\n`,
-    );
-    let output = '';
-    nginx = spawn('nginx', ['-c', path.join(dir, 'nginx.conf'), '-p', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
-    nginx.stderr!.on('data', (d) => (output += d));
-    await vi.waitFor(
-      async () => {
-        if (nginx!.exitCode !== null) throw new Error(`nginx exited: ${output}`);
-        expect((await fetch(`${NGINX}/healthz`)).status).toBe(200);
-      },
-      { timeout: 10_000, interval: 100 },
-    );
+    nginx = await startWebNginx({ dir, dist, port: PORT, files });
     const app = express();
     mountWebApp(app, { root: dist, config });
     gateway = app.listen(0, '127.0.0.1');
@@ -72,8 +44,8 @@ describe('web client behind nginx (the static image) serves what the gateway ser
     GATEWAY = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
   }, 60_000);
 
-  afterAll(() => {
-    nginx?.kill('SIGQUIT');
+  afterAll(async () => {
+    await nginx?.stop();
     gateway?.close();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -8,6 +8,7 @@ import { Holds } from './pages/Holds';
 import { Notifications } from './pages/Notifications';
 import { Rentals } from './pages/Rentals';
 import { BookRentals } from './pages/manager/BookRentals';
+import { DueLoans } from './pages/manager/DueLoans';
 import { RegisterBook } from './pages/manager/RegisterBook';
 import { useRole } from './api/useRole';
 
@@ -35,11 +36,16 @@ export function App() {
               </NavLink>
             </li>
             {role === 'MANAGER' ? (
-              <li>
-                <NavLink to="/manage" end>
-                  {t('nav.registerBook')}
-                </NavLink>
-              </li>
+              <>
+                <li>
+                  <NavLink to="/manage" end>
+                    {t('nav.registerBook')}
+                  </NavLink>
+                </li>
+                <li>
+                  <NavLink to="/manage/due">{t('nav.dueLoans')}</NavLink>
+                </li>
+              </>
             ) : (
               <>
                 <li>
@@ -103,6 +109,7 @@ export function App() {
             <Route path="/holds" element={<SignedIn>{<Holds />}</SignedIn>} />
             <Route path="/notifications" element={<SignedIn>{<Notifications />}</SignedIn>} />
             <Route path="/manage" element={<ManagerOnly>{<RegisterBook />}</ManagerOnly>} />
+            <Route path="/manage/due" element={<ManagerOnly>{<DueLoans />}</ManagerOnly>} />
             <Route path="/manage/books/:bookId" element={<ManagerOnly>{<BookRentals />}</ManagerOnly>} />
             <Route path="*" element={<Catalog />} />
           </Routes>

@@ -15,6 +15,7 @@ export const FIRST_PARTY_OPERATIONS: ReadonlySet<string> = new Set([
   'Books',
   'CancelHold',
   'CancelRental',
+  'DueRentals',
   'Login',
   'Me',
   'MyHolds',

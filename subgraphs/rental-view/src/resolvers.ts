@@ -1,4 +1,5 @@
-import { ownedOrManaged, requireAuth, type BaseContext, isUuid } from '@ebook/subgraph-kit';
+import { appError, ownedOrManaged, requireAuth, type BaseContext, isUuid } from '@ebook/subgraph-kit';
+import { DueWindowError, dueWindow } from './domain/due-loans';
 import type { ViewDb } from './db';
 import type { Resolvers } from './__generated__/resolvers-types';
 
@@ -22,6 +23,21 @@ export const resolvers: Resolvers<ViewContext> = {
     bookRentals: (_, { bookId }, ctx) => {
       if (!isUuid(bookId)) return [];
       return ctx.db.rentalStatus.findMany({ where: { bookId }, orderBy: [...newestFirst] });
+    },
+    // One select across the catalog, soonest due first.
+    dueRentals: (_, { withinHours, first }, ctx) => {
+      let window;
+      try {
+        window = dueWindow(new Date(), withinHours ?? undefined, first ?? undefined);
+      } catch (err) {
+        if (err instanceof DueWindowError) throw appError('BAD_USER_INPUT', err.message);
+        throw err;
+      }
+      return ctx.db.rentalStatus.findMany({
+        where: { status: 'RENTED', dueAt: { lt: window.dueBefore } },
+        orderBy: [{ dueAt: 'asc' }, { rentalId: 'asc' }],
+        take: window.take,
+      });
     },
   },
   RentalStatus: {

@@ -4,7 +4,9 @@
  * safelist admits — each operation followed by the fragments it spreads, in order of first use,
  * as Apollo's manifest generator prints them.
  */
-import { Kind, parse, visit, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
+import type { TypedDocumentNode } from '@apollo/client';
+import { Kind, parse, visit, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
+import type * as G from './__generated__/operations';
 
 const files = import.meta.glob<string>('../../../router/operations/*.graphql', { query: '?raw', import: 'default', eager: true });
 
@@ -32,30 +34,34 @@ function spreads(node: OperationDefinitionNode | FragmentDefinitionNode, seen: s
   return seen;
 }
 
-/** The operation `name` with its fragments. @throws Error when router/operations/ has no such operation. */
-export function operation(name: string): DocumentNode {
+/**
+ * The operation `name` with its fragments, typed with its result `TData` and variables `TVars`
+ * (generated from the supergraph by `pnpm codegen`). @throws Error when router/operations/ has no such operation.
+ */
+export function operation<TData, TVars>(name: string): TypedDocumentNode<TData, TVars> {
   const op = operations.get(name);
   if (!op) throw new Error(`operation ${name} is not in router/operations/`);
   return { kind: Kind.DOCUMENT, definitions: [op, ...spreads(op).map((f) => fragments.get(f)!)] };
 }
 
-/** Every document the app sends, by operation name. */
+/** Every document the app sends, by operation name, with its generated result and variables types. */
 export const OPS = {
-  Books: operation('Books'),
-  BookAvailability: operation('BookAvailability'),
-  RentBook: operation('RentBook'),
-  MyRentals: operation('MyRentals'),
-  CancelRental: operation('CancelRental'),
-  RenewRental: operation('RenewRental'),
-  ReturnBook: operation('ReturnBook'),
-  MyHolds: operation('MyHolds'),
-  PlaceHold: operation('PlaceHold'),
-  SuspendHold: operation('SuspendHold'),
-  ResumeHold: operation('ResumeHold'),
-  CancelHold: operation('CancelHold'),
-  MyNotifications: operation('MyNotifications'),
-  Viewer: operation('Viewer'),
-  Book: operation('Book'),
-  RegisterBook: operation('RegisterBook'),
-  BookRentals: operation('BookRentals'),
+  Books: operation<G.BooksQuery, G.BooksQueryVariables>('Books'),
+  BookAvailability: operation<G.BookAvailabilityQuery, G.BookAvailabilityQueryVariables>('BookAvailability'),
+  RentBook: operation<G.RentBookMutation, G.RentBookMutationVariables>('RentBook'),
+  MyRentals: operation<G.MyRentalsQuery, G.MyRentalsQueryVariables>('MyRentals'),
+  CancelRental: operation<G.CancelRentalMutation, G.CancelRentalMutationVariables>('CancelRental'),
+  RenewRental: operation<G.RenewRentalMutation, G.RenewRentalMutationVariables>('RenewRental'),
+  ReturnBook: operation<G.ReturnBookMutation, G.ReturnBookMutationVariables>('ReturnBook'),
+  MyHolds: operation<G.MyHoldsQuery, G.MyHoldsQueryVariables>('MyHolds'),
+  PlaceHold: operation<G.PlaceHoldMutation, G.PlaceHoldMutationVariables>('PlaceHold'),
+  SuspendHold: operation<G.SuspendHoldMutation, G.SuspendHoldMutationVariables>('SuspendHold'),
+  ResumeHold: operation<G.ResumeHoldMutation, G.ResumeHoldMutationVariables>('ResumeHold'),
+  CancelHold: operation<G.CancelHoldMutation, G.CancelHoldMutationVariables>('CancelHold'),
+  MyNotifications: operation<G.MyNotificationsQuery, G.MyNotificationsQueryVariables>('MyNotifications'),
+  Viewer: operation<G.ViewerQuery, G.ViewerQueryVariables>('Viewer'),
+  Book: operation<G.BookQuery, G.BookQueryVariables>('Book'),
+  RegisterBook: operation<G.RegisterBookMutation, G.RegisterBookMutationVariables>('RegisterBook'),
+  BookRentals: operation<G.BookRentalsQuery, G.BookRentalsQueryVariables>('BookRentals'),
+  DueRentals: operation<G.DueRentalsQuery, G.DueRentalsQueryVariables>('DueRentals'),
 };

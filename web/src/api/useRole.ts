@@ -1,7 +1,7 @@
 import { useQuery } from '@apollo/client';
 import { useAuth } from '../auth/AuthProvider';
 import { OPS } from './operations';
-import type { Role, ViewerData } from './types';
+import type { Role } from './types';
 
 /**
  * The signed-in user's role from the API (`Viewer`: `me.role`; one request, then Apollo's
@@ -11,6 +11,6 @@ import type { Role, ViewerData } from './types';
 export function useRole(): Role | undefined {
   const { state } = useAuth();
   const signedIn = state.status === 'signedIn';
-  const { data } = useQuery<ViewerData>(OPS.Viewer, { skip: !signedIn });
+  const { data } = useQuery(OPS.Viewer, { skip: !signedIn });
   return signedIn ? data?.me?.role : undefined;
 }

@@ -4,7 +4,7 @@
  */
 export const en = {
   app: { title: 'E-book Rental', skip: 'Skip to content', language: 'Language', nav: 'Main' },
-  nav: { catalog: 'Catalog', rentals: 'My rentals', holds: 'Holds', notifications: 'Notifications', registerBook: 'Register a book' },
+  nav: { catalog: 'Catalog', rentals: 'My rentals', holds: 'Holds', notifications: 'Notifications', registerBook: 'Register a book', dueLoans: 'Overdue and due soon' },
   auth: {
     signIn: 'Sign in',
     signOut: 'Sign out',
@@ -73,6 +73,12 @@ export const en = {
   },
   manager: {
     only: 'This page is for managers.',
+    due: {
+      heading: 'Overdue and due soon',
+      empty: 'No loan is overdue or due within 2 days.',
+      of: '{{title}}, rented by {{customer}}',
+      customer: 'Rented by {{customer}}',
+    },
     register: {
       heading: 'Register a book',
       intro: 'The book joins the catalog with its licensed copies; customers can rent it within seconds.',

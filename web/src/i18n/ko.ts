@@ -3,7 +3,7 @@ import type { Messages } from './en';
 /** 한국어 (the default language). */
 export const ko: Messages = {
   app: { title: '전자책 대여', skip: '본문으로 건너뛰기', language: '언어', nav: '주 메뉴' },
-  nav: { catalog: '도서 목록', rentals: '내 대여', holds: '예약', notifications: '알림', registerBook: '도서 등록' },
+  nav: { catalog: '도서 목록', rentals: '내 대여', holds: '예약', notifications: '알림', registerBook: '도서 등록', dueLoans: '연체·반납 임박' },
   auth: {
     signIn: '로그인',
     signOut: '로그아웃',
@@ -72,6 +72,12 @@ export const ko: Messages = {
   },
   manager: {
     only: '관리자 전용 페이지입니다.',
+    due: {
+      heading: '연체·반납 임박 대여',
+      empty: '연체되었거나 2일 안에 반납 기한이 되는 대여가 없습니다.',
+      of: '{{customer}} 님이 대여한 {{title}}',
+      customer: '대여한 고객: {{customer}} 님',
+    },
     register: {
       heading: '도서 등록',
       intro: '도서가 라이선스 사본 수와 함께 목록에 추가되며, 몇 초 안에 고객이 대여할 수 있습니다.',

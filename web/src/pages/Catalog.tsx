@@ -5,7 +5,7 @@ import { Link } from 'react-router';
 import { OPS } from '../api/operations';
 import { apiErrorOf } from '../api/errors';
 import { useAction } from '../api/useAction';
-import type { BookAvailabilityData, BookNode, BooksData, Hold, RentalResult } from '../api/types';
+import type { BookNode } from '../api/types';
 import { useAuth } from '../auth/AuthProvider';
 import { useRole } from '../api/useRole';
 import { ErrorMessage } from '../components/ErrorMessage';
@@ -27,7 +27,7 @@ export function Catalog() {
     const timer = setTimeout(() => setSearch(text.trim()), 300);
     return () => clearTimeout(timer);
   }, [text]);
-  const { data, loading, error, fetchMore } = useQuery<BooksData>(OPS.Books, { variables: { search: search || null, first: PAGE_SIZE }, notifyOnNetworkStatusChange: true });
+  const { data, loading, error, fetchMore } = useQuery(OPS.Books, { variables: { search: search || null, first: PAGE_SIZE }, notifyOnNetworkStatusChange: true });
   const books = data?.books.edges.map((e) => e.node) ?? [];
   const pageInfo = data?.books.pageInfo;
   const more = () => {
@@ -105,9 +105,9 @@ function AvailabilityPanel({ book }: { book: BookNode }) {
   const { t } = useTranslation();
   const fmt = useFormat();
   const { state, session } = useAuth();
-  const { data, refetch } = useQuery<BookAvailabilityData>(OPS.BookAvailability, { variables: { id: book.id }, fetchPolicy: 'cache-and-network' });
-  const [rent, renting] = useMutation<{ rentBook: RentalResult }>(OPS.RentBook, { refetchQueries: ['MyRentals'] });
-  const [placeHold, placing] = useMutation<{ placeHold: Hold }>(OPS.PlaceHold, { refetchQueries: ['MyHolds'] });
+  const { data, refetch } = useQuery(OPS.BookAvailability, { variables: { id: book.id }, fetchPolicy: 'cache-and-network' });
+  const [rent, renting] = useMutation(OPS.RentBook, { refetchQueries: ['MyRentals'] });
+  const [placeHold, placing] = useMutation(OPS.PlaceHold, { refetchQueries: ['MyHolds'] });
   const { error, done, run } = useAction<{ text: string; to: string }>();
   const a = data?.book?.availability;
   const fee = data?.book?.rentalFee ?? book.rentalFee;

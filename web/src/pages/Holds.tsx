@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { OPS } from '../api/operations';
 import { apiErrorOf } from '../api/errors';
 import { useAction } from '../api/useAction';
-import type { Hold, MyHoldsData, RentalResult } from '../api/types';
+import type { Hold } from '../api/types';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { StatusBadge } from '../components/StatusBadge';
 import { useFormat } from '../format';
@@ -17,7 +17,7 @@ const HOLDS_POLL_MS = 5000;
  */
 export function Holds() {
   const { t } = useTranslation();
-  const { data, error } = useQuery<MyHoldsData>(OPS.MyHolds, { pollInterval: HOLDS_POLL_MS });
+  const { data, error } = useQuery(OPS.MyHolds, { pollInterval: HOLDS_POLL_MS });
   return (
     <section aria-labelledby="holds-heading">
       <h1 id="holds-heading">{t('holds.heading')}</h1>
@@ -37,10 +37,10 @@ function HoldRow({ hold }: { hold: Hold }) {
   const fmt = useFormat();
   const { error, run } = useAction<unknown>();
   const options = { refetchQueries: ['MyHolds'] };
-  const [suspend, s] = useMutation<{ suspendHold: Hold }>(OPS.SuspendHold, options);
-  const [resume, r] = useMutation<{ resumeHold: Hold }>(OPS.ResumeHold, options);
-  const [cancel, c] = useMutation<{ cancelHold: Hold }>(OPS.CancelHold, options);
-  const [rent, rb] = useMutation<{ rentBook: RentalResult }>(OPS.RentBook, { refetchQueries: ['MyHolds', 'MyRentals'] });
+  const [suspend, s] = useMutation(OPS.SuspendHold, options);
+  const [resume, r] = useMutation(OPS.ResumeHold, options);
+  const [cancel, c] = useMutation(OPS.CancelHold, options);
+  const [rent, rb] = useMutation(OPS.RentBook, { refetchQueries: ['MyHolds', 'MyRentals'] });
   const busy = s.loading || r.loading || c.loading || rb.loading;
   const act = (fn: () => Promise<unknown>) => () => void run(fn);
   const holdId = { holdId: hold.id };

@@ -2,7 +2,6 @@ import { useQuery } from '@apollo/client';
 import { useTranslation } from 'react-i18next';
 import { OPS } from '../api/operations';
 import { apiErrorOf } from '../api/errors';
-import type { MyNotificationsData } from '../api/types';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { useFormat } from '../format';
 
@@ -13,7 +12,7 @@ const NOTIFICATIONS_POLL_MS = 10_000;
 export function Notifications() {
   const { t } = useTranslation();
   const fmt = useFormat();
-  const { data, error } = useQuery<MyNotificationsData>(OPS.MyNotifications, { variables: { first: 50 }, pollInterval: NOTIFICATIONS_POLL_MS });
+  const { data, error } = useQuery(OPS.MyNotifications, { variables: { first: 50 }, pollInterval: NOTIFICATIONS_POLL_MS });
   return (
     <section aria-labelledby="notifications-heading">
       <h1 id="notifications-heading">{t('notifications.heading')}</h1>

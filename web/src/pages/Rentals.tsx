@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { OPS } from '../api/operations';
 import { apiErrorOf } from '../api/errors';
 import { useAction } from '../api/useAction';
-import type { MyRentalsData, RentalResult, RentalStatus } from '../api/types';
+import type { RentalStatus } from '../api/types';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { RentalFacts } from '../components/RentalFacts';
 import { useFormat } from '../format';
@@ -18,7 +18,7 @@ export const RENTALS_POLL_MS = 2000;
  */
 export function Rentals() {
   const { t } = useTranslation();
-  const { data, error } = useQuery<MyRentalsData>(OPS.MyRentals, { pollInterval: RENTALS_POLL_MS, notifyOnNetworkStatusChange: false });
+  const { data, error } = useQuery(OPS.MyRentals, { pollInterval: RENTALS_POLL_MS, notifyOnNetworkStatusChange: false });
   return (
     <section aria-labelledby="rentals-heading">
       <h1 id="rentals-heading">{t('rentals.heading')}</h1>
@@ -39,9 +39,9 @@ function RentalRow({ rental }: { rental: RentalStatus }) {
   const fmt = useFormat();
   const { error, done, run: act } = useAction<string>();
   const options = { refetchQueries: ['MyRentals'] };
-  const [cancel, canceling] = useMutation<{ cancelRental: RentalResult }>(OPS.CancelRental, options);
-  const [renew, renewing] = useMutation<{ renewRental: RentalResult }>(OPS.RenewRental, options);
-  const [giveBack, returning] = useMutation<{ returnBook: RentalResult }>(OPS.ReturnBook, options);
+  const [cancel, canceling] = useMutation(OPS.CancelRental, options);
+  const [renew, renewing] = useMutation(OPS.RenewRental, options);
+  const [giveBack, returning] = useMutation(OPS.ReturnBook, options);
   const busy = canceling.loading || renewing.loading || returning.loading;
   const variables = { rentalId: rental.rentalId };
   const title = rental.bookTitle ?? rental.bookId ?? '';

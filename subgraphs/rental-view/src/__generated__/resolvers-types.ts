@@ -24,6 +24,12 @@ export type Query = {
   __typename?: 'Query';
   /** Every rental of a book, newest first (managers only). */
   bookRentals: Array<RentalStatus>;
+  /**
+   * Loans across the whole catalog that are overdue or expiring (managers only): RENTED ones due
+   * before now + withinHours (default 48, integer 0–720; 0 = overdue only), soonest due first (the
+   * overdue ones first), at most `first` (default 100, 1–500). Out of range: BAD_USER_INPUT.
+   */
+  dueRentals: Array<RentalStatus>;
   /** The signed-in customer's rentals, newest first. */
   myRentals: Array<RentalStatus>;
   /** One rental's status (its customer or a manager); null until the view has seen it, and for anyone else's rental. */
@@ -33,6 +39,12 @@ export type Query = {
 
 export type QueryBookRentalsArgs = {
   bookId: Scalars['ID']['input'];
+};
+
+
+export type QueryDueRentalsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  withinHours?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -150,9 +162,9 @@ export type ResolversTypes = {
   PaymentState: PaymentState;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   RentalState: RentalState;
   RentalStatus: ResolverTypeWrapper<RentalStatusModel>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
 };
@@ -161,8 +173,8 @@ export type ResolversTypes = {
 export type ResolversParentTypes = {
   Query: Record<PropertyKey, never>;
   ID: Scalars['ID']['output'];
-  RentalStatus: RentalStatusModel;
   Int: Scalars['Int']['output'];
+  RentalStatus: RentalStatusModel;
   String: Scalars['String']['output'];
   Boolean: Scalars['Boolean']['output'];
 };
@@ -179,6 +191,7 @@ export type RequiresScopeDirectiveResolver<Result, Parent, ContextType = BaseCon
 
 export type QueryResolvers<ContextType = BaseContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   bookRentals?: Resolver<Array<ResolversTypes['RentalStatus']>, ParentType, ContextType, RequireFields<QueryBookRentalsArgs, 'bookId'>>;
+  dueRentals?: Resolver<Array<ResolversTypes['RentalStatus']>, ParentType, ContextType, RequireFields<QueryDueRentalsArgs, 'first' | 'withinHours'>>;
   myRentals?: Resolver<Array<ResolversTypes['RentalStatus']>, ParentType, ContextType>;
   rentalStatus?: Resolver<Maybe<ResolversTypes['RentalStatus']>, ParentType, ContextType, RequireFields<QueryRentalStatusArgs, 'rentalId'>>;
 };

@@ -4,7 +4,8 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { OPS } from '../../api/operations';
 import { useAction } from '../../api/useAction';
-import type { RegisterBookData, RegisterBookInput } from '../../api/types';
+import type { RegisterBookMutation } from '../../api/__generated__/operations';
+import type { RegisterBookInput } from '../../api/types';
 import { ErrorMessage } from '../../components/ErrorMessage';
 
 /** The bounds of `RegisterBookInput` (supergraph): the form checks them before sending, the server again. */
@@ -20,8 +21,8 @@ export function RegisterBook() {
   const id = useId();
   const year = new Date().getFullYear();
   const [form, setForm] = useState({ title: '', author: '', publishedYear: String(year), rentalFee: '1000', licensedCopies: '1' });
-  const [register, { loading }] = useMutation<RegisterBookData>(OPS.RegisterBook, { refetchQueries: ['Books'] });
-  const { error, done, run } = useAction<RegisterBookData['registerBook']>();
+  const [register, { loading }] = useMutation(OPS.RegisterBook, { refetchQueries: ['Books'] });
+  const { error, done, run } = useAction<RegisterBookMutation['registerBook']>();
   const field = (name: keyof typeof form) => ({
     id: `${id}-${name}`,
     name,
