@@ -18,7 +18,7 @@ import { startSubgraph, type SubgraphResolvers } from './subgraph-server';
 import { livenessMaxEventLoopDelayFromEnv } from './health';
 import { intEnv } from './env';
 import { eventRetentionFromEnv, pruneEventTablesJob } from './event-retention';
-import { plainSqlOf } from './prisma';
+import { disconnectDb, plainSqlOf } from './prisma';
 
 /** A context's Prisma client as the runtime sees it. */
 export interface ContextDb extends TransactionalDb<any> {
@@ -169,7 +169,7 @@ export async function startContext<TContext extends BaseContext>(opts: ContextRu
     await relay.stop();
     unwatch.forEach((stop) => stop());
     logger.debug('closing database pool');
-    await opts.db.$disconnect();
+    await disconnectDb(opts.db);
   };
   let server: Awaited<ReturnType<typeof startSubgraph<TContext>>>;
   try {

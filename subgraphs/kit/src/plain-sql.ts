@@ -65,6 +65,11 @@ export class PlainSql implements TransactionalDb<SqlExecutor> {
    * not pooled). Prisma's `maxWait` / `timeout` options are not taken: the callers' transactions
    * are a few statements long.
    */
+  /** Ends the pool (its idle connections at once, busy ones when released); a no-op when it has ended. */
+  async end(): Promise<void> {
+    if (!this.pool.ended) await this.pool.end();
+  }
+
   async $transaction<R>(fn: (tx: SqlExecutor) => Promise<R>): Promise<R> {
     const client = await this.pool.connect();
     let broken: unknown;

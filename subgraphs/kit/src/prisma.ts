@@ -34,13 +34,18 @@ poolGauges.max.watch(() => poolSamples((p) => p.options.max ?? 10));
  * The `pg` driver adapter for a context's Prisma client (JS engine, no Rust binaries), on a
  * `pg.Pool` of its own whose usage `/metrics` shows (`db_pool_connections`,
  * `db_pool_idle_connections`, `db_pool_waiting_requests`, `db_pool_max_connections`, label
- * `database`); the client's `$disconnect()` ends the pool.
+ * `database`); {@link disconnectDb} (or the client's `$disconnect()`, once Prisma has run a
+ * statement) ends the pool.
  * @param url `postgresql://user:pass@host:port/db` (from `<CONTEXT>_DATABASE_URL`).
  * @param max pool size (default `DB_POOL_SIZE`, else 10; @throws when it is not an integer). Keep it ≥ rental's saga bulkhead (`PAYMENT_MAX_CONCURRENT`).
  */
 export function pgAdapter(url: string, max = intEnv('DB_POOL_SIZE', 10)): PrismaPg {
   const config = parseDatabaseUrl(url);
   const pool = new pg.Pool({ ...config, max, idleTimeoutMillis: 10_000 });
+  // An idle connection the server ends (a restart, a failover, pnpm dev's embedded server
+  // stopping) is an 'error' of the pool: the connection is dropped and the next query opens a
+  // new one. Without a listener Node would end the process; readiness reports a database outage.
+  pool.on('error', () => {});
   pools.set(pool, config.database);
   const adapter = new PrismaPg(pool, { disposeExternalPool: true });
   adapterPools.set(adapter, pool);
@@ -67,4 +72,14 @@ export function withPlainSql<C extends object>(client: C, adapter: PrismaPg): C 
 /** The plain-`pg` database of a client given one by {@link withPlainSql}, else undefined (a client made otherwise, e.g. by a test). */
 export function plainSqlOf(client: object): PlainSql | undefined {
   return plainSqls.get(client);
+}
+
+/**
+ * Disconnects a context's client and ends its pool: Prisma's `$disconnect()` ends the pool only
+ * when Prisma itself has run a statement on it, and a context whose statements so far all went
+ * through its {@link PlainSql} side would otherwise keep its connections open after stopping.
+ */
+export async function disconnectDb(client: { $disconnect(): Promise<void> }): Promise<void> {
+  await client.$disconnect();
+  await plainSqlOf(client)?.end();
 }
