@@ -22,6 +22,7 @@ export const FIRST_PARTY_OPERATIONS: ReadonlySet<string> = new Set([
   'MyNotifications',
   'MyRentals',
   'PlaceHold',
+  'ReadingLink',
   'RegisterBook',
   'RegisterCustomer',
   'RenewRental',

@@ -64,4 +64,5 @@ export const OPS = {
   RegisterBook: operation<G.RegisterBookMutation, G.RegisterBookMutationVariables>('RegisterBook'),
   BookRentals: operation<G.BookRentalsQuery, G.BookRentalsQueryVariables>('BookRentals'),
   DueRentals: operation<G.DueRentalsQuery, G.DueRentalsQueryVariables>('DueRentals'),
+  ReadingLink: operation<G.ReadingLinkQuery, G.ReadingLinkQueryVariables>('ReadingLink'),
 };

@@ -16,6 +16,19 @@ export type HoldState =
   | 'SUSPENDED'
   | 'WAITING';
 
+/** Readium LCP status-document states of a rental's reading licence. */
+export type LicenseStatus =
+  /** The loan is RENTED: the book can be read until its due date. */
+  | 'ACTIVE'
+  /** The rental was canceled (refunded) or its payment failed: it was never or is no longer readable. */
+  | 'CANCELLED'
+  /** The loan reached its due date. */
+  | 'EXPIRED'
+  /** No licence yet: the rental is not paid and RENTED (or its BookRented has not reached reading yet). */
+  | 'READY'
+  /** The customer returned the book. */
+  | 'RETURNED';
+
 /** What a message tells the customer: one kind per status change. */
 export type NotificationKind =
   | 'CANCELED'
@@ -171,6 +184,13 @@ export type PlaceHoldMutationVariables = Exact<{
 
 
 export type PlaceHoldMutation = { placeHold: { id: string, status: HoldState, position: number | null, queueLength: number, placedAt: string, readyUntil: string | null, autoRent: boolean, estimatedWaitDays: number | null, book: { id: string, title: string } } };
+
+export type ReadingLinkQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type ReadingLinkQuery = { rental: { id: string, licenseStatus: LicenseStatus, readingUrl: string | null, book: { id: string, title: string, content: { sizeBytes: number } | null } } | null };
 
 export type RegisterBookMutationVariables = Exact<{
   input: RegisterBookInput;
