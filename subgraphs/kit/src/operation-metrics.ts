@@ -11,6 +11,7 @@ import { ErrorCode } from './errors';
 export const FIRST_PARTY_OPERATIONS: ReadonlySet<string> = new Set([
   'Book',
   'BookAvailability',
+  'BookContent',
   'BookRentals',
   'Books',
   'CancelHold',
@@ -26,6 +27,7 @@ export const FIRST_PARTY_OPERATIONS: ReadonlySet<string> = new Set([
   'RegisterBook',
   'RegisterCustomer',
   'RenewRental',
+  'RequestBookContentUpload',
   'RentBook',
   'Rental',
   'RentalStatus',

@@ -65,4 +65,6 @@ export const OPS = {
   BookRentals: operation<G.BookRentalsQuery, G.BookRentalsQueryVariables>('BookRentals'),
   DueRentals: operation<G.DueRentalsQuery, G.DueRentalsQueryVariables>('DueRentals'),
   ReadingLink: operation<G.ReadingLinkQuery, G.ReadingLinkQueryVariables>('ReadingLink'),
+  BookContent: operation<G.BookContentQuery, G.BookContentQueryVariables>('BookContent'),
+  RequestBookContentUpload: operation<G.RequestBookContentUploadMutation, G.RequestBookContentUploadMutationVariables>('RequestBookContentUpload'),
 };

@@ -107,6 +107,13 @@ export type BookAvailabilityQueryVariables = Exact<{
 
 export type BookAvailabilityQuery = { book: { id: string, rentalFee: number, availability: { totalCopies: number, availableCopies: number, holdsWaiting: number, estimatedWaitDays: number | null } } | null };
 
+export type BookContentQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type BookContentQuery = { book: { id: string, content: { sizeBytes: number, sha256: string, uploadedAt: string } | null } | null };
+
 export type BookRentalsQueryVariables = Exact<{
   bookId: string | number;
 }>;
@@ -237,6 +244,13 @@ export type RentalStatusQueryVariables = Exact<{
 export type RentalStatusQuery = { rentalStatus: { rentalId: string, status: RentalState, paymentStatus: PaymentState | null, bookId: string | null, bookTitle: string | null, customerId: string | null, customerName: string | null, fee: number | null, rentedAt: string | null, dueAt: string | null, returnedAt: string | null, canceledAt: string | null, updatedAt: string } | null };
 
 export type RentalStatusFieldsFragment = { rentalId: string, status: RentalState, paymentStatus: PaymentState | null, bookId: string | null, bookTitle: string | null, customerId: string | null, customerName: string | null, fee: number | null, rentedAt: string | null, dueAt: string | null, returnedAt: string | null, canceledAt: string | null, updatedAt: string };
+
+export type RequestBookContentUploadMutationVariables = Exact<{
+  bookId: string | number;
+}>;
+
+
+export type RequestBookContentUploadMutation = { requestBookContentUpload: { url: string, expiresAt: string, maxBytes: number } };
 
 export type ResumeHoldMutationVariables = Exact<{
   holdId: string | number;
