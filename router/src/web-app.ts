@@ -27,7 +27,11 @@ export function mountWebApp(app: Express, opts: WebAppOptions): void {
   const csp = [
     "default-src 'self'",
     `connect-src 'self' ${issuerOrigin}`,
-    "img-src 'self' data:",
+    // For the reader: epub.js serves an EPUB's images, stylesheets and fonts from blob: URLs inside its
+    // srcdoc page iframe (which inherits this policy), and adds <style> rules of its own there (unsafe-inline: styles only, never scripts).
+    "img-src 'self' data: blob:",
+    "style-src 'self' blob: 'unsafe-inline'",
+    "font-src 'self' blob:",
     "object-src 'none'",
     "base-uri 'self'",
     "frame-ancestors 'none'",

@@ -81,6 +81,7 @@ describe('the first-party manifest (router/persisted-query-manifest.json)', () =
         'suspendHold',
         'resumeHold',
         'cancelHold',
+        'requestBookContentUpload',
       ]),
     );
     for (const op of committed.operations) expect(op.id).toBe(operationId(op.body));

@@ -82,19 +82,26 @@ export async function startWebNginx(opts: { dir: string; dist: string; port: num
   return { stop };
 }
 
+/** The k8s/base files holding an Ingress of the public host: the main one, and reading's `/content` (its own body-size limit). */
+const INGRESS_FILES = ['ingress.yaml', 'reading.yaml'];
+
 /**
- * nginx `server` block for the Ingress of k8s/base/ingress.yaml on 127.0.0.1:`port`: each of its
- * paths (`Exact` → `location =`, `Prefix` → a prefix location) proxied to `backends[service]`
- * (a base URL), with the X-Forwarded-Proto/Host an ingress controller sets.
- * @throws when the Ingress names a service missing from `backends`.
+ * nginx `server` block for the Ingresses of k8s/base (ingress.yaml, reading.yaml) on 127.0.0.1:`port`: each of
+ * their paths (`Exact` → `location =`, `Prefix` → a prefix location) proxied to `backends[service]`
+ * (a base URL), with the X-Forwarded-Proto/Host an ingress controller sets, and an Ingress's
+ * `nginx.ingress.kubernetes.io/proxy-body-size` as the location's `client_max_body_size`.
+ * @throws when an Ingress names a service missing from `backends`.
  */
 export function ingressServer(port: number, backends: Record<string, string>): string {
-  const ingress = k8sDocuments('ingress.yaml').find((d) => d.kind === 'Ingress');
-  const paths = ingress.spec.rules.flatMap((r: any) => r.http.paths) as { path: string; pathType: string; backend: { service: { name: string } } }[];
-  const locations = paths.map((p) => {
-    const target = backends[p.backend.service.name];
-    if (!target) throw new Error(`no backend for service ${p.backend.service.name}`);
-    return `  location ${p.pathType === 'Exact' ? '= ' : ''}${p.path} { proxy_pass ${target}; }`;
+  const ingresses = INGRESS_FILES.flatMap((f) => k8sDocuments(f).filter((d) => d.kind === 'Ingress'));
+  const locations = ingresses.flatMap((ingress: any) => {
+    const bodySize = ingress.metadata.annotations?.['nginx.ingress.kubernetes.io/proxy-body-size'] as string | undefined;
+    const paths = ingress.spec.rules.flatMap((r: any) => r.http.paths) as { path: string; pathType: string; backend: { service: { name: string } } }[];
+    return paths.map((p) => {
+      const target = backends[p.backend.service.name];
+      if (!target) throw new Error(`no backend for service ${p.backend.service.name}`);
+      return `  location ${p.pathType === 'Exact' ? '= ' : ''}${p.path} { ${bodySize ? `client_max_body_size ${bodySize}; ` : ''}proxy_pass ${target}; }`;
+    });
   });
   return [
     'server {',

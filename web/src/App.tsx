@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { lazy, Suspense, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { NavLink, Route, Routes } from 'react-router';
 import { useAuth } from './auth/AuthProvider';
@@ -11,6 +11,9 @@ import { BookRentals } from './pages/manager/BookRentals';
 import { DueLoans } from './pages/manager/DueLoans';
 import { RegisterBook } from './pages/manager/RegisterBook';
 import { useRole } from './api/useRole';
+
+/** The reader page, with epub.js: its own chunk, loaded when a book is opened (the main bundle does not carry epub.js). */
+const Reader = lazy(() => import('./pages/Reader'));
 
 /**
  * The app's frame: skip link, header (navigation, language, sign-in state), the page. A
@@ -106,6 +109,16 @@ export function App() {
               }
             />
             <Route path="/rentals" element={<SignedIn>{<Rentals />}</SignedIn>} />
+            <Route
+              path="/read/:rentalId"
+              element={
+                <SignedIn>
+                  <Suspense fallback={<p aria-live="polite">{t('reader.loading')}</p>}>
+                    <Reader />
+                  </Suspense>
+                </SignedIn>
+              }
+            />
             <Route path="/holds" element={<SignedIn>{<Holds />}</SignedIn>} />
             <Route path="/notifications" element={<SignedIn>{<Notifications />}</SignedIn>} />
             <Route path="/manage" element={<ManagerOnly>{<RegisterBook />}</ManagerOnly>} />

@@ -7,10 +7,13 @@
  * appears without a reload) / rent again / return, a hold on a book with no copy left, the
  * notifications, both languages, a customer's whole flow in Korean (sign-in, rent, cancel →
  * 환불됨 without a reload), sign-out; then the seeded manager registers a book with two
- * copies and sees a customer's rental of it on the book's rentals page; axe-core on the main pages; screenshots of them in
+ * copies, sees a customer's rental of it on the book's rentals page and uploads its EPUB (an invalid file is refused
+ * with INVALID_EPUB); that customer reads it in the lazy-loaded epub.js reader (under the app's real CSP), returns it, and
+ * the old reading link answers 403 while the reader says the loan ended; axe-core on the main pages; screenshots of them in
  * web/test/screenshots/. The gateway runs in safelist mode: every operation the app sends must be
  * one of router/operations/.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -23,6 +26,7 @@ import { firstParty } from '../../router/test/first-party';
 import { signIn, signUp, TEST_PASSWORD, type SignedIn } from '../../test/support/customers';
 import { registerRentableBook, waitUntilRentable } from '../../test/support/catalog';
 import { operation } from '../../test/support/operations';
+import { generateTitlePageEpub } from '@ebook/reading';
 import { devTarget, productionTarget, WEB_MANAGER, type WebTarget } from './web-targets';
 
 const TARGETS: WebTarget[] = [
@@ -39,7 +43,8 @@ const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 /** axe-core's serious and critical violations on the page as it is now (rule id and the first offending element). */
 async function seriousViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE });
+  // A context that enforces the CSP gets axe-core as an init script instead (it refuses an injected one).
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
   const violations = await page.evaluate(async () => {
     const axe = (window as any).axe;
     const result = await axe.run(document, { resultTypes: ['violations'] });
@@ -88,6 +93,9 @@ describe.each(TARGETS)('web app in Chromium against $name', (target) => {
   const soloTitle = `Solo Copy ${Date.now().toString(36)}`;
   const koTitle = `등대지기 ${Date.now().toString(36)}`;
   let koCustomer: SignedIn;
+  /** The book the manager registers in the browser, and the customer who rents and reads it. */
+  const managed = `Harbor Ledger ${Date.now().toString(36)}`;
+  let managedReader: SignedIn;
 
   beforeAll(async () => {
     takeScreenshots = target === TARGETS[0];
@@ -382,7 +390,6 @@ describe.each(TARGETS)('web app in Chromium against $name', (target) => {
     await page.waitForURL(`${APP}/`);
     await nav(page, 'Register a book');
     expect(await page.getByRole('navigation').getByRole('link', { name: 'My rentals' }).count()).toBe(0);
-    const managed = `Harbor Ledger ${Date.now().toString(36)}`;
     // A blank title passes the browser's `required` but not the API: BAD_USER_INPUT, explained, nothing registered.
     await page.getByLabel('Title').fill('   ');
     await page.getByLabel('Author').fill('Mina Park');
@@ -400,8 +407,8 @@ describe.each(TARGETS)('web app in Chromium against $name', (target) => {
 
     // A customer rents it (once rental has its copies).
     await waitUntilRentable(api, bookId, 2);
-    const reader = await signUp(api, { name: 'Cy Reader' });
-    await api.run(gql(firstParty('RentBook')), { bookId }, reader.token);
+    managedReader = await signUp(api, { name: 'Cy Reader' });
+    await api.run(gql(firstParty('RentBook')), { bookId }, managedReader.token);
 
     await nav(page, 'Catalog');
     await page.getByLabel('Search by title or author').fill(managed);
@@ -428,5 +435,82 @@ describe.each(TARGETS)('web app in Chromium against $name', (target) => {
     expect(await seriousViolations(page)).toEqual([]);
     await due.getByRole('link', { name: managed }).click();
     await expect.poll(() => page.getByRole('heading', { name: `Rentals of ${managed}` }).isVisible()).toBe(true);
+  });
+
+  it('the manager uploads the EPUB of that book: an invalid file is refused (INVALID_EPUB), a valid one shows its size and SHA-256', async () => {
+    const upload = page.getByLabel('Upload EPUB');
+    await expect.poll(() => page.getByText('No EPUB uploaded yet').isVisible()).toBe(true);
+    await upload.setInputFiles({ name: 'notes.epub', mimeType: 'application/epub+zip', buffer: Buffer.from('plain text, not a zip') });
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('This file is not a valid EPUB');
+    expect(await page.getByText('No EPUB uploaded yet').isVisible()).toBe(true);
+    const epub = await generateTitlePageEpub({ title: managed, author: 'Mina Park', publishedYear: 2021 });
+    const sha256 = createHash('sha256').update(epub).digest('hex');
+    await upload.setInputFiles({ name: 'harbor-ledger.epub', mimeType: 'application/epub+zip', buffer: epub });
+    const size = epub.length.toLocaleString('en-US');
+    await expect.poll(() => page.getByText(`Uploaded: ${size} bytes, SHA-256 ${sha256}.`).isVisible()).toBe(true);
+    await expect.poll(() => page.getByText(`EPUB of ${size} bytes, uploaded`).isVisible()).toBe(true);
+    expect(await page.getByRole('alert').count()).toBe(0);
+    await screenshot(page, 'manager-content');
+    expect(await seriousViolations(page)).toEqual([]);
+  });
+
+  it("the customer reads it in the browser (epub.js, under the app's CSP); once returned, the old link answers 403 and the reader says the loan ended", async () => {
+    // A browser of the customer's own that enforces the Content-Security-Policy the app is served with.
+    const context = await browser!.newContext({ locale: 'en-US', viewport: { width: 1100, height: 800 } });
+    await context.addInitScript({ path: AXE });
+    const reading = await context.newPage();
+    try {
+      await reading.goto(`${APP}/rentals`);
+      await reading.getByRole('button', { name: 'Sign in' }).first().click();
+      await reading.waitForURL(`${ISSUER}/interaction/**`);
+      await reading.getByLabel('Email').fill(managedReader.email);
+      await reading.getByLabel('Password').fill(TEST_PASSWORD);
+      await reading.getByRole('button', { name: 'Sign in' }).click();
+      await reading.waitForURL(`${APP}/rentals`);
+      // From here on, the app's pages: what the policy refuses is reported on the console.
+      const refused: string[] = [];
+      reading.on('console', (m) => void (m.type() === 'error' && /Content Security Policy/i.test(m.text()) && refused.push(m.text())));
+      const contentRequests: string[] = [];
+      reading.on('request', (r) => void (r.url().includes('/content/read/') && contentRequests.push(r.url())));
+      const row = reading.locator('li.rental', { hasText: managed });
+      await row.getByRole('link', { name: `Read "${managed}"` }).click();
+      await expect.poll(() => reading.getByRole('heading', { name: `Reading ${managed}` }).isVisible()).toBe(true);
+      // The title page, inside epub.js's page iframe.
+      const pageText = () =>
+        reading
+          .frameLocator('.reader-page iframe')
+          .locator('body')
+          .textContent({ timeout: 2000 })
+          .catch(() => '');
+      await expect.poll(pageText, { timeout: 15_000 }).toContain(managed);
+      await expect.poll(() => reading.frameLocator('.reader-page iframe').first().getByText(managed).first().isVisible()).toBe(true);
+      await screenshot(reading, 'reader');
+      expect(await seriousViolations(reading)).toEqual([]);
+      await reading.getByRole('button', { name: 'Next page' }).focus();
+      await reading.keyboard.press('Enter');
+      await expect.poll(pageText).toContain('this title page is all it holds');
+      await reading.getByRole('button', { name: 'Previous page' }).focus();
+      await reading.keyboard.press('Enter');
+      await expect.poll(pageText).toContain(managed);
+      expect(refused).toEqual([]);
+      expect(contentRequests).toHaveLength(1);
+      const link = contentRequests[0]!;
+
+      await reading.getByRole('link', { name: 'Back to my rentals' }).click();
+      await row.getByRole('button', { name: 'Return' }).click();
+      await expect.poll(() => reading.getByText('Returned. Thank you!').isVisible()).toBe(true);
+      // The link was valid for minutes; the licence ends once the return's event reaches reading.
+      await expect.poll(async () => (await fetch(link)).status, { timeout: 15_000 }).toBe(403);
+      expect((await (await fetch(link)).json()).code).toBe('FORBIDDEN');
+      await reading.goBack();
+      await expect.poll(() => reading.getByText('This loan has ended: the book can no longer be read.').isVisible(), { timeout: 15_000 }).toBe(true);
+      expect(await reading.locator('.reader-page').count()).toBe(0);
+      await reading.getByLabel('Language').selectOption('ko');
+      await expect.poll(() => reading.getByText('대여가 끝나 더 이상 이 책을 읽을 수 없습니다.').isVisible()).toBe(true);
+      await screenshot(reading, 'reader-ko');
+      expect(await seriousViolations(reading)).toEqual([]);
+    } finally {
+      await context.close();
+    }
   });
 });

@@ -90,7 +90,7 @@ export function productionTarget(ports: { basePort: number; webPort: number; ing
         },
       });
       await ensureWebBuild();
-      const backends = { gateway: stack.gatewayUrl, user: stack.url('user'), web: `http://127.0.0.1:${ports.webPort}` };
+      const backends = { gateway: stack.gatewayUrl, user: stack.url('user'), reading: stack.url('reading'), web: `http://127.0.0.1:${ports.webPort}` };
       await Promise.all([
         stack.startAll(),
         startDevMailServer(ports.basePort + 9, ports.mailWebPort).then((m) => (mail = m)),

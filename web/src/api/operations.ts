@@ -64,4 +64,7 @@ export const OPS = {
   RegisterBook: operation<G.RegisterBookMutation, G.RegisterBookMutationVariables>('RegisterBook'),
   BookRentals: operation<G.BookRentalsQuery, G.BookRentalsQueryVariables>('BookRentals'),
   DueRentals: operation<G.DueRentalsQuery, G.DueRentalsQueryVariables>('DueRentals'),
+  ReadingLink: operation<G.ReadingLinkQuery, G.ReadingLinkQueryVariables>('ReadingLink'),
+  BookContent: operation<G.BookContentQuery, G.BookContentQueryVariables>('BookContent'),
+  RequestBookContentUpload: operation<G.RequestBookContentUploadMutation, G.RequestBookContentUploadMutationVariables>('RequestBookContentUpload'),
 };

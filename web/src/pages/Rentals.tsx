@@ -1,5 +1,6 @@
 import { useMutation, useQuery } from '@apollo/client';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
 import { OPS } from '../api/operations';
 import { apiErrorOf } from '../api/errors';
 import { useAction } from '../api/useAction';
@@ -51,6 +52,9 @@ function RentalRow({ rental }: { rental: RentalStatus }) {
       <RentalFacts rental={rental} />
       {rental.status === 'RENTED' && (
         <div className="actions">
+          <Link className="button" to={`/read/${rental.rentalId}`} aria-label={t('rentals.readTitle', { title })}>
+            {t('rentals.read')}
+          </Link>
           <button type="button" className="secondary" disabled={busy} onClick={() => void act(async () => (await cancel({ variables }), t('rentals.canceled')))}>
             {t('rentals.cancel')}
           </button>

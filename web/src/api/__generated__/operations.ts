@@ -16,6 +16,19 @@ export type HoldState =
   | 'SUSPENDED'
   | 'WAITING';
 
+/** Readium LCP status-document states of a rental's reading licence. */
+export type LicenseStatus =
+  /** The loan is RENTED: the book can be read until its due date. */
+  | 'ACTIVE'
+  /** The rental was canceled (refunded) or its payment failed: it was never or is no longer readable. */
+  | 'CANCELLED'
+  /** The loan reached its due date. */
+  | 'EXPIRED'
+  /** No licence yet: the rental is not paid and RENTED (or its BookRented has not reached reading yet). */
+  | 'READY'
+  /** The customer returned the book. */
+  | 'RETURNED';
+
 /** What a message tells the customer: one kind per status change. */
 export type NotificationKind =
   | 'CANCELED'
@@ -93,6 +106,13 @@ export type BookAvailabilityQueryVariables = Exact<{
 
 
 export type BookAvailabilityQuery = { book: { id: string, rentalFee: number, availability: { totalCopies: number, availableCopies: number, holdsWaiting: number, estimatedWaitDays: number | null } } | null };
+
+export type BookContentQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type BookContentQuery = { book: { id: string, content: { sizeBytes: number, sha256: string, uploadedAt: string } | null } | null };
 
 export type BookRentalsQueryVariables = Exact<{
   bookId: string | number;
@@ -172,6 +192,13 @@ export type PlaceHoldMutationVariables = Exact<{
 
 export type PlaceHoldMutation = { placeHold: { id: string, status: HoldState, position: number | null, queueLength: number, placedAt: string, readyUntil: string | null, autoRent: boolean, estimatedWaitDays: number | null, book: { id: string, title: string } } };
 
+export type ReadingLinkQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type ReadingLinkQuery = { rental: { id: string, licenseStatus: LicenseStatus, readingUrl: string | null, book: { id: string, title: string, content: { sizeBytes: number } | null } } | null };
+
 export type RegisterBookMutationVariables = Exact<{
   input: RegisterBookInput;
 }>;
@@ -217,6 +244,13 @@ export type RentalStatusQueryVariables = Exact<{
 export type RentalStatusQuery = { rentalStatus: { rentalId: string, status: RentalState, paymentStatus: PaymentState | null, bookId: string | null, bookTitle: string | null, customerId: string | null, customerName: string | null, fee: number | null, rentedAt: string | null, dueAt: string | null, returnedAt: string | null, canceledAt: string | null, updatedAt: string } | null };
 
 export type RentalStatusFieldsFragment = { rentalId: string, status: RentalState, paymentStatus: PaymentState | null, bookId: string | null, bookTitle: string | null, customerId: string | null, customerName: string | null, fee: number | null, rentedAt: string | null, dueAt: string | null, returnedAt: string | null, canceledAt: string | null, updatedAt: string };
+
+export type RequestBookContentUploadMutationVariables = Exact<{
+  bookId: string | number;
+}>;
+
+
+export type RequestBookContentUploadMutation = { requestBookContentUpload: { url: string, expiresAt: string, maxBytes: number } };
 
 export type ResumeHoldMutationVariables = Exact<{
   holdId: string | number;

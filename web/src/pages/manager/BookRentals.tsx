@@ -8,13 +8,14 @@ import { ErrorMessage } from '../../components/ErrorMessage';
 import { RentalFacts } from '../../components/RentalFacts';
 import { useFormat } from '../../format';
 import { RENTALS_POLL_MS } from '../Rentals';
+import { ContentUpload } from './ContentUpload';
 import { dueState } from './due';
 
 /**
  * A manager's view of one book (`/manage/books/:bookId`): its copies and the holds waiting
  * (`book`, `availability`), and every rental of it from the read model (`bookRentals`, newest
  * first, polled): customer, state, payment, fee, dates, and RENTED loans that are overdue or due
- * within 2 days (`due.ts`), said in words (not by colour alone).
+ * within 2 days (`due.ts`), said in words (not by colour alone). Its EPUB: {@link ContentUpload}.
  */
 export function BookRentals() {
   const { t } = useTranslation();
@@ -42,6 +43,7 @@ export function BookRentals() {
           {rentals.data && <li>{t('manager.rentals.dueSummary', { overdue, dueSoon })}</li>}
         </ul>
       )}
+      {b && <ContentUpload bookId={b.id} />}
       <p className="hint">{t('rentals.live')}</p>
       {rentals.data && list.length === 0 && <p>{t('manager.rentals.empty')}</p>}
       <ul className="list">
