@@ -96,6 +96,7 @@ describe.each(TARGETS)('web app in Chromium against $name', (target) => {
   /** The book the manager registers in the browser, and the customer who rents and reads it. */
   const managed = `Harbor Ledger ${Date.now().toString(36)}`;
   let managedReader: SignedIn;
+  let soloId: string;
 
   beforeAll(async () => {
     takeScreenshots = target === TARGETS[0];
@@ -119,7 +120,7 @@ describe.each(TARGETS)('web app in Chromium against $name', (target) => {
     const manager = await signIn(api, WEB_MANAGER.email, WEB_MANAGER.password);
     await fillCatalog(api, manager, 25);
     await registerRentableBook(api, manager, { title, rentalFee: 1500, licensedCopies: 3 });
-    const soloId = await registerRentableBook(api, manager, { title: soloTitle, rentalFee: 1500, licensedCopies: 1 });
+    soloId = await registerRentableBook(api, manager, { title: soloTitle, rentalFee: 1500, licensedCopies: 1 });
     await registerRentableBook(api, manager, { title: koTitle, rentalFee: 1500, licensedCopies: 3 });
     customer = await signUp(api, { name: 'Ann Reader', locale: 'en' });
     koCustomer = await signUp(api, { name: 'Haneul Kim', locale: 'ko' });
@@ -423,6 +424,19 @@ describe.each(TARGETS)('web app in Chromium against $name', (target) => {
     expect(await row.textContent()).toContain('Due soon');
     expect(await page.getByText('Loans overdue: 0 · due within 2 days: 1').isVisible()).toBe(true);
     await screenshot(page, 'manager-book-rentals');
+    expect(await seriousViolations(page)).toEqual([]);
+
+    // The queue of the book whose one copy is out: a customer waits for it, first in line.
+    const waiting = await signUp(api, { name: 'Di Waiting' });
+    await api.run(gql(firstParty('PlaceHold')), { bookId: soloId }, waiting.token);
+    await nav(page, 'Catalog');
+    await page.getByLabel('Search by title or author').fill(soloTitle);
+    await page.getByRole('link', { name: `Rentals of "${soloTitle}"` }).click();
+    await expect.poll(() => page.getByRole('heading', { name: 'Holds' }).isVisible()).toBe(true);
+    const queued = page.getByRole('row', { name: /Di Waiting/ });
+    await expect.poll(() => queued.count(), { timeout: 15_000 }).toBe(1);
+    expect(await queued.getByRole('cell').allTextContents()).toEqual(['1', 'Waiting', expect.stringMatching(/\d/), '']);
+    await screenshot(page, 'manager-book-holds');
     expect(await seriousViolations(page)).toEqual([]);
 
     // The same loan among the overdue and expiring loans of the whole catalog.

@@ -12,6 +12,7 @@ export const FIRST_PARTY_OPERATIONS: ReadonlySet<string> = new Set([
   'Book',
   'BookAvailability',
   'BookContent',
+  'BookHolds',
   'BookRentals',
   'Books',
   'CancelHold',

@@ -6,6 +6,8 @@ import { PrismaClient } from './generated/prisma/client';
 import { loaders, resolvers, type RentalContext } from './resolvers';
 import type { PaymentProxy } from './sagaparticipants/payment-proxy';
 import { DEFAULT_LENDING_POLICY } from './domain/rental';
+import { changeHold, placeHoldFor } from './application/holds';
+import { endRental } from './application/end-rental';
 
 /**
  * "Entity lists resolve in one query": the rental subgraph answers `_entities` for many
@@ -189,5 +191,55 @@ describe('rental subgraph: entity lists resolve in one query', () => {
     const res = await post(USERS_QUERY, { r: [{ __typename: 'User', id: randomUUID() }] }, forged);
     expect(res.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     expect(res.data ?? null).toBeNull();
+  });
+});
+
+const BOOK_HOLDS_QUERY = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Book { id holds { id status position placedAt user { id } } } } }`;
+
+describe('rental subgraph: Book.holds, the queue a manager sees', () => {
+  const holdDeps = { uow: unitOfWork(db, { wake: () => {} }), policy: DEFAULT_LENDING_POLICY };
+  const cause = { correlationId: `book-holds-${randomUUID()}` };
+
+  /** A book with one licensed copy, out on a RENTED loan of `reader` (as rentBook leaves it). */
+  async function bookOut(reader: string) {
+    const bookId = randomUUID();
+    const rentalId = randomUUID();
+    await db.bookReplica.create({ data: { bookId, title: `Queue ${bookId}`, rentalFee: 1000, licensedCopies: 1, activeRentals: 1 } });
+    await db.rental.create({ data: { id: rentalId, customerId: reader, bookId, status: 'RENTED', fee: 1000, rentedAt: new Date(), dueAt: new Date(Date.now() + 86_400_000) } });
+    return { bookId, rentalId };
+  }
+
+  it('active holds in queue order (READY first, then by position, ended ones left out), 3 books in one SELECT on hold; customers → FORBIDDEN', async () => {
+    const reader = randomUUID();
+    const [a, b, none] = [await bookOut(reader), await bookOut(randomUUID()), await bookOut(randomUUID())];
+    const c = Array.from({ length: 6 }, () => randomUUID());
+    const h: Awaited<ReturnType<typeof placeHoldFor>>[] = [];
+    for (const who of c.slice(0, 4)) h.push(await placeHoldFor(holdDeps, who, a.bookId, false, cause));
+    await changeHold(holdDeps, c[0]!, h[0]!.id, 'suspend', cause); // keeps its place, skipped by the offer
+    await changeHold(holdDeps, c[3]!, h[3]!.id, 'cancel', cause); // ended: not in the queue
+    await endRental(holdDeps, reader, a.rentalId, 'return', cause); // the copy is offered to the second hold
+    const g = [await placeHoldFor(holdDeps, c[4]!, b.bookId, false, cause), await placeHoldFor(holdDeps, c[5]!, b.bookId, false, cause)];
+    const row = (hold: (typeof h)[number], status: string, position: number | null) => ({
+      id: hold.id,
+      status,
+      position,
+      placedAt: hold.placedAt.toISOString(),
+      user: { id: hold.customerId },
+    });
+    const reps = { r: [a, b, none].map(({ bookId }) => ({ __typename: 'Book', id: bookId })) };
+    queries.length = 0;
+
+    const res = await post<{ _entities: unknown[] }>(BOOK_HOLDS_QUERY, reps, accessToken(randomUUID(), 'MANAGER'));
+
+    expect(res.errors).toBeUndefined();
+    expect(res.data!._entities).toEqual([
+      { id: a.bookId, holds: [row(h[1]!, 'READY', null), row(h[0]!, 'SUSPENDED', 1), row(h[2]!, 'WAITING', 2)] },
+      { id: b.bookId, holds: [row(g[0]!, 'WAITING', 1), row(g[1]!, 'WAITING', 2)] },
+      { id: none.bookId, holds: [] },
+    ]);
+    expect(selectsOn('hold')).toHaveLength(1);
+
+    const asCustomer = await post(BOOK_HOLDS_QUERY, reps, accessToken(c[0]!, 'CUSTOMER'));
+    expect(asCustomer.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 });

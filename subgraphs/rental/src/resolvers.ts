@@ -3,7 +3,7 @@ import type { BookReplica, Hold, Rental } from './generated/prisma/client';
 import type { MutationResolvers, Resolvers } from './__generated__/resolvers-types';
 import type { RentalDb } from './db';
 import type { RentalEnding } from './domain/rental';
-import { estimatedWaitDays, QUEUED_HOLD_STATUSES } from './domain/hold';
+import { ACTIVE_HOLD_STATUSES, estimatedWaitDays, QUEUED_HOLD_STATUSES } from './domain/hold';
 import { rentBook, type RentBookDeps } from './application/rent-book';
 import { endRental } from './application/end-rental';
 import { renewRental } from './application/renew-rental';
@@ -19,6 +19,7 @@ export interface RentalContext extends BaseContext {
   replicaByBook: ReturnType<typeof loaders>['replicaByBook'];
   holdById: ReturnType<typeof loaders>['holdById'];
   holdsByCustomer: ReturnType<typeof loaders>['holdsByCustomer'];
+  activeHoldsByBook: ReturnType<typeof loaders>['activeHoldsByBook'];
   queueByBook: ReturnType<typeof loaders>['queueByBook'];
   busyUntilByBook: ReturnType<typeof loaders>['busyUntilByBook'];
 }
@@ -28,6 +29,11 @@ const HOLD_LIST_ORDER: Record<Hold['status'], number> = { READY: 0, WAITING: 1, 
 
 /** Request-scoped batch loaders: one query per entity list. */
 export function loaders(db: RentalDb) {
+  /** The active holds of each book (READY, WAITING, SUSPENDED) in the order they were placed (queue order). */
+  const activeHoldsByBook = batchGroupByKey<string, Hold>(
+    (ids) => db.hold.findMany({ where: { bookId: { in: [...ids] }, status: { in: [...ACTIVE_HOLD_STATUSES] } }, orderBy: { seq: 'asc' } }),
+    (h) => h.bookId,
+  );
   return {
     rentalById: batchByKey<string, Rental>(
       (ids) => db.rental.findMany({ where: { id: { in: [...ids] } } }),
@@ -49,16 +55,9 @@ export function loaders(db: RentalDb) {
       (ids) => db.hold.findMany({ where: { customerId: { in: [...ids] } }, orderBy: { seq: 'desc' } }),
       (h) => h.customerId,
     ),
-    /** The queue of each book (WAITING and SUSPENDED holds) in queue order. */
-    queueByBook: batchGroupByKey<string, Pick<Hold, 'id' | 'bookId' | 'status'>>(
-      (ids) =>
-        db.hold.findMany({
-          where: { bookId: { in: [...ids] }, status: { in: [...QUEUED_HOLD_STATUSES] } },
-          orderBy: { seq: 'asc' },
-          select: { id: true, bookId: true, status: true },
-        }),
-      (h) => h.bookId,
-    ),
+    activeHoldsByBook,
+    /** The queue of each book (WAITING and SUSPENDED holds) in queue order, from the same statement as `activeHoldsByBook`. */
+    queueByBook: { load: async (bookId: string) => (await activeHoldsByBook.load(bookId)).filter((h) => QUEUED_HOLD_STATUSES.includes(h.status)) },
     /** When each copy in use of each book is expected back: due dates of RENTED loans, deadlines of READY offers. */
     busyUntilByBook: batchGroupByKey<string, { bookId: string; until: Date }>(
       async (ids) => {
@@ -168,6 +167,7 @@ export const resolvers: Resolvers<RentalContext> = {
   Hold: {
     __resolveReference: (ref, ctx) => visibleHold(ref.id, ctx),
     book: (h) => ({ __typename: 'Book', id: h.bookId }),
+    user: (h) => ({ __typename: 'User', id: h.customerId }),
     position: async (h, _, ctx) => {
       const index = (await ctx.queueByBook.load(h.bookId)).findIndex((q) => q.id === h.id);
       return index < 0 ? null : index + 1;
@@ -201,6 +201,12 @@ export const resolvers: Resolvers<RentalContext> = {
         holdsWaiting: queue.length,
         estimatedWaitDays: await waitDays(ctx, replica, waiting + 1),
       };
+    },
+    // role: @requiresScope(manager) in schema.graphql. READY offers first; the sort is stable, so the rest keeps queue order.
+    holds: async (book, _, ctx) => {
+      if (!isUuid(book.id)) return [];
+      const active = await ctx.activeHoldsByBook.load(book.id);
+      return [...active].sort((a, b) => Number(b.status === 'READY') - Number(a.status === 'READY'));
     },
   },
   User: {

@@ -63,6 +63,7 @@ export const OPS = {
   Book: operation<G.BookQuery, G.BookQueryVariables>('Book'),
   RegisterBook: operation<G.RegisterBookMutation, G.RegisterBookMutationVariables>('RegisterBook'),
   BookRentals: operation<G.BookRentalsQuery, G.BookRentalsQueryVariables>('BookRentals'),
+  BookHolds: operation<G.BookHoldsQuery, G.BookHoldsQueryVariables>('BookHolds'),
   DueRentals: operation<G.DueRentalsQuery, G.DueRentalsQueryVariables>('DueRentals'),
   ReadingLink: operation<G.ReadingLinkQuery, G.ReadingLinkQueryVariables>('ReadingLink'),
   BookContent: operation<G.BookContentQuery, G.BookContentQueryVariables>('BookContent'),

@@ -134,6 +134,15 @@ export const en = {
       returnedAt: 'Returned {{date}}',
       canceledAt: 'Canceled {{date}}',
     },
+    holds: {
+      heading: 'Holds',
+      empty: 'Nobody is waiting for this book.',
+      customer: 'Customer',
+      status: 'Status',
+      position: 'Place in line',
+      placedAt: 'Placed',
+      readyUntil: 'Copy reserved until',
+    },
   },
   notifications: { heading: 'Notifications', empty: 'No messages yet.', delivered: 'E-mailed {{date}}', pending: 'Not e-mailed yet' },
   status: {

@@ -133,6 +133,15 @@ export const ko: Messages = {
       returnedAt: '{{date}} 반납',
       canceledAt: '{{date}} 취소',
     },
+    holds: {
+      heading: '예약 대기',
+      empty: '이 도서를 기다리는 예약이 없습니다.',
+      customer: '고객',
+      status: '상태',
+      position: '대기 순번',
+      placedAt: '예약 일시',
+      readyUntil: '사본 확보 기한',
+    },
   },
   notifications: { heading: '알림', empty: '아직 알림이 없습니다.', delivered: '{{date}} 메일 발송', pending: '메일 발송 전' },
   status: {

@@ -42,6 +42,8 @@ export type Book = {
   availability: Availability;
   /** Licensed copies a customer can rent right now: not rented and not reserved for a hold (decided by rental from its own replica). */
   availableCopies: Scalars['Int']['output'];
+  /** The book's active holds (READY, WAITING, SUSPENDED) in queue order: READY offers first, then the queue by position (managers; FORBIDDEN otherwise). */
+  holds: Array<Hold>;
   id: Scalars['ID']['output'];
 };
 
@@ -63,6 +65,8 @@ export type Hold = {
   /** Deadline of the reserved copy while READY (HOLD_OFFER_PERIOD after the offer), ISO-8601 UTC; null otherwise. */
   readyUntil?: Maybe<Scalars['String']['output']>;
   status: HoldState;
+  /** The customer who placed it. */
+  user: User;
 };
 
 /**
@@ -373,6 +377,7 @@ export type BookResolvers<ContextType = BaseContext, ParentType extends Resolver
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Book']> | FederationReferenceType, FederationReferenceType, ContextType>;
   availability?: Resolver<ResolversTypes['Availability'], ParentType, ContextType>;
   availableCopies?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  holds?: Resolver<Array<ResolversTypes['Hold']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
@@ -387,6 +392,7 @@ export type HoldResolvers<ContextType = BaseContext, ParentType extends Resolver
   queueLength?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   readyUntil?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['HoldState'], ParentType, ContextType>;
+  user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 };
 
 export type MutationResolvers<ContextType = BaseContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {

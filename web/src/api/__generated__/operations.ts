@@ -114,6 +114,13 @@ export type BookContentQueryVariables = Exact<{
 
 export type BookContentQuery = { book: { id: string, content: { sizeBytes: number, sha256: string, uploadedAt: string } | null } | null };
 
+export type BookHoldsQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type BookHoldsQuery = { book: { id: string, holds: Array<{ id: string, status: HoldState, position: number | null, placedAt: string, readyUntil: string | null, user: { id: string, name: string } }> } | null };
+
 export type BookRentalsQueryVariables = Exact<{
   bookId: string | number;
 }>;

@@ -5,6 +5,7 @@ import { OPS } from '../../api/operations';
 import { apiErrorOf } from '../../api/errors';
 import type { RentalStatus } from '../../api/types';
 import { ErrorMessage } from '../../components/ErrorMessage';
+import { StatusBadge } from '../../components/StatusBadge';
 import { RentalFacts } from '../../components/RentalFacts';
 import { useFormat } from '../../format';
 import { RENTALS_POLL_MS } from '../Rentals';
@@ -16,6 +17,7 @@ import { dueState } from './due';
  * (`book`, `availability`), and every rental of it from the read model (`bookRentals`, newest
  * first, polled): customer, state, payment, fee, dates, and RENTED loans that are overdue or due
  * within 2 days (`due.ts`), said in words (not by colour alone). Its EPUB: {@link ContentUpload}.
+ * Its holds: {@link BookHolds}.
  */
 export function BookRentals() {
   const { t } = useTranslation();
@@ -44,6 +46,7 @@ export function BookRentals() {
         </ul>
       )}
       {b && <ContentUpload bookId={b.id} />}
+      {b && <BookHolds bookId={b.id} />}
       <p className="hint">{t('rentals.live')}</p>
       {rentals.data && list.length === 0 && <p>{t('manager.rentals.empty')}</p>}
       <ul className="list">
@@ -73,5 +76,49 @@ function BookRentalRow({ rental, due }: { rental: RentalStatus; due: 'overdue' |
         }
       />
     </li>
+  );
+}
+
+/**
+ * The book's active holds (`BookHolds`: `Book.holds`, managers only, polled) as a table in queue
+ * order: READY offers first (with the deadline of their reserved copy), then the queue by place.
+ */
+function BookHolds({ bookId }: { bookId: string }) {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  const holds = useQuery(OPS.BookHolds, { variables: { id: bookId }, pollInterval: RENTALS_POLL_MS, notifyOnNetworkStatusChange: false });
+  const list = holds.data?.book?.holds ?? [];
+  return (
+    <section aria-labelledby="book-holds-heading">
+      <h2 id="book-holds-heading">{t('manager.holds.heading')}</h2>
+      {holds.error && <ErrorMessage error={apiErrorOf(holds.error)} scope="manager" />}
+      {holds.data && list.length === 0 && <p>{t('manager.holds.empty')}</p>}
+      {list.length > 0 && (
+        <table className="holds-table">
+          <thead>
+            <tr>
+              <th scope="col">{t('manager.holds.position')}</th>
+              <th scope="col">{t('manager.holds.customer')}</th>
+              <th scope="col">{t('manager.holds.status')}</th>
+              <th scope="col">{t('manager.holds.placedAt')}</th>
+              <th scope="col">{t('manager.holds.readyUntil')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.map((h) => (
+              <tr key={h.id}>
+                <td>{h.position ?? ''}</td>
+                <th scope="row">{h.user.name}</th>
+                <td>
+                  <StatusBadge status={h.status} />
+                </td>
+                <td>{fmt.date(h.placedAt)}</td>
+                <td>{fmt.date(h.readyUntil)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
   );
 }
