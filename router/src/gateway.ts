@@ -28,7 +28,6 @@ import { register } from 'prom-client';
 import { createProxyMiddleware } from 'http-proxy-middleware';
 import { injectTraceHeaders } from '@ebook/events';
 import { mountPlayground } from './playground';
-import { retryingSubgraphFetcher } from './subgraph-fetch';
 import { mountWebApp, type WebAppOptions } from './web-app';
 import { subgraphConnectionsFromEnv, subgraphFetcher } from './subgraph-fetcher';
 import { routingBaseUrlOf } from './supergraph-file';
@@ -51,15 +50,10 @@ export interface GatewayContext {
 /**
  * Forwards the caller's verified token, the correlation id, the trace context (W3C
  * `traceparent` of the gateway's request span) and the client's IP to every subgraph. `x-forwarded-for` is SET (not appended) to the IP the gateway saw, so a value a
- * client sends itself never reaches a subgraph. A query whose connection broke before the
- * answer is retried once ({@link retryingSubgraphFetcher}); a mutation never is.
+ * client sends itself never reaches a subgraph. (A query whose connection broke before the
+ * answer is retried by the fetcher, {@link subgraphFetcher}.)
  */
 class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  constructor(config: ConstructorParameters<typeof RemoteGraphQLDataSource<GatewayContext>>[0]) {
-    super(config);
-    this.fetcher = retryingSubgraphFetcher(this.fetcher);
-  }
-
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     if (!('correlationId' in context)) return;
     const ctx = context as GatewayContext;

@@ -2,7 +2,6 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SUBGRAPH_CONNECTIONS, subgraphConnectionsFromEnv, subgraphFetcher } from './subgraph-fetcher';
-import { retryingSubgraphFetcher } from './subgraph-fetch';
 
 // The gateway's subgraph fetcher against a subgraph stand-in over real HTTP on 127.0.0.1.
 
@@ -71,8 +70,8 @@ describe("the gateway's subgraph fetcher", () => {
   });
 });
 
-describe("a broken subgraph connection, with the gateway's retry over this fetcher", () => {
-  const retrying = retryingSubgraphFetcher(client.fetcher);
+describe('a broken subgraph connection: the fetcher retries a query, never a mutation', () => {
+  const retrying = client.fetcher;
   const post = (query: string) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
 
   it('a query is sent again on a fresh connection and answered; a mutation fails with the socket error and is sent once', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isMutationRequest, retryingSubgraphFetcher, type SubgraphFetcher } from '../src/subgraph-fetch';
+import { isMutationRequest, retryingSubgraphFetcher, type Fetcher as SubgraphFetcher } from '../src/subgraph-fetcher';
 
 /** A fetcher failing with `errors` in turn, then answering; counts its calls. */
 function flaky(...errors: Error[]): { fetcher: SubgraphFetcher; calls: () => number } {
