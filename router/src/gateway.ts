@@ -204,7 +204,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Service> {
   );
 
   const watchdog = new EventLoopWatchdog({ maxDelayMs: maxEventLoopDelayMs });
-  const health = mountHealth(app, { service: 'gateway', watchdog });
+  const health = mountHealth(app, { service: 'gateway', watchdog, drainDelayMs });
   app.get('/metrics', async (_req, res) => {
     res.type(register.contentType).send(await register.metrics());
   });
@@ -244,8 +244,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Service> {
     name: 'gateway',
     url,
     stop: async () => {
-      health.markStopping();
-      if (drainDelayMs) await new Promise((resolve) => setTimeout(resolve, drainDelayMs));
+      await health.drain();
       await server.stop();
       httpServer.closeAllConnections?.();
       await ownStore?.close();

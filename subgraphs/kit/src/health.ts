@@ -105,6 +105,8 @@ export interface HealthOptions {
   watchdog: EventLoopWatchdog;
   /** Readiness checks by name, run concurrently, each bounded by {@link READINESS_CHECK_TIMEOUT_MS}. */
   readiness?: Record<string, ReadinessCheck>;
+  /** How long {@link HealthControl.drain} keeps the server not ready but listening, ms (default {@link shutdownDrainDelayFromEnv}). */
+  drainDelayMs?: number;
 }
 
 /**
@@ -128,8 +130,14 @@ export function shutdownDrainDelayFromEnv(env: NodeJS.ProcessEnv = process.env):
 
 /** What {@link mountHealth} gives back to the server that owns the routes. */
 export interface HealthControl {
-  /** From now on `/health/ready` answers 503 (`checks.shutdown: "stopping"`); called first on stop. */
+  /** From now on `/health/ready` answers 503 (`checks.shutdown: "stopping"`). */
   markStopping(): void;
+  /**
+   * The first step of a graceful stop: {@link markStopping}, then resolves after the drain
+   * delay (`drainDelayMs`, ms), while the server still listens and answers with
+   * `Connection: close`; the caller closes the listener after it.
+   */
+  drain(): Promise<void>;
 }
 
 async function runCheck(check: ReadinessCheck): Promise<string> {
@@ -154,6 +162,7 @@ async function runCheck(check: ReadinessCheck): Promise<string> {
  * Mount it before the other routes.
  */
 export function mountHealth(app: express.Express, opts: HealthOptions): HealthControl {
+  const drainDelayMs = opts.drainDelayMs ?? shutdownDrainDelayFromEnv(); // validated before anything listens
   let stopping = false;
   // While stopping, every response asks the client to close its keep-alive connection, so a
   // client (the gateway's pool, a load balancer) opens its next one to a replica that stays,
@@ -182,9 +191,14 @@ export function mountHealth(app: express.Express, opts: HealthOptions): HealthCo
     const ok = !stopping && entries.every(([, , passed]) => passed);
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', service: opts.service, checks });
   });
+  const markStopping = () => {
+    stopping = true;
+  };
   return {
-    markStopping: () => {
-      stopping = true;
+    markStopping,
+    drain: async () => {
+      markStopping();
+      if (drainDelayMs) await new Promise((resolve) => setTimeout(resolve, drainDelayMs));
     },
   };
 }

@@ -226,7 +226,7 @@ export async function startSubgraph<TContext extends BaseContext>(opts: Subgraph
   await server.start();
 
   const watchdog = new EventLoopWatchdog({ maxDelayMs: maxEventLoopDelayMs });
-  const health = mountHealth(app, { service: opts.name, watchdog, ...(opts.readiness ? { readiness: opts.readiness } : {}) });
+  const health = mountHealth(app, { service: opts.name, watchdog, drainDelayMs, ...(opts.readiness ? { readiness: opts.readiness } : {}) });
   app.get('/metrics', async (_req, res) => {
     res.type(register.contentType).send(await register.metrics());
   });
@@ -264,8 +264,7 @@ export async function startSubgraph<TContext extends BaseContext>(opts: Subgraph
     url,
     port,
     stop: async () => {
-      health.markStopping();
-      if (drainDelayMs) await new Promise((resolve) => setTimeout(resolve, drainDelayMs));
+      await health.drain();
       await server.stop();
       httpServer.closeAllConnections?.();
       watchdog.stop();
