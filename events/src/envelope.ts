@@ -43,6 +43,12 @@ export interface Envelope<TType extends string = string, TData = unknown> {
   data: TData;
 }
 
+/**
+ * The correlation id of the events a seed writes (the catalog and the manager account `pnpm dev`
+ * seeds): how a consumer tells seeded data from what a request created.
+ */
+export const SEED_CORRELATION_ID = 'seed';
+
 /** What caused an event: the request's correlation id and, for event handlers, the incoming event. */
 export interface Causation {
   correlationId: string;

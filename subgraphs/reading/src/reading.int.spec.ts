@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { BookRegistered, BookRented, BookReturned, CONTRACTS, KafkaEventBus, RentalExpired, type Envelope, type EventType } from '@ebook/events';
+import { BookRegistered, BookRented, BookReturned, CONTRACTS, KafkaEventBus, RentalExpired, SEED_CORRELATION_ID, type Envelope, type EventType } from '@ebook/events';
 import { createLogger, requireEnv, TokenVerifier, type ContextService } from '@ebook/subgraph-kit';
 import { createReadingDb } from './db';
 import { READING_GROUP, startReadingService } from './index';
@@ -9,7 +9,7 @@ import { PostgresLargeObjectStore } from './content/store';
 import { ContentLinks } from './content/links';
 import { generateTitlePageEpub } from './content/generate-epub';
 import { validateEpub } from './content/epub';
-import { SEED_CORRELATION_ID, seedBookContent } from './application/seed-content';
+import { seedBookContent } from './application/seed-content';
 
 // The reading context as it runs in production: its own PostgreSQL database (large objects) and
 // the real Kafka broker; events published as rental's and book-management's relays do.

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { unitOfWork } from '@ebook/events';
+import { SEED_CORRELATION_ID, unitOfWork } from '@ebook/events';
 import type { Logger } from '@ebook/subgraph-kit';
 import type { BookManagementDb } from '../db';
 import { registerBooks } from './register-book';
@@ -22,7 +22,7 @@ export async function seedCatalog(db: BookManagementDb, logger: Logger): Promise
   const created = await registerBooks(
     unitOfWork(db),
     seed.map((b) => ({ ...b, rentalFee: 1000 + (b.publishedYear % 5) * 500, licensedCopies: 1 + (b.publishedYear % 3) })),
-    { correlationId: 'seed' },
+    { correlationId: SEED_CORRELATION_ID },
   );
   logger.info({ books: created.length }, 'seeded catalog');
   return created.length;

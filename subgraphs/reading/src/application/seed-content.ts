@@ -5,13 +5,6 @@ import { generateTitlePageEpub } from '../content/generate-epub';
 import { storeBookContent } from './store-content';
 
 /**
- * The correlation id book-management's catalog seed (`seedCatalog`, `pnpm dev`) gives the
- * `BookRegistered` events of the seeded books: how reading tells a seeded book from one a
- * manager registered.
- */
-export const SEED_CORRELATION_ID = 'seed';
-
-/**
  * Gives up to `batch` seeded books without content a generated title-page EPUB
  * ({@link generateTitlePageEpub}), stored like an upload. Run by a periodic job when content
  * seeding is on (`READING_SEED_CONTENT`), so the consumer stays fast while the seed's events arrive.

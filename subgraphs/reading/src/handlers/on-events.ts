@@ -1,8 +1,7 @@
-import type { EventHandlers, EventOf } from '@ebook/events';
+import { SEED_CORRELATION_ID, type EventHandlers, type EventOf } from '@ebook/events';
 import type { ReadingTx } from '../db';
 import { LICENSE_EVENTS, type LicenseEvent } from '../domain/license';
 import { recordLicenseEvent } from '../application/apply-license-event';
-import { SEED_CORRELATION_ID } from '../application/seed-content';
 
 /**
  * The handlers of the reading consumer (group `reading.licences`): rental's loan events go to the

@@ -1,4 +1,4 @@
-import { unitOfWork } from '@ebook/events';
+import { SEED_CORRELATION_ID, unitOfWork } from '@ebook/events';
 import type { Logger } from '@ebook/subgraph-kit';
 import type { UserDb } from '../db';
 import { registerUser } from './register-customer';
@@ -14,7 +14,7 @@ export async function seedManager(db: UserDb, logger: Logger, email: string, pas
   const existing = await db.user.findUnique({ where: { email: normalizeEmail(email) } });
   if (existing) return;
   try {
-    await registerUser(unitOfWork(db), { name: 'Book Manager', email, phone: '+82 2 0000 0000', password }, { correlationId: 'seed' }, 'MANAGER');
+    await registerUser(unitOfWork(db), { name: 'Book Manager', email, phone: '+82 2 0000 0000', password }, { correlationId: SEED_CORRELATION_ID }, 'MANAGER');
   } catch (err) {
     if (err instanceof UserError && err.code === 'EMAIL_TAKEN') return; // another replica seeded it meanwhile
     throw err;
